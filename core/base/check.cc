@@ -15,7 +15,7 @@ void set_check_context(CheckContextFunction function, void* argument) {
 }
 
 void check_failed(const char* file, int line, const char* expression, const std::string& message) {
-    std::string report = fmt::format("CHECK failed at {}:{}: {}", file, line, expression);
+    std::string report = fmt::format("ASSERT failed at {}:{}: {}", file, line, expression);
     if (!message.empty()) report += fmt::format(" ({})", message);
     if (g_context_function != nullptr) {
         report += fmt::format(" [{}]", g_context_function(g_context_argument));

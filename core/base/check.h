@@ -1,11 +1,11 @@
 // Always-on assertions for internal invariants.
 //
-//   CHECK(offset >= log_start_offset_, "offset {} below log start {}", offset, log_start_offset_);
-//   EXPENSIVE_CHECK(index_is_sorted());     // only in debug and simulation builds
+//   ASSERT(offset >= log_start_offset_, "offset {} below log start {}", offset, log_start_offset_);
+//   EXPENSIVE_ASSERT(index_is_sorted());     // only in debug and simulation builds
 //
-// A failed CHECK prints file, line, the expression, the formatted message and, when a simulator
-// is running, its seed and virtual time (see set_check_context), then aborts. CHECK guards what
-// the program itself promises; bytes from a socket or a disk are never CHECKed, they are
+// A failed ASSERT prints file, line, the expression, the formatted message and, when a simulator
+// is running, its seed and virtual time (see set_check_context), then aborts. ASSERT guards what
+// the program itself promises; bytes from a socket or a disk are never ASSERTed, they are
 // validated and rejected with a Result error (core/base/result.h).
 #pragma once
 
@@ -25,7 +25,7 @@ void set_check_context(CheckContextFunction function, void* argument);
 
 }  // namespace brook
 
-#define CHECK(condition, ...)                                                       \
+#define ASSERT(condition, ...)                                                       \
     do {                                                                            \
         if (!(condition)) [[unlikely]] {                                            \
             ::brook::check_failed(__FILE__, __LINE__, #condition,                   \
@@ -34,9 +34,9 @@ void set_check_context(CheckContextFunction function, void* argument);
     } while (false)
 
 #if defined(BROOK_EXPENSIVE_CHECKS)
-#define EXPENSIVE_CHECK(condition, ...) CHECK(condition, __VA_ARGS__)
+#define EXPENSIVE_ASSERT(condition, ...) ASSERT(condition, __VA_ARGS__)
 #else
-#define EXPENSIVE_CHECK(condition, ...) \
+#define EXPENSIVE_ASSERT(condition, ...) \
     do {                                \
     } while (false && (condition))
 #endif

@@ -1,6 +1,6 @@
 // Errors as values. Everything that can fail while the system operates (a disk that is full, a
 // peer that hung up, bytes that do not parse) returns a Result<T> instead of throwing.
-// Assertions (core/base/check.h) are for broken invariants only, never for bad input.
+// Assertions (ASSERT in core/base/check.h) are for broken invariants only, never for bad input.
 //
 //   Result<std::size_t> n = file.read_at(0, buffer);
 //   if (!n) return n.error();               // propagate; Error converts into any Result<U>
@@ -65,15 +65,15 @@ public:
     explicit operator bool() const { return ok(); }
 
     T& value() & {
-        CHECK(ok(), "Result::value() on an error");
+        ASSERT(ok(), "Result::value() on an error");
         return std::get<0>(state_);
     }
     const T& value() const& {
-        CHECK(ok(), "Result::value() on an error");
+        ASSERT(ok(), "Result::value() on an error");
         return std::get<0>(state_);
     }
     T&& value() && {
-        CHECK(ok(), "Result::value() on an error");
+        ASSERT(ok(), "Result::value() on an error");
         return std::get<0>(std::move(state_));
     }
     T& operator*() & { return value(); }
@@ -83,11 +83,11 @@ public:
     const T* operator->() const { return &value(); }
 
     const Error& error() const& {
-        CHECK(!ok(), "Result::error() on a value");
+        ASSERT(!ok(), "Result::error() on a value");
         return std::get<1>(state_);
     }
     Error&& error() && {
-        CHECK(!ok(), "Result::error() on a value");
+        ASSERT(!ok(), "Result::error() on a value");
         return std::get<1>(std::move(state_));
     }
 
@@ -111,11 +111,11 @@ public:
     bool ok() const { return !failed_; }
     explicit operator bool() const { return ok(); }
     const Error& error() const& {
-        CHECK(failed_, "Result::error() on success");
+        ASSERT(failed_, "Result::error() on success");
         return error_;
     }
     Error&& error() && {
-        CHECK(failed_, "Result::error() on success");
+        ASSERT(failed_, "Result::error() on success");
         return std::move(error_);
     }
 

@@ -1,0 +1,170 @@
+#include "core/runtime/scheduler.h"
+
+#include <utility>
+
+#include "core/base/check.h"
+#include "core/runtime/fiber.h"
+
+namespace brook {
+
+Scheduler::Scheduler(Reactor& reactor) : reactor_(reactor) {}
+
+Scheduler::~Scheduler() {
+    ASSERT(!in_fiber(), "a scheduler cannot destroy itself from one of its fibers");
+    // Unwind in id order; a destructor may wake other fibers, which is harmless now.
+    while (!fibers_.empty()) {
+        auto it = fibers_.begin();
+        current_ = it->second.get();
+        it->second->unwind();
+        current_ = nullptr;
+        fibers_.erase(it);
+    }
+}
+
+FiberId Scheduler::spawn(std::string name, std::function<void()> body) {
+    return spawn_in_group(in_fiber() ? current_->group() : kSystemGroup, std::move(name),
+                          std::move(body));
+}
+
+FiberId Scheduler::spawn_in_group(FiberGroup group, std::string name, std::function<void()> body) {
+    FiberId id = next_fiber_id_++;
+    auto fiber = std::make_unique<Fiber>(*this, id, group, std::move(name), std::move(body));
+    fibers_.emplace(id, std::move(fiber));
+    ready_.push_back(id);
+    return id;
+}
+
+FiberId Scheduler::current_fiber() const {
+    ASSERT(in_fiber());
+    return current_->id();
+}
+
+FiberGroup Scheduler::current_group() const {
+    return in_fiber() ? current_->group() : kSystemGroup;
+}
+
+Fiber& Scheduler::current() {
+    ASSERT(in_fiber(), "only a fiber can suspend");
+    return *current_;
+}
+
+Scheduler::RunEnd Scheduler::run_until(Instant limit) {
+    ASSERT(!in_fiber(), "run() from inside a fiber");
+    stop_requested_ = false;
+    while (true) {
+        while (!ready_.empty() && !stop_requested_) {
+            FiberId id = ready_.front();
+            ready_.pop_front();
+            auto it = fibers_.find(id);
+            if (it == fibers_.end()) continue;  // killed while it was queued
+            resume(*it->second);
+        }
+        if (stop_requested_) return RunEnd::stopped;
+        if (fire_due_timers()) continue;
+        if (now() >= limit) return RunEnd::time_limit;
+        Instant next = timers_.empty() ? kNever : timers_.top().at;
+        if (!reactor_.wait_until(std::min(next, limit))) return RunEnd::idle;
+    }
+}
+
+void Scheduler::resume(Fiber& fiber) {
+    ASSERT(fiber.state == Fiber::State::ready, "fiber '{}' resumed while not ready", fiber.name());
+    fiber.state = Fiber::State::running;
+    current_ = &fiber;
+    ++switches_;
+    fiber.switch_in();
+    current_ = nullptr;
+    if (fiber.state == Fiber::State::finished) fibers_.erase(fiber.id());
+}
+
+bool Scheduler::fire_due_timers() {
+    bool fired = false;
+    Instant time = now();
+    while (!timers_.empty() && timers_.top().at <= time) {
+        TimerEntry entry = timers_.top();
+        timers_.pop();
+        if (entry.fiber != 0) {
+            auto it = fibers_.find(entry.fiber);
+            if (it == fibers_.end()) continue;
+            Fiber& fiber = *it->second;
+            if (fiber.state != Fiber::State::parked || fiber.park_generation != entry.generation) {
+                continue;  // woken some other way since; this deadline is stale
+            }
+            fiber.woken = false;
+            make_ready(fiber);
+            fired = true;
+        } else {
+            auto it = callbacks_.find(entry.timer);
+            if (it == callbacks_.end()) continue;  // cancelled
+            std::function<void()> callback = std::move(it->second.function);
+            callbacks_.erase(it);
+            callback();
+            fired = true;
+        }
+        if (stop_requested_) break;
+    }
+    return fired;
+}
+
+TimerId Scheduler::call_at(Instant at, std::function<void()> callback) {
+    TimerId id = next_timer_id_++;
+    callbacks_.emplace(id, Callback{std::move(callback), current_group()});
+    timers_.push(TimerEntry{at, next_timer_sequence_++, 0, 0, id});
+    return id;
+}
+
+void Scheduler::cancel(TimerId timer) { callbacks_.erase(timer); }
+
+void Scheduler::make_ready(Fiber& fiber) {
+    fiber.state = Fiber::State::ready;
+    ready_.push_back(fiber.id());
+}
+
+void Scheduler::yield() {
+    Fiber& fiber = current();
+    ASSERT(!fiber.unwinding, "fiber '{}' suspends while being destroyed", fiber.name());
+    make_ready(fiber);
+    fiber.switch_out();
+}
+
+bool Scheduler::park(Instant deadline) {
+    Fiber& fiber = current();
+    ASSERT(!fiber.unwinding, "fiber '{}' suspends while being destroyed", fiber.name());
+    fiber.state = Fiber::State::parked;
+    ++fiber.park_generation;
+    if (deadline != kNever) {
+        timers_.push(TimerEntry{deadline, next_timer_sequence_++, fiber.id(),
+                                fiber.park_generation, 0});
+    }
+    fiber.switch_out();
+    return fiber.woken;
+}
+
+void Scheduler::wake(FiberId id) {
+    auto it = fibers_.find(id);
+    if (it == fibers_.end()) return;
+    Fiber& fiber = *it->second;
+    if (fiber.state != Fiber::State::parked) return;
+    fiber.woken = true;
+    make_ready(fiber);
+}
+
+void Scheduler::kill_group(FiberGroup group) {
+    ASSERT(current_group() != group || !in_fiber(), "group {} cannot kill itself", group);
+    Fiber* previous = current_;
+    for (auto it = fibers_.begin(); it != fibers_.end();) {
+        if (it->second->group() != group) {
+            ++it;
+            continue;
+        }
+        current_ = it->second.get();
+        it->second->unwind();
+        it = fibers_.erase(it);
+    }
+    current_ = previous;
+    for (auto it = callbacks_.begin(); it != callbacks_.end();) {
+        it = it->second.group == group ? callbacks_.erase(it) : std::next(it);
+    }
+}
+
+}  // namespace brook
