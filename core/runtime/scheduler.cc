@@ -11,9 +11,9 @@ Scheduler::Scheduler(Reactor& reactor) : reactor_(reactor) {}
 
 Scheduler::~Scheduler() {
     ASSERT(!in_fiber(), "a scheduler cannot destroy itself from one of its fibers");
-    // Unwind in id order; a destructor may wake other fibers, which is harmless now.
+    // Newest first: a fiber's children usually borrow from its stack, never the reverse.
     while (!fibers_.empty()) {
-        auto it = fibers_.begin();
+        auto it = std::prev(fibers_.end());
         current_ = it->second.get();
         it->second->unwind();
         current_ = nullptr;
@@ -152,14 +152,17 @@ void Scheduler::wake(FiberId id) {
 void Scheduler::kill_group(FiberGroup group) {
     ASSERT(current_group() != group || !in_fiber(), "group {} cannot kill itself", group);
     Fiber* previous = current_;
-    for (auto it = fibers_.begin(); it != fibers_.end();) {
-        if (it->second->group() != group) {
-            ++it;
-            continue;
-        }
+    // Newest first, as in the destructor. The victims are chosen before any unwinds, so a
+    // fiber spawned by a destructor during the kill survives it (and is a bug to look for).
+    std::vector<FiberId> victims;
+    for (const auto& [id, fiber] : fibers_) {
+        if (fiber->group() == group) victims.push_back(id);
+    }
+    for (auto id = victims.rbegin(); id != victims.rend(); ++id) {
+        auto it = fibers_.find(*id);
         current_ = it->second.get();
         it->second->unwind();
-        it = fibers_.erase(it);
+        fibers_.erase(it);
     }
     current_ = previous;
     for (auto it = callbacks_.begin(); it != callbacks_.end();) {

@@ -78,8 +78,8 @@ public:
     // Makes a parked fiber ready. No-op for a fiber that is not parked or no longer exists.
     void wake(FiberId fiber);
 
-    // Destroys every fiber of the group (their stacks unwind; destructors run but must not
-    // suspend) and cancels the group's timers. Not callable from a fiber of that group.
+    // Destroys every fiber of the group, newest first (their stacks unwind; destructors run but
+    // must not suspend) and cancels the group's timers. Not callable from a fiber of that group.
     void kill_group(FiberGroup group);
 
     bool in_fiber() const { return current_ != nullptr; }

@@ -2,11 +2,48 @@
 #include <cstdio>
 #include <string_view>
 
+#include "tools/brook/commands.h"
+
+namespace {
+
+struct Command {
+    std::string_view name;
+    std::string_view summary;
+    int (*run)(int argc, char** argv);
+};
+
+constexpr Command kCommands[] = {
+    {"sim", "run, list and replay simulation scenarios", brook::tools::sim_command},
+    {"counter", "run the toy replicated counter on real sockets and files",
+     brook::tools::counter_command},
+};
+
+void print_usage(std::FILE* out) {
+    std::fprintf(out, "usage: brook <command> [options]\n\ncommands:\n");
+    for (const Command& command : kCommands) {
+        std::fprintf(out, "  %-10.*s %.*s\n", static_cast<int>(command.name.size()),
+                     command.name.data(), static_cast<int>(command.summary.size()),
+                     command.summary.data());
+    }
+    std::fprintf(out, "\n`brook <command> --help` describes each command.\n");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: brook <command> [options]\n");
+        print_usage(stderr);
         return 2;
     }
-    std::fprintf(stderr, "brook: unknown command '%s'\n", argv[1]);
+    std::string_view name = argv[1];
+    if (name == "--help" || name == "-h" || name == "help") {
+        print_usage(stdout);
+        return 0;
+    }
+    for (const Command& command : kCommands) {
+        if (command.name == name) return command.run(argc - 1, argv + 1);
+    }
+    std::fprintf(stderr, "brook: unknown command '%s'\n\n", argv[1]);
+    print_usage(stderr);
     return 2;
 }

@@ -1,0 +1,30 @@
+#include "scenarios/counter_scenario.h"
+#include "scenarios/scenario.h"
+
+namespace brook::scenarios {
+
+std::string_view verdict_name(Verdict verdict) {
+    switch (verdict) {
+        case Verdict::passed: return "passed";
+        case Verdict::correctness: return "correctness";
+        case Verdict::liveness: return "liveness";
+    }
+    return "?";
+}
+
+const std::vector<Scenario>& all_scenarios() {
+    static const std::vector<Scenario> scenarios = {
+        counter_scenario(),
+        counter_unsynced_scenario(),
+    };
+    return scenarios;
+}
+
+const Scenario* find_scenario(std::string_view name) {
+    for (const Scenario& scenario : all_scenarios()) {
+        if (scenario.name == name) return &scenario;
+    }
+    return nullptr;
+}
+
+}  // namespace brook::scenarios

@@ -1,0 +1,56 @@
+// A named simulation scenario: a cluster shape, a workload and a fault policy, judged by a checker.
+//
+//   const Scenario* scenario = find_scenario("counter");
+//   Outcome outcome = scenario->run(RunOptions{.seed = 42});
+//   if (outcome.verdict != Verdict::passed) fmt::print("{}\n", outcome.failure);
+//
+// One seed fixes everything: the scenario draws its parameters (which faults, how often, how
+// many clients) from the seed first and reports each through `on_parameter`, so a replay can
+// print them before the run starts (TigerBeetle's VOPR does the same).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/base/time.h"
+
+namespace brook::scenarios {
+
+enum class Verdict {
+    passed,
+    correctness,  // a safety property failed: lost or duplicated data, bad ordering, ...
+    liveness,     // the system did not recover once faults stopped
+};
+
+std::string_view verdict_name(Verdict verdict);
+
+struct Outcome {
+    Verdict verdict = Verdict::passed;
+    std::string failure;  // what the checker found, with the offending values
+    uint64_t trace_hash = 0;
+    uint64_t events = 0;
+    Duration simulated{};
+};
+
+struct RunOptions {
+    uint64_t seed = 0;
+    // When set, the readable trace is written there.
+    std::string trace_path;
+    // Called once per parameter derived from the seed, before the run starts.
+    std::function<void(std::string_view name, std::string value)> on_parameter;
+};
+
+struct Scenario {
+    std::string name;
+    std::string description;
+    std::function<Outcome(const RunOptions&)> run;
+};
+
+// Every scenario, in a fixed order.
+const std::vector<Scenario>& all_scenarios();
+const Scenario* find_scenario(std::string_view name);
+
+}  // namespace brook::scenarios

@@ -1,0 +1,9 @@
+// Entry points of the `brook` subcommands. Each gets argv starting at its own name.
+#pragma once
+
+namespace brook::tools {
+
+int sim_command(int argc, char** argv);
+int counter_command(int argc, char** argv);
+
+}  // namespace brook::tools

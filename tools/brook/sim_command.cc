@@ -1,0 +1,195 @@
+// `brook sim list | run | replay`: the simulator's command line.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+#include "tools/brook/arguments.h"
+#include "tools/brook/commands.h"
+#include "tools/brook/seed_runner.h"
+
+namespace brook::tools {
+namespace {
+
+constexpr const char* kUsage = R"(usage:
+  brook sim list
+      one scenario a line: its name, then what it does
+  brook sim run --scenario NAME --seeds A..B [--jobs N] [--check-determinism]
+      runs every seed from A to B inclusive, each in its own process (N at a time); prints
+      each failure with its replay command and ends with "N passed, N failed"
+  brook sim replay --scenario NAME --seed N [--trace FILE]
+      runs one seed in this process: prints SEED=N and every parameter derived from it,
+      writes the readable trace to FILE, and ends with the trace hash
+
+exit status: 0 all passed, 1 a correctness failure, 2 usage, 3 a liveness failure, 4 a crash
+)";
+
+constexpr int kExitCorrectness = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitLiveness = 3;
+constexpr int kExitCrash = 4;
+
+int usage_error(const std::string& message) {
+    fmt::print(stderr, "brook sim: {}\n\n{}", message, kUsage);
+    return kExitUsage;
+}
+
+bool parse_u64(std::string_view text, uint64_t& value) {
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return error == std::errc() && end == text.data() + text.size();
+}
+
+int list_scenarios() {
+    for (const scenarios::Scenario& scenario : scenarios::all_scenarios()) {
+        fmt::print("{:<26} {}\n", scenario.name, scenario.description);
+    }
+    return 0;
+}
+
+const scenarios::Scenario* scenario_argument(Arguments& args, int& status) {
+    std::optional<std::string> name = args.value("--scenario");
+    if (!name) {
+        status = usage_error("--scenario NAME is required (see `brook sim list`)");
+        return nullptr;
+    }
+    const scenarios::Scenario* scenario = scenarios::find_scenario(*name);
+    if (scenario == nullptr) {
+        status = usage_error(fmt::format("no scenario named '{}' (see `brook sim list`)", *name));
+    }
+    return scenario;
+}
+
+std::string replay_command(const scenarios::Scenario& scenario, uint64_t seed) {
+    return fmt::format("brook sim replay --scenario {} --seed {} --trace seed-{}.trace",
+                       scenario.name, seed, seed);
+}
+
+int exit_status_for(const SeedResult& result) {
+    if (result.crashed) return kExitCrash;
+    switch (result.outcome.verdict) {
+        case scenarios::Verdict::passed: return 0;
+        case scenarios::Verdict::correctness: return kExitCorrectness;
+        case scenarios::Verdict::liveness: return kExitLiveness;
+    }
+    return kExitCorrectness;
+}
+
+int run_command(Arguments& args) {
+    int status = 0;
+    const scenarios::Scenario* scenario = scenario_argument(args, status);
+    if (scenario == nullptr) return status;
+    std::optional<std::string> range = args.value("--seeds");
+    SeedRunOptions options;
+    std::size_t dots = range ? range->find("..") : std::string::npos;
+    if (dots == std::string::npos ||
+        !parse_u64(std::string_view(*range).substr(0, dots), options.first_seed) ||
+        !parse_u64(std::string_view(*range).substr(dots + 2), options.last_seed) ||
+        options.first_seed > options.last_seed) {
+        return usage_error("--seeds A..B is required, with A <= B");
+    }
+    if (std::optional<std::string> jobs = args.value("--jobs")) {
+        uint64_t parsed = 0;
+        if (!parse_u64(*jobs, parsed) || parsed == 0 || parsed > 256) {
+            return usage_error("--jobs takes a number from 1 to 256");
+        }
+        options.jobs = static_cast<int>(parsed);
+    }
+    options.check_determinism = args.flag("--check-determinism");
+    if (auto unknown = args.unused()) return usage_error(fmt::format("unknown option {}", *unknown));
+
+    uint64_t total = options.last_seed - options.first_seed + 1;
+    uint64_t passed = 0, failed = 0, done = 0, events = 0;
+    int worst = 0;
+    bool interactive = ::isatty(STDERR_FILENO) != 0;
+    auto started = std::chrono::steady_clock::now();
+    auto progress = [&] {
+        double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                             .count();
+        double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+        return fmt::format("{}: {}/{} seeds, {} failed, {:.1f} seeds/s", scenario->name, done,
+                           total, failed, rate);
+    };
+    run_seeds(*scenario, options, [&](const SeedResult& result) {
+        ++done;
+        events += result.outcome.events;
+        int status = exit_status_for(result);
+        if (status == 0) {
+            ++passed;
+        } else {
+            ++failed;
+            if (worst == 0 || status == kExitCorrectness) worst = status;
+            if (interactive) fmt::print(stderr, "\r\033[K");
+            std::string what = result.crashed
+                                   ? fmt::format("crash ({})", result.crash_reason)
+                                   : fmt::format("{}: {}",
+                                                 scenarios::verdict_name(result.outcome.verdict),
+                                                 result.outcome.failure);
+            fmt::print("FAIL seed {}: {}\n  replay: {}\n", result.seed, what,
+                       replay_command(*scenario, result.seed));
+            std::fflush(stdout);
+        }
+        if (interactive) {
+            fmt::print(stderr, "\r\033[K{}", progress());
+        } else if (done % std::max<uint64_t>(1, total / 10) == 0 || done == total) {
+            fmt::print(stderr, "{}\n", progress());
+        }
+    });
+    if (interactive) fmt::print(stderr, "\r\033[K{}\n", progress());
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    fmt::print("{} seeds in {:.1f}s wall, {} simulated events\n", total, elapsed, events);
+    fmt::print("{} passed, {} failed\n", passed, failed);
+    return worst;
+}
+
+int replay_command_main(Arguments& args) {
+    int status = 0;
+    const scenarios::Scenario* scenario = scenario_argument(args, status);
+    if (scenario == nullptr) return status;
+    uint64_t seed = 0;
+    std::optional<std::string> seed_text = args.value("--seed");
+    if (!seed_text || !parse_u64(*seed_text, seed)) return usage_error("--seed N is required");
+    scenarios::RunOptions options{.seed = seed};
+    options.trace_path = args.value("--trace").value_or("");
+    if (auto unknown = args.unused()) return usage_error(fmt::format("unknown option {}", *unknown));
+
+    fmt::print("SEED={}\n", seed);
+    fmt::print("scenario={}\n", scenario->name);
+    options.on_parameter = [](std::string_view name, std::string value) {
+        fmt::print("{}={}\n", name, value);
+    };
+    std::fflush(stdout);
+    scenarios::Outcome outcome = scenario->run(options);
+    fmt::print("verdict={}\n", scenarios::verdict_name(outcome.verdict));
+    if (!outcome.failure.empty()) fmt::print("result={}\n", outcome.failure);
+    fmt::print("events={} simulated={:.3f}s\n", outcome.events,
+               static_cast<double>(outcome.simulated.count()) / 1e9);
+    if (!options.trace_path.empty()) fmt::print("trace written to {}\n", options.trace_path);
+    fmt::print("trace hash {:016x}\n", outcome.trace_hash);
+    SeedResult result;
+    result.outcome = outcome;
+    return exit_status_for(result);
+}
+
+}  // namespace
+
+int sim_command(int argc, char** argv) {
+    if (argc < 2 || std::string_view(argv[1]) == "--help") {
+        fmt::print("{}", kUsage);
+        return argc < 2 ? kExitUsage : 0;
+    }
+    std::string_view verb = argv[1];
+    Arguments args(argc, argv, 2);
+    if (args.flag("--help")) {
+        fmt::print("{}", kUsage);
+        return 0;
+    }
+    if (verb == "list") return list_scenarios();
+    if (verb == "run") return run_command(args);
+    if (verb == "replay") return replay_command_main(args);
+    return usage_error(fmt::format("unknown verb '{}'", verb));
+}
+
+}  // namespace brook::tools
