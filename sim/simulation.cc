@@ -10,6 +10,9 @@ void TraceLogSink::write(LogLevel level, std::string_view component, std::string
 }
 
 struct Simulation::Process {
+    Process(std::string name, FiberGroup group, Main main, Random random)
+        : name(std::move(name)), group(group), main(std::move(main)), random(random) {}
+
     std::string name;
     FiberGroup group;
     Main main;
@@ -45,8 +48,7 @@ std::string Simulation::describe_for_check(void* simulation) {
 
 void Simulation::add_process(const std::string& name, Main main) {
     ASSERT(!processes_.contains(name), "process {} added twice", name);
-    auto process = std::make_unique<Process>(Process{name, next_group_++, std::move(main),
-                                                     random_.fork()});
+    auto process = std::make_unique<Process>(name, next_group_++, std::move(main), random_.fork());
     // Wall clocks start near a fixed date, each a little off, like real machines.
     WallTime start = WallTime(hours(24 * 365 * 56)) + milliseconds(random_.between(-500, 500));
     process->clock = std::make_unique<SimClock>(scheduler_, start);

@@ -38,7 +38,7 @@ void asan_finish_switch(void* fake_stack, const void** old_bottom, std::size_t* 
 }  // namespace
 
 Fiber::Fiber(Scheduler& scheduler, FiberId id, FiberGroup group, std::string name,
-             std::function<void()> body)
+             Task body)
     : scheduler_(scheduler), id_(id), group_(group), name_(std::move(name)), body_(std::move(body)) {
     context::protected_fixedsize_stack allocator(kStackBytes);
     stack_ = allocator.allocate();

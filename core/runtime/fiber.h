@@ -29,7 +29,7 @@ public:
     enum class State { ready, running, parked, finished };
 
     Fiber(Scheduler& scheduler, FiberId id, FiberGroup group, std::string name,
-          std::function<void()> body);
+          Task body);
     ~Fiber();
     Fiber(const Fiber&) = delete;
     Fiber& operator=(const Fiber&) = delete;
@@ -57,7 +57,7 @@ private:
     FiberId id_;
     FiberGroup group_;
     std::string name_;
-    std::function<void()> body_;
+    Task body_;
     boost::context::stack_context stack_;
     boost::context::fiber own_side_;        // where to resume the fiber
     boost::context::fiber scheduler_side_;  // where the fiber returns to when it suspends

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "core/base/task.h"
 #include "core/base/time.h"
 #include "core/runtime/reactor.h"
 
@@ -52,8 +53,8 @@ public:
 
     // Creates a fiber that starts at the next scheduling step, in the caller's group (or the
     // system group outside fibers).
-    FiberId spawn(std::string name, std::function<void()> body);
-    FiberId spawn_in_group(FiberGroup group, std::string name, std::function<void()> body);
+    FiberId spawn(std::string name, Task body);
+    FiberId spawn_in_group(FiberGroup group, std::string name, Task body);
 
     enum class RunEnd { stopped, idle, time_limit };
     // Runs fibers, timers and the reactor until stop() is called or nothing can happen.
@@ -65,6 +66,10 @@ public:
 
     // Runs `callback` on the scheduler's own stack at `at`. The callback must not suspend.
     TimerId call_at(Instant at, std::function<void()> callback);
+    // The same, but the timer belongs to `group` rather than to the caller's group. The
+    // simulator's network uses kSystemGroup so that a delivery scheduled from a node's fiber is
+    // not cancelled when that node crashes.
+    TimerId call_at_in_group(FiberGroup group, Instant at, std::function<void()> callback);
     // Cancels a pending callback timer; no-op when it already ran or was cancelled.
     void cancel(TimerId timer);
 
