@@ -221,6 +221,36 @@ TEST_CASE("sim disk: writes made while a sync waits stay pending") {
     REQUIRE(rig.current("f").size() == 20);
 }
 
+TEST_CASE("sim disk: a slow sync finishing after a fast later one does not undo it") {
+    SimDiskFaults slow;
+    slow.sync_latency_min = slow.sync_latency_max = milliseconds(10);
+    SimDiskFaults fast;
+    fast.sync_latency_min = fast.sync_latency_max = milliseconds(1);
+    Rig rig(1, slow);
+    auto file = rig.open("f");
+    REQUIRE(file->write_at(0, pattern(10, 1)).ok());
+    // Each fiber runs until it parks: "slow" starts first, "fast" starts and finishes first.
+    rig.scheduler.spawn("slow file", [&] { (void)file->sync(); });  // covers the first write
+    rig.scheduler.spawn("fast file", [&] {
+        rig.disk.set_faults(fast);
+        (void)file->write_at(10, pattern(10, 2));
+        (void)file->sync();  // covers both writes
+    });
+    REQUIRE(rig.scheduler.run() == Scheduler::RunEnd::idle);
+    REQUIRE(rig.disk.pending_operation_count("f").value() == 0);
+    REQUIRE(rig.durable("f").size() == 20);
+
+    rig.disk.set_faults(slow);
+    rig.scheduler.spawn("slow directory", [&] { (void)rig.disk.sync_directory(""); });  // {f}
+    rig.scheduler.spawn("fast directory", [&] {
+        rig.disk.set_faults(fast);
+        rig.open("g");
+        (void)rig.disk.sync_directory("");  // {f, g}
+    });
+    REQUIRE(rig.scheduler.run() == Scheduler::RunEnd::idle);
+    REQUIRE(rig.disk.durable_entries("").value() == std::vector<std::string>{"f", "g"});
+}
+
 // --- Crash ---
 
 TEST_CASE("sim disk: a crash loses unsynced entries and bytes, keeps synced ones") {
