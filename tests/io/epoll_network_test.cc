@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <chrono>
 #include <thread>
 
@@ -202,6 +203,42 @@ TEST_CASE("epoll reactor: wake() from another thread runs the wake callback") {
     REQUIRE_FALSE(parked_fiber_unwound);
     scheduler.kill_group(kSystemGroup);
     REQUIRE(parked_fiber_unwound);
+}
+
+// The pattern documented in net/epoll_reactor.h for SIGTERM, with SIGUSR1 so that a failure
+// cannot terminate the test binary.
+EpollReactor* g_signal_reactor = nullptr;
+volatile std::sig_atomic_t g_signal_seen = 0;
+
+void on_test_signal(int) {
+    g_signal_seen = 1;
+    g_signal_reactor->wake();
+}
+
+TEST_CASE("epoll reactor: a signal handler stops the loop through wake()") {
+    auto reactor = make_reactor();
+    Scheduler scheduler(*reactor);
+    g_signal_reactor = reactor.get();
+    g_signal_seen = 0;
+    struct sigaction action {};
+    action.sa_handler = on_test_signal;
+    sigemptyset(&action.sa_mask);
+    struct sigaction previous {};
+    REQUIRE(::sigaction(SIGUSR1, &action, &previous) == 0);
+    reactor->set_wake_callback([&] {
+        if (g_signal_seen) scheduler.stop();
+    });
+    scheduler.spawn("parked for ever", [&] { scheduler.park(kNever); });
+    std::thread sender([] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        ::kill(::getpid(), SIGUSR1);  // process-directed: any thread may run the handler
+    });
+    Scheduler::RunEnd end = scheduler.run();
+    sender.join();
+    ::sigaction(SIGUSR1, &previous, nullptr);
+    g_signal_reactor = nullptr;
+    REQUIRE(end == Scheduler::RunEnd::stopped);
+    REQUIRE(g_signal_seen == 1);
 }
 
 TEST_CASE("system clock: sleep parks the fiber until the deadline") {
