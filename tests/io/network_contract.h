@@ -353,7 +353,7 @@ inline void network_accept_times_out_at_deadline(NetworkFixture& fixture) {
                                  "a large transfer arrives intact under back pressure")         \
     BROOK_NETWORK_CONTRACT_TEST_(backend, Fixture,                                              \
                                  network_graceful_close_delivers_data_then_disconnected,        \
-                                 "a graceful close delivers the data, then disconnected")       \
+                                 "a graceful close delivers the data before disconnected")       \
     BROOK_NETWORK_CONTRACT_TEST_(backend, Fixture, network_read_times_out_at_deadline,          \
                                  "a read times out at its deadline")                            \
     BROOK_NETWORK_CONTRACT_TEST_(backend, Fixture, network_write_times_out_without_reader,      \
