@@ -114,17 +114,19 @@ int EpollReactor::wait_once(Instant deadline) {
 void EpollReactor::dispatch(int event_count) {
     bool woken = false;
     for (int i = 0; i < event_count; ++i) {
-        const epoll_event& event = events_[i];
-        if (event.data.u64 == kWakeToken) {
+        // Copied out: epoll_event is packed on x86-64, so its u64 cannot bind to a reference.
+        const uint64_t token = events_[i].data.u64;
+        const uint32_t events = events_[i].events;
+        if (token == kWakeToken) {
             uint64_t counter = 0;
             // Nonblocking: EAGAIN only means another read drained it first.
             [[maybe_unused]] ssize_t n = ::read(wake_fd_, &counter, sizeof counter);
             woken = true;
             continue;
         }
-        auto it = watchers_.find(event.data.u64);
+        auto it = watchers_.find(token);
         if (it == watchers_.end()) continue;  // unwatched since the wait collected it
-        it->second->on_ready(event.events);
+        it->second->on_ready(events);
     }
     if (woken && wake_callback_) wake_callback_();
 }

@@ -11,10 +11,14 @@ namespace {
 
 std::string_view mode_name(OpenMode mode) {
     switch (mode) {
-        case OpenMode::read_only: return "read_only";
-        case OpenMode::read_write: return "read_write";
-        case OpenMode::create: return "create";
-        case OpenMode::create_new: return "create_new";
+        case OpenMode::read_only:
+            return "read_only";
+        case OpenMode::read_write:
+            return "read_write";
+        case OpenMode::create:
+            return "create";
+        case OpenMode::create_new:
+            return "create_new";
     }
     UNREACHABLE("open mode {}", static_cast<int>(mode));
 }
@@ -30,9 +34,11 @@ Error dead_handle(std::string_view operation, std::string_view path) {
 // the handle is still alive (a crash or the disk's destruction sets disk_ to null).
 class SimFile final : public File {
 public:
-    SimFile(SimDisk& disk, uint64_t handle, SimDisk::InodeId inode, bool writable,
-            std::string path)
-        : disk_(&disk), handle_(handle), inode_(inode), writable_(writable),
+    SimFile(SimDisk& disk, uint64_t handle, SimDisk::InodeId inode, bool writable, std::string path)
+        : disk_(&disk),
+          handle_(handle),
+          inode_(inode),
+          writable_(writable),
           path_(std::move(path)) {}
     ~SimFile() override {
         if (disk_ != nullptr) disk_->file_closed(*this);
@@ -109,8 +115,7 @@ Duration SimDisk::draw_sync_latency() {
 
 // --- Paths ---
 
-Result<std::vector<std::string_view>> SimDisk::split_path(std::string_view path,
-                                                          bool allow_root) {
+Result<std::vector<std::string_view>> SimDisk::split_path(std::string_view path, bool allow_root) {
     std::vector<std::string_view> names;
     if (path.empty()) {
         if (allow_root) return names;
@@ -122,9 +127,8 @@ Result<std::vector<std::string_view>> SimDisk::split_path(std::string_view path,
     std::size_t start = 0;
     while (true) {
         std::size_t slash = path.find('/', start);
-        std::string_view name = path.substr(start, slash == std::string_view::npos
-                                                       ? std::string_view::npos
-                                                       : slash - start);
+        std::string_view name = path.substr(
+            start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
         if (name.empty() || name == "." || name == "..") {
             return Error(ErrorCode::invalid_argument,
                          fmt::format("path '{}' has an empty, '.' or '..' part", path));
@@ -252,9 +256,9 @@ Result<void> SimDisk::check_space(uint64_t old_size, uint64_t new_size) const {
     if (faults_.capacity_bytes == UINT64_MAX || new_size <= old_size) return ok();
     uint64_t used = used_bytes();
     if (used + (new_size - old_size) > faults_.capacity_bytes) {
-        return Error(ErrorCode::no_space, fmt::format("{} bytes used, {} more needed, capacity {}",
-                                                      used, new_size - old_size,
-                                                      faults_.capacity_bytes));
+        return Error(ErrorCode::no_space,
+                     fmt::format("{} bytes used, {} more needed, capacity {}", used,
+                                 new_size - old_size, faults_.capacity_bytes));
     }
     return ok();
 }
@@ -462,8 +466,7 @@ Result<bool> SimDisk::exists(std::string_view path) {
 
 // --- Files ---
 
-Result<std::size_t> SimDisk::file_read(SimFile& file, uint64_t offset,
-                                       std::span<uint8_t> buffer) {
+Result<std::size_t> SimDisk::file_read(SimFile& file, uint64_t offset, std::span<uint8_t> buffer) {
     const Inode& inode = inodes_.at(file.inode_);
     if (roll(faults_.read_error_ppm)) {
         trace("disk.fault", "kind=read_error file={} offset={} length={}", file.path_, offset,
@@ -472,8 +475,7 @@ Result<std::size_t> SimDisk::file_read(SimFile& file, uint64_t offset,
     }
     uint64_t size = inode.current.size();
     std::size_t count = offset >= size ? 0 : std::min<uint64_t>(buffer.size(), size - offset);
-    std::copy_n(inode.current.begin() + static_cast<std::ptrdiff_t>(offset), count,
-                buffer.begin());
+    std::copy_n(inode.current.begin() + static_cast<std::ptrdiff_t>(offset), count, buffer.begin());
     trace("disk.read", "file={} offset={} length={} read={}", file.path_, offset, buffer.size(),
           count);
     return count;
@@ -481,13 +483,14 @@ Result<std::size_t> SimDisk::file_read(SimFile& file, uint64_t offset,
 
 Result<void> SimDisk::file_write(SimFile& file, uint64_t offset, std::span<const uint8_t> bytes) {
     if (!file.writable_) {
-        return Error(ErrorCode::invalid_argument, fmt::format("write '{}': opened read-only",
-                                                              file.path_));
+        return Error(ErrorCode::invalid_argument,
+                     fmt::format("write '{}': opened read-only", file.path_));
     }
     Inode& inode = inodes_.at(file.inode_);
     if (offset > kFileBytesMax || bytes.size() > kFileBytesMax - offset) {
         return Error(ErrorCode::no_space, fmt::format("write '{}' at {}: beyond the simulator's "
-                                                      "file limit", file.path_, offset));
+                                                      "file limit",
+                                                      file.path_, offset));
     }
     uint64_t old_size = inode.current.size();
     uint64_t new_size = std::max<uint64_t>(old_size, offset + bytes.size());
@@ -496,19 +499,19 @@ Result<void> SimDisk::file_write(SimFile& file, uint64_t offset, std::span<const
               bytes.size());
         return Error(space.error()).wrap(fmt::format("write '{}'", file.path_));
     }
-    Operation operation{Operation::Kind::write, offset, {bytes.begin(), bytes.end()},
-                        inode.next_sequence};
+    Operation operation{
+        Operation::Kind::write, offset, {bytes.begin(), bytes.end()}, inode.next_sequence};
     bool fail = roll(faults_.write_error_ppm);
     if (fail) {
         // A failed write may have written any prefix of its bytes (disk.h allows any part).
         operation.bytes.resize(random_.uniform(bytes.size() + 1));
-        trace("disk.fault", "kind=write_error file={} offset={} length={} written={}",
-              file.path_, offset, bytes.size(), operation.bytes.size());
+        trace("disk.fault", "kind=write_error file={} offset={} length={} written={}", file.path_,
+              offset, bytes.size(), operation.bytes.size());
     } else if (!bytes.empty() && roll(faults_.write_bit_flip_ppm)) {
         uint64_t bit = random_.uniform(bytes.size() * 8);
         operation.bytes[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
-        trace("disk.fault", "kind=bit_flip file={} offset={} bit={}", file.path_,
-              offset + bit / 8, bit % 8);
+        trace("disk.fault", "kind=bit_flip file={} offset={} bit={}", file.path_, offset + bit / 8,
+              bit % 8);
     }
     if (!operation.bytes.empty()) {
         apply(inode.current, operation);
@@ -626,8 +629,8 @@ void SimDisk::crash_file(InodeId id, Inode& inode) {
             uint64_t start = last.offset_or_size;
             uint64_t end = start + last.bytes.size();
             uint64_t first_boundary = (start / kSectorBytes + 1) * kSectorBytes;
-            uint64_t inner = first_boundary < end ? (end - 1 - first_boundary) / kSectorBytes + 1
-                                                  : 0;
+            uint64_t inner =
+                first_boundary < end ? (end - 1 - first_boundary) / kSectorBytes + 1 : 0;
             uint64_t choice = random_.uniform(inner + 1);
             uint64_t tear = choice == 0 ? start : first_boundary + (choice - 1) * kSectorBytes;
             apply_write(inode.durable, start,

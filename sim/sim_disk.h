@@ -201,8 +201,7 @@ private:
     void file_closed(SimFile& file);
 
     // Paths: checks syntax and splits into names; "" is the root and has no names.
-    static Result<std::vector<std::string_view>> split_path(std::string_view path,
-                                                            bool allow_root);
+    static Result<std::vector<std::string_view>> split_path(std::string_view path, bool allow_root);
     // The inode a path names through current entries.
     Result<InodeId> resolve(std::string_view path) const;
     // The directory inode that should hold the last name of `names` (not_found if missing).
