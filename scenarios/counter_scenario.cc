@@ -75,8 +75,9 @@ void nemesis(Simulation& sim, const Parameters& p, const bool& active) {
     Random& random = sim.random();
     Instant next_crash = sim.now() + milliseconds(random.between(0, p.crash_interval_ms));
     Instant next_partition = sim.now() + milliseconds(random.between(0, p.partition_interval_ms));
-    while (active) {
+    while (true) {
         sim.scheduler().park(sim.now() + milliseconds(10));
+        if (!active) return;
         if (p.crashes && sim.now() >= next_crash) {
             const std::string& node = kNodes[random.uniform(kNodes.size())];
             if (sim.is_up(node)) {

@@ -1,18 +1,30 @@
 #include "core/counter/counter_store.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 
 namespace brook::counter {
 namespace {
 constexpr uint64_t kCheckKey = 0x5bd1e9955bd1e995ULL;
+using SlotBytes = std::array<uint8_t, 16>;
 
-std::array<uint8_t, 16> encode(int64_t value) {
-    std::array<uint8_t, 16> bytes;
+SlotBytes encode(int64_t value) {
+    SlotBytes bytes;
     uint64_t check = static_cast<uint64_t>(value) ^ kCheckKey;
     std::memcpy(bytes.data(), &value, 8);
     std::memcpy(bytes.data() + 8, &check, 8);
     return bytes;
+}
+
+std::optional<int64_t> decode(const SlotBytes& bytes) {
+    int64_t value;
+    uint64_t check;
+    std::memcpy(&value, bytes.data(), 8);
+    std::memcpy(&check, bytes.data() + 8, 8);
+    if ((static_cast<uint64_t>(value) ^ kCheckKey) != check || value < 0) return std::nullopt;
+    return value;
 }
 }  // namespace
 
@@ -20,20 +32,26 @@ Result<int64_t> CounterStore::load() {
     TRY_ASSIGN(bool exists, disk_.exists(kFileName));
     if (!exists) return int64_t{0};
     TRY_ASSIGN(auto file, disk_.open(kFileName, OpenMode::read_only));
-    std::array<uint8_t, 16> bytes{};
-    TRY_ASSIGN(std::size_t n, file->read_at(0, bytes));
-    if (n == 0) return int64_t{0};  // created, never written
-    if (n != bytes.size()) {
-        return Error(ErrorCode::corruption, fmt::format("counter file has {} bytes", n));
+    TRY_ASSIGN(uint64_t size, file->size());
+    if (size == 0) return int64_t{0};  // created, never written
+    std::optional<int64_t> best;
+    bool damaged = false;
+    for (uint64_t slot = 0; slot < 2; ++slot) {
+        SlotBytes bytes{};
+        TRY_ASSIGN(std::size_t n, file->read_at(slot * kSlotBytes, bytes));
+        if (n == 0) continue;  // the second slot was never written
+        std::optional<int64_t> value = n == bytes.size() ? decode(bytes) : std::nullopt;
+        if (!value) {
+            damaged = true;
+            continue;
+        }
+        best = std::max(best.value_or(0), *value);
     }
-    int64_t value;
-    uint64_t check;
-    std::memcpy(&value, bytes.data(), 8);
-    std::memcpy(&check, bytes.data() + 8, 8);
-    if ((static_cast<uint64_t>(value) ^ kCheckKey) != check) {
-        return Error(ErrorCode::corruption, "counter file fails its check word");
+    if (!best) {
+        if (!damaged) return int64_t{0};
+        return Error(ErrorCode::corruption, "no slot of the counter file passes its check word");
     }
-    return value;
+    return *best;
 }
 
 Result<void> CounterStore::open_for_writing() {
@@ -48,8 +66,8 @@ Result<void> CounterStore::open_for_writing() {
 
 Result<void> CounterStore::save(int64_t value, bool sync) {
     TRY(open_for_writing());
-    auto bytes = encode(value);
-    TRY(file_->write_at(0, bytes));
+    SlotBytes bytes = encode(value);
+    TRY(file_->write_at(static_cast<uint64_t>(value % 2) * kSlotBytes, bytes));
     if (sync) TRY(file_->sync());
     return ok();
 }

@@ -1,11 +1,13 @@
-// The counter's durable state: one small file holding the value and a check word.
+// The counter's durable state: a small file with two slots, each holding a value and a check word.
 //
 //   CounterStore store(disk);
 //   TRY_ASSIGN(int64_t value, store.load());     // 0 when the file does not exist yet
 //   TRY(store.save(value + 1));                   // written and synced: survives a crash
 //
-// The file is overwritten in place. Its 16 bytes sit inside one disk sector, so a crash leaves
-// either the old or the new contents, never a mix; the check word catches anything else.
+// Values alternate between the slots (value % 2), each in its own 512-byte sector. A write that
+// fails half-way or is torn by a crash can only damage the slot being written; the other slot
+// still holds the previous durable value, and load() takes the highest valid one. This is the
+// same trick as a double-buffered superblock.
 #pragma once
 
 #include <cstdint>
@@ -20,12 +22,13 @@ class CounterStore {
 public:
     explicit CounterStore(Disk& disk) : disk_(disk) {}
 
-    // Reads the durable value; corruption when the check word does not match.
+    // Reads the durable value; corruption when neither slot is valid.
     Result<int64_t> load();
     // Writes `value` and, unless `sync` is false, waits until it is durable. May suspend.
     Result<void> save(int64_t value, bool sync = true);
 
     static constexpr const char* kFileName = "counter";
+    static constexpr uint64_t kSlotBytes = 512;
 
 private:
     Result<void> open_for_writing();

@@ -5,7 +5,7 @@
 //   uint8_t buffer[4096];
 //   Result<std::size_t> n = (*connection)->read(buffer, clock.now() + seconds(30));
 //
-// Semantics every backend keeps (tests/io/network_contract_test.cc checks both):
+// Semantics every backend keeps (tests/io/network_contract.h checks both):
 //   - bytes arrive in order, exactly once, but in pieces of any size: one write may be read in
 //     many reads and many writes in one read; framing is the reader's job;
 //   - a read returns at least one byte, or an error: `disconnected` once the peer has closed or

@@ -37,9 +37,9 @@ void asan_finish_switch(void* fake_stack, const void** old_bottom, std::size_t* 
 }
 }  // namespace
 
-Fiber::Fiber(Scheduler& scheduler, FiberId id, FiberGroup group, std::string name,
+Fiber::Fiber(FiberId id, FiberGroup group, std::string name,
              Task body)
-    : scheduler_(scheduler), id_(id), group_(group), name_(std::move(name)), body_(std::move(body)) {
+    : id_(id), group_(group), name_(std::move(name)), body_(std::move(body)) {
     context::protected_fixedsize_stack allocator(kStackBytes);
     stack_ = allocator.allocate();
 #if defined(BROOK_HAVE_VALGRIND)

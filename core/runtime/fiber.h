@@ -28,7 +28,7 @@ public:
 
     enum class State { ready, running, parked, finished };
 
-    Fiber(Scheduler& scheduler, FiberId id, FiberGroup group, std::string name,
+    Fiber(FiberId id, FiberGroup group, std::string name,
           Task body);
     ~Fiber();
     Fiber(const Fiber&) = delete;
@@ -53,7 +53,6 @@ public:
 private:
     boost::context::fiber entry(boost::context::fiber&& scheduler_side);
 
-    Scheduler& scheduler_;
     FiberId id_;
     FiberGroup group_;
     std::string name_;

@@ -28,7 +28,7 @@ FiberId Scheduler::spawn(std::string name, Task body) {
 
 FiberId Scheduler::spawn_in_group(FiberGroup group, std::string name, Task body) {
     FiberId id = next_fiber_id_++;
-    auto fiber = std::make_unique<Fiber>(*this, id, group, std::move(name), std::move(body));
+    auto fiber = std::make_unique<Fiber>(id, group, std::move(name), std::move(body));
     fibers_.emplace(id, std::move(fiber));
     ready_.push_back(id);
     return id;
