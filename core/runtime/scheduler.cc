@@ -107,8 +107,12 @@ bool Scheduler::fire_due_timers() {
 }
 
 TimerId Scheduler::call_at(Instant at, std::function<void()> callback) {
+    return call_at_in_group(current_group(), at, std::move(callback));
+}
+
+TimerId Scheduler::call_at_in_group(FiberGroup group, Instant at, std::function<void()> callback) {
     TimerId id = next_timer_id_++;
-    callbacks_.emplace(id, Callback{std::move(callback), current_group()});
+    callbacks_.emplace(id, Callback{std::move(callback), group});
     timers_.push(TimerEntry{at, next_timer_sequence_++, 0, 0, id});
     return id;
 }

@@ -65,6 +65,10 @@ public:
 
     // Runs `callback` on the scheduler's own stack at `at`. The callback must not suspend.
     TimerId call_at(Instant at, std::function<void()> callback);
+    // The same, but the timer belongs to `group` rather than to the caller's group. The
+    // simulator's network uses kSystemGroup so that a delivery scheduled from a node's fiber is
+    // not cancelled when that node crashes.
+    TimerId call_at_in_group(FiberGroup group, Instant at, std::function<void()> callback);
     // Cancels a pending callback timer; no-op when it already ran or was cancelled.
     void cancel(TimerId timer);
 
