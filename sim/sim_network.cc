@@ -161,7 +161,8 @@ private:
         std::size_t copied = 0;
         while (copied < buffer.size() && !incoming.readable.empty()) {
             std::vector<uint8_t>& front = incoming.readable.front();
-            std::size_t n = std::min(buffer.size() - copied, front.size() - incoming.readable_offset);
+            std::size_t n =
+                std::min(buffer.size() - copied, front.size() - incoming.readable_offset);
             std::memcpy(buffer.data() + copied, front.data() + incoming.readable_offset, n);
             copied += n;
             incoming.readable_offset += n;
@@ -194,9 +195,10 @@ public:
             if (!listener.backlog.empty()) {
                 SimNetwork::ConnectionPointer connection = std::move(listener.backlog.front());
                 listener.backlog.pop_front();
-                listener.network->trace(listener.address.host, "net.accept",
-                                        fmt::format("conn={} from={}", connection->id,
-                                                    connection->addresses[kClientSide].to_string()));
+                listener.network->trace(
+                    listener.address.host, "net.accept",
+                    fmt::format("conn={} from={}", connection->id,
+                                connection->addresses[kClientSide].to_string()));
                 return std::unique_ptr<Connection>(
                     std::make_unique<SimConnection>(std::move(connection), kServerSide));
             }
@@ -227,8 +229,7 @@ public:
     Result<std::unique_ptr<Listener>> listen(const Address& address) override {
         return network_.listen(name_, address);
     }
-    Result<std::unique_ptr<Connection>> connect(const Address& address,
-                                                Instant deadline) override {
+    Result<std::unique_ptr<Connection>> connect(const Address& address, Instant deadline) override {
         return network_.connect(name_, address, deadline);
     }
 
@@ -239,8 +240,7 @@ private:
 
 // ---- The network -----------------------------------------------------------------------------
 
-SimNetwork::SimNetwork(Scheduler& scheduler, Random random, Trace& trace,
-                       SimNetworkOptions options)
+SimNetwork::SimNetwork(Scheduler& scheduler, Random random, Trace& trace, SimNetworkOptions options)
     : scheduler_(scheduler), random_(random), trace_(trace), options_(options) {}
 
 SimNetwork::~SimNetwork() {
@@ -304,8 +304,7 @@ void SimNetwork::close_listener(ListenerState& listener) {
 
 // May suspend.
 Result<std::unique_ptr<Connection>> SimNetwork::connect(const std::string& host,
-                                                        const Address& address,
-                                                        Instant deadline) {
+                                                        const Address& address, Instant deadline) {
     auto pending = std::make_shared<PendingConnect>(scheduler_);
     pending->id = next_pending_id_++;
     pending->network = this;
@@ -362,8 +361,8 @@ void SimNetwork::on_syn(const std::shared_ptr<PendingConnect>& pending, const Ad
         send_control(address.host, client, [pending, address] {
             if (pending->abandoned) return;
             pending->done = true;
-            pending->error = Error(ErrorCode::disconnected,
-                                   "connection refused by " + address.to_string());
+            pending->error =
+                Error(ErrorCode::disconnected, "connection refused by " + address.to_string());
             pending->waiters.notify_all();
         });
         return;
@@ -398,10 +397,16 @@ void SimNetwork::enqueue(ConnectionState& connection, int from_side,
         std::size_t remaining = bytes.size() - offset;
         std::size_t size = 0;
         switch (random_.uniform(8)) {
-            case 0: size = 1; break;
+            case 0:
+                size = 1;
+                break;
             case 1:
-            case 2: size = remaining; break;
-            default: size = static_cast<std::size_t>(random_.between(1, remaining)); break;
+            case 2:
+                size = remaining;
+                break;
+            default:
+                size = static_cast<std::size_t>(random_.between(1, remaining));
+                break;
         }
         Chunk chunk{std::vector<uint8_t>(bytes.begin() + offset, bytes.begin() + offset + size),
                     arrival_time(from, to, size, direction), false};
@@ -413,14 +418,14 @@ void SimNetwork::enqueue(ConnectionState& connection, int from_side,
     }
 }
 
-Instant SimNetwork::arrival_time(const std::string& from, const std::string& to,
-                                 std::size_t bytes, Direction& direction) {
+Instant SimNetwork::arrival_time(const std::string& from, const std::string& to, std::size_t bytes,
+                                 Direction& direction) {
     const LinkProfile& profile = link(from, to);
     Instant start = std::max(scheduler_.now(), direction.wire_free_at);
     Duration serialisation = Duration::zero();
     if (profile.bandwidth_bytes_per_second > 0) {
-        serialisation = nanoseconds(static_cast<int64_t>(
-            bytes * uint64_t{1'000'000'000} / profile.bandwidth_bytes_per_second));
+        serialisation = nanoseconds(static_cast<int64_t>(bytes * uint64_t{1'000'000'000} /
+                                                         profile.bandwidth_bytes_per_second));
     }
     direction.wire_free_at = start + serialisation;
     Instant arrival =
@@ -474,8 +479,9 @@ void SimNetwork::deliver_due(uint64_t connection_id, int from_side) {
         } else if (connection.closed[to_side]) {
             // Nobody will read it; the sender gets its window back.
             direction.unread_bytes -= chunk.bytes.size();
-            trace(to, "net.deliver",
-                  fmt::format("conn={} bytes={} dropped=closed", connection.id, chunk.bytes.size()));
+            trace(
+                to, "net.deliver",
+                fmt::format("conn={} bytes={} dropped=closed", connection.id, chunk.bytes.size()));
             direction.writers.notify_all();
         } else {
             trace(to, "net.deliver",
@@ -491,14 +497,14 @@ void SimNetwork::hold(ConnectionState& connection, int from_side) {
     Direction& direction = connection.from(from_side);
     direction.held = true;
     if (options_.blocked_timeout > Duration::zero() && direction.stall_timer == 0) {
-        direction.stall_timer = schedule(
-            scheduler_.now() + options_.blocked_timeout, [this, id = connection.id, from_side] {
-                auto it = connections_.find(id);
-                if (it == connections_.end()) return;
-                ConnectionPointer keep = it->second;
-                keep->from(from_side).stall_timer = 0;
-                reset_connection(*keep, "blocked timeout");
-            });
+        direction.stall_timer = schedule(scheduler_.now() + options_.blocked_timeout,
+                                         [this, id = connection.id, from_side] {
+                                             auto it = connections_.find(id);
+                                             if (it == connections_.end()) return;
+                                             ConnectionPointer keep = it->second;
+                                             keep->from(from_side).stall_timer = 0;
+                                             reset_connection(*keep, "blocked timeout");
+                                         });
     }
 }
 
@@ -513,7 +519,8 @@ void SimNetwork::release_held() {
             direction.held = false;
             cancel(direction.stall_timer);
             Instant earliest = scheduler_.now() + draw_latency(from, to);
-            for (Chunk& chunk : direction.in_flight) chunk.arrival = std::max(chunk.arrival, earliest);
+            for (Chunk& chunk : direction.in_flight)
+                chunk.arrival = std::max(chunk.arrival, earliest);
             direction.last_arrival = std::max(direction.last_arrival, earliest);
             schedule_delivery(*connection, side);
         }
@@ -748,11 +755,11 @@ Duration SimNetwork::draw_latency(const std::string& from, const std::string& to
 
 uint64_t SimNetwork::schedule(Instant at, std::function<void()> callback) {
     uint64_t key = next_timer_key_++;
-    TimerId timer = scheduler_.call_at_in_group(kSystemGroup, at,
-                                                [this, key, callback = std::move(callback)] {
-                                                    timers_.erase(key);
-                                                    callback();
-                                                });
+    TimerId timer =
+        scheduler_.call_at_in_group(kSystemGroup, at, [this, key, callback = std::move(callback)] {
+            timers_.erase(key);
+            callback();
+        });
     timers_.emplace(key, timer);
     return key;
 }

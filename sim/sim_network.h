@@ -20,7 +20,8 @@
 //     and delivers them in order after the heal. Data held longer than `blocked_timeout` resets
 //     the connection (TCP's retransmission timeout). Connection setup (SYN, SYN-ACK, refusal)
 //     travels as control packets that a partition holds the same way.
-//   - close() sends a FIN behind the data; the peer reads everything, then `disconnected`.
+//   - close() sends a FIN behind the data; the peer reads everything, then `disconnected`, and
+//     its writes fail once that FIN has arrived (bytes that reach a closed side are dropped).
 //     A reset drops every byte not yet read and fails both sides at once. A crashed host's side
 //     dies at once; its peers learn of it when the RST arrives one latency later.
 //   - Every random decision draws from the one Random given to the constructor, in an order fixed
@@ -74,8 +75,7 @@ struct SimNetworkOptions {
 
 class SimNetwork {
 public:
-    SimNetwork(Scheduler& scheduler, Random random, Trace& trace,
-               SimNetworkOptions options = {});
+    SimNetwork(Scheduler& scheduler, Random random, Trace& trace, SimNetworkOptions options = {});
     // Cancels the network's timers and detaches every handle still alive.
     ~SimNetwork();
     SimNetwork(const SimNetwork&) = delete;
