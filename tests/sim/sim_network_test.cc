@@ -1,9 +1,9 @@
 #include "sim/sim_network.h"
 
-#include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <memory>
 #include <optional>
@@ -421,8 +421,7 @@ TEST_CASE("sim network: connect across a partition times out at its deadline in 
     bool connected_after_heal = false;
     world.scheduler.spawn("client", [&] {
         Instant start = world.scheduler.now();
-        auto connection =
-            world.network.host("c1").connect(Address{"n1", 9092}, start + seconds(2));
+        auto connection = world.network.host("c1").connect(Address{"n1", 9092}, start + seconds(2));
         elapsed = world.scheduler.now() - start;
         if (!connection) code = connection.error().code();
         world.network.heal_all();
@@ -557,9 +556,8 @@ WorkloadRun run_workload(uint64_t seed) {
         world.scheduler.spawn(client, [&, client, index] {
             Random sizes(mix_seed(seed + index));
             for (int attempt = 0; attempt < 5; ++attempt) {
-                auto connection = world.network.host(client).connect(Address{"n1", 9092},
-                                                                     world.scheduler.now() +
-                                                                         seconds(5));
+                auto connection = world.network.host(client).connect(
+                    Address{"n1", 9092}, world.scheduler.now() + seconds(5));
                 if (!connection) continue;
                 for (int message = 0; message < 20; ++message) {
                     auto bytes = pattern(sizes.between(1, 5000), sizes.next());
@@ -592,6 +590,112 @@ TEST_CASE("sim network: the same seed gives the same trace, another seed another
     REQUIRE(again.hash == first.hash);
     REQUIRE(again.lines == first.lines);
     REQUIRE(run_workload(43).hash != first.hash);
+}
+
+// Echo traffic under every fault at once, crashes and restarts of the server included. Any
+// connection may die, but an echo that completes must be exact, and nothing may assert.
+struct ChaosRun {
+    int echoes = 0;
+    int mismatches = 0;
+    int crashes = 0;
+};
+
+ChaosRun run_chaos(uint64_t seed) {
+    SimNetworkOptions options;
+    options.reset_per_million_chunks = 2'000;
+    options.blocked_timeout = seconds(3);
+    options.send_window_bytes = 8 * 1024;
+    World world(seed, options);
+    ChaosRun run;
+    FiberGroup server_group = 100;
+    auto start_server = [&world](FiberGroup group) {
+        world.scheduler.spawn_in_group(group, "n1", [&world] {
+            auto listener = world.network.host("n1").listen(Address{"n1", 9092});
+            if (!listener) return;
+            while (auto accepted = (*listener)->accept()) {
+                std::shared_ptr<Connection> connection = std::move(*accepted);
+                world.scheduler.spawn("echo", [connection] {
+                    uint8_t buffer[1500];
+                    while (auto n = connection->read(buffer)) {
+                        if (!connection->write(std::span<const uint8_t>(buffer, *n))) return;
+                    }
+                });
+            }
+        });
+    };
+    start_server(server_group);
+    for (int index = 1; index <= 3; ++index) {
+        std::string client = "c" + std::to_string(index);
+        world.scheduler.spawn(client, [&, client, index] {
+            Random sizes(mix_seed(seed * 10 + index));
+            while (true) {
+                auto connection = world.network.host(client).connect(
+                    Address{"n1", 9092}, world.scheduler.now() + seconds(2));
+                if (!connection) {
+                    world.scheduler.park(world.scheduler.now() + milliseconds(100));
+                    continue;
+                }
+                while (true) {
+                    auto bytes = pattern(sizes.between(1, 20'000), sizes.next());
+                    if (!(*connection)->write(bytes, world.scheduler.now() + seconds(5))) break;
+                    std::vector<uint8_t> echo(bytes.size());
+                    if (!(*connection)->read_exact(echo, world.scheduler.now() + seconds(5))) break;
+                    ++run.echoes;
+                    if (echo != bytes) ++run.mismatches;
+                }
+            }
+        });
+    }
+    world.scheduler.spawn("nemesis", [&] {
+        Random nemesis(mix_seed(seed));
+        const std::vector<std::string> hosts = {"n1", "c1", "c2", "c3"};
+        while (true) {
+            world.scheduler.park(world.scheduler.now() + milliseconds(nemesis.between(10, 1000)));
+            const std::string& a = hosts[nemesis.uniform(hosts.size())];
+            const std::string& b = hosts[nemesis.uniform(hosts.size())];
+            switch (nemesis.uniform(6)) {
+                case 0:
+                    world.network.partition(a, b);
+                    break;
+                case 1:
+                    world.network.partition_both(a, b);
+                    break;
+                case 2:
+                    world.network.heal_all();
+                    break;
+                case 3:
+                    world.network.reset(a, b);
+                    break;
+                case 4:
+                    world.network.set_link(
+                        a, b, LinkProfile{milliseconds(50), milliseconds(300), 100'000});
+                    break;
+                case 5:
+                    world.scheduler.kill_group(server_group);
+                    world.network.crash_host("n1");
+                    ++run.crashes;
+                    world.scheduler.park(world.scheduler.now() + milliseconds(500));
+                    start_server(++server_group);
+                    break;
+            }
+        }
+    });
+    world.scheduler.run_until(world.scheduler.now() + seconds(60));
+    return run;
+}
+
+TEST_CASE("sim network: echoes stay exact under partitions, resets, slow links and crashes") {
+    int echoes = 0;
+    int crashes = 0;
+    for (uint64_t seed = 1; seed <= 10; ++seed) {
+        ChaosRun run = run_chaos(seed);
+        INFO("seed " << seed);
+        REQUIRE(run.mismatches == 0);
+        echoes += run.echoes;
+        crashes += run.crashes;
+    }
+    REQUIRE(echoes > 100);
+    REQUIRE(crashes > 5);
 }
 
 TEST_CASE("sim network: bytes read equal bytes written on any fault-free link") {
