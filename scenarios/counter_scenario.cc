@@ -31,6 +31,11 @@ struct Parameters {
     int64_t partition_length_ms;
     int64_t client_pause_ms;
     Duration fault_phase;
+    // What a crash keeps of unsynced writes: 0 a random prefix, 1 nothing, 2 everything.
+    int disk_crash_mode;
+    uint32_t disk_error_ppm;     // EIO on write, sync and directory sync
+    uint64_t reset_per_million;  // connection resets per delivered chunk
+    int64_t latency_max_us;
 
     static Parameters draw(Random& random) {
         Parameters p;
@@ -42,6 +47,10 @@ struct Parameters {
         p.partition_length_ms = random.between(50, 3000);
         p.client_pause_ms = random.between(0, 100);
         p.fault_phase = seconds(random.between(5, 20));
+        p.disk_crash_mode = static_cast<int>(random.uniform(3));
+        p.disk_error_ppm = random.chance(1, 3) ? static_cast<uint32_t>(random.between(1, 20000)) : 0;
+        p.reset_per_million = random.chance(1, 3) ? random.uniform(2000) : 0;
+        p.latency_max_us = random.between(100, 20000);
         return p;
     }
 
@@ -55,6 +64,12 @@ struct Parameters {
         options.on_parameter("partition_length_ms", std::to_string(partition_length_ms));
         options.on_parameter("client_pause_ms", std::to_string(client_pause_ms));
         options.on_parameter("fault_phase_s", std::to_string(to_ms(fault_phase) / 1000));
+        static constexpr const char* kCrashModes[] = {"random-prefix", "lose-unsynced",
+                                                      "keep-unsynced"};
+        options.on_parameter("disk_crash", kCrashModes[disk_crash_mode]);
+        options.on_parameter("disk_error_ppm", std::to_string(disk_error_ppm));
+        options.on_parameter("reset_per_million_chunks", std::to_string(reset_per_million));
+        options.on_parameter("latency_max_us", std::to_string(latency_max_us));
     }
 };
 
@@ -68,6 +83,22 @@ CounterOptions node_options(const std::string& node, bool sync_before_ack) {
         }
     }
     return options;
+}
+
+void set_faults(Simulation& sim, const Parameters& p, bool on) {
+    for (const std::string& node : kNodes) {
+        sim::SimDiskFaults faults;
+        faults.crash_keep_none_ppm = p.disk_crash_mode == 1 ? 1'000'000 : 0;
+        faults.crash_keep_all_ppm = p.disk_crash_mode == 2 ? 1'000'000 : 0;
+        if (on) {
+            faults.write_error_ppm = p.disk_error_ppm;
+            faults.sync_error_ppm = p.disk_error_ppm;
+            faults.sync_directory_error_ppm = p.disk_error_ppm;
+        }
+        sim.disk(node).set_faults(faults);
+    }
+    sim.network().options().reset_per_million_chunks = on ? p.reset_per_million : 0;
+    sim.network().options().link.latency_max = microseconds(p.latency_max_us);
 }
 
 // Crashes and restarts nodes and cuts links while `active`; runs in a system fiber.
@@ -157,12 +188,14 @@ Outcome run_counter(const RunOptions& options, bool sync_before_ack) {
     }
 
     // Phase 1: faults.
+    set_faults(sim, p, true);
     sim.scheduler().spawn("nemesis", [&] { nemesis(sim, p, faults_active); });
     sim.run_for(p.fault_phase);
     faults_active = false;
 
     // Phase 2: heal everything and require progress (liveness).
     sim.network().heal_all();
+    set_faults(sim, p, false);
     for (const std::string& node : kNodes) sim.restart(node);
     constexpr Duration kRecoveryBound = seconds(15);
     sim.run_for(kRecoveryBound);

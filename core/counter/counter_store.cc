@@ -56,10 +56,12 @@ Result<int64_t> CounterStore::load() {
 
 Result<void> CounterStore::open_for_writing() {
     if (file_) return ok();
-    TRY_ASSIGN(bool existed, disk_.exists(kFileName));
     TRY_ASSIGN(auto file, disk_.open(kFileName, OpenMode::create));
-    // A new file's directory entry is durable only once the directory is synced.
-    if (!existed) TRY(disk_.sync_directory(""));
+    // The file's directory entry is durable only once the directory is synced. Sync it even
+    // when the file was already there: an earlier attempt may have created it and then failed
+    // to sync, or a process that never synced may have created it before a restart. (The
+    // simulator found exactly that: an entry whose sync failed was never synced again.)
+    TRY(disk_.sync_directory(""));
     file_ = std::move(file);
     return ok();
 }
