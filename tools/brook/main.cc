@@ -16,6 +16,7 @@ constexpr Command kCommands[] = {
     {"sim", "run, list and replay simulation scenarios", brook::tools::sim_command},
     {"counter", "run the toy replicated counter on real sockets and files",
      brook::tools::counter_command},
+    {"bench", "benchmarks with baselines measured in the same run", brook::tools::bench_command},
 };
 
 void print_usage(std::FILE* out) {

@@ -1,0 +1,41 @@
+// `brook bench <what>`: benchmarks that print a markdown report (docs/benchmarks.md keeps the
+// figures and the commands that produced them).
+#include <fmt/format.h>
+
+#include <string_view>
+
+#include "tools/brook/arguments.h"
+#include "tools/brook/bench_runtime.h"
+#include "tools/brook/commands.h"
+
+namespace brook::tools {
+namespace {
+
+constexpr const char* kUsage = R"(usage:
+  brook bench runtime [--seeds N]
+      fiber switch cost next to a raw Boost.Context switch; simulator speed on the counter
+      scenario (seeds per minute, events per second, simulated seconds per wall second)
+)";
+
+}  // namespace
+
+int bench_command(int argc, char** argv) {
+    if (argc < 2 || std::string_view(argv[1]) == "--help") {
+        fmt::print("{}", kUsage);
+        return argc < 2 ? 2 : 0;
+    }
+    std::string_view what = argv[1];
+    Arguments args(argc, argv, 2);
+    if (what == "runtime") {
+        uint64_t seeds = std::stoull(args.value("--seeds").value_or("200"));
+        if (auto unknown = args.unused()) {
+            fmt::print(stderr, "brook bench: unknown option {}\n", *unknown);
+            return 2;
+        }
+        return bench_runtime(seeds);
+    }
+    fmt::print(stderr, "brook bench: unknown benchmark '{}'\n\n{}", what, kUsage);
+    return 2;
+}
+
+}  // namespace brook::tools
