@@ -475,7 +475,10 @@ Result<std::size_t> SimDisk::file_read(SimFile& file, uint64_t offset, std::span
     }
     uint64_t size = inode.current.size();
     std::size_t count = offset >= size ? 0 : std::min<uint64_t>(buffer.size(), size - offset);
-    std::copy_n(inode.current.begin() + static_cast<std::ptrdiff_t>(offset), count, buffer.begin());
+    if (count > 0) {  // an empty file's vector may have no storage at all: no iterator math
+        std::copy_n(inode.current.begin() + static_cast<std::ptrdiff_t>(offset), count,
+                    buffer.begin());
+    }
     trace("disk.read", "file={} offset={} length={} read={}", file.path_, offset, buffer.size(),
           count);
     return count;
