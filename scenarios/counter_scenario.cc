@@ -1,5 +1,6 @@
 #include "scenarios/counter_scenario.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
@@ -101,39 +102,64 @@ void set_faults(Simulation& sim, const Parameters& p, bool on) {
     sim.network().options().link.latency_max = microseconds(p.latency_max_us);
 }
 
-// Crashes and restarts nodes and cuts links while `active`; runs in a system fiber.
-void nemesis(Simulation& sim, const Parameters& p, const bool& active) {
-    Random& random = sim.random();
-    Instant next_crash = sim.now() + milliseconds(random.between(0, p.crash_interval_ms));
-    Instant next_partition = sim.now() + milliseconds(random.between(0, p.partition_interval_ms));
-    while (true) {
-        sim.scheduler().park(sim.now() + milliseconds(10));
-        if (!active) return;
-        if (p.crashes && sim.now() >= next_crash) {
-            const std::string& node = kNodes[random.uniform(kNodes.size())];
-            if (sim.is_up(node)) {
-                sim.crash(node);
-            } else {
-                sim.restart(node);
-            }
-            next_crash = sim.now() + milliseconds(random.between(1, 2 * p.crash_interval_ms));
-        }
-        if (p.partitions && sim.now() >= next_partition) {
-            const std::string& a = kNodes[random.uniform(kNodes.size())];
-            const std::string& b = kNodes[random.uniform(kNodes.size())];
-            if (a != b) {
-                sim.network().partition(a, b);
-                if (random.chance(1, 2)) sim.network().partition(b, a);
-            }
-            sim.scheduler().call_at(sim.now() + milliseconds(p.partition_length_ms),
-                                    [&sim, a, b] {
-                                        sim.network().heal(a, b);
-                                        sim.network().heal(b, a);
-                                    });
-            next_partition =
-                sim.now() + milliseconds(random.between(1, 2 * p.partition_interval_ms));
+// The nemesis's plan, drawn from the seed before the run: crashes with restarts after a random
+// downtime, and one-way or two-way partitions that heal after partition_length_ms.
+sim::FaultSchedule draw_schedule(Random random, const Parameters& p) {
+    sim::FaultSchedule schedule;
+    auto pick_node = [&] { return kNodes[random.uniform(kNodes.size())]; };
+    if (p.crashes) {
+        Duration t = milliseconds(random.between(0, p.crash_interval_ms));
+        while (t < p.fault_phase) {
+            std::string node = pick_node();
+            schedule.add(t, "crash", {node});
+            Duration downtime = milliseconds(random.between(50, 2 * p.crash_interval_ms));
+            if (t + downtime < p.fault_phase) schedule.add(t + downtime, "restart", {node});
+            t += milliseconds(random.between(1, 2 * p.crash_interval_ms));
         }
     }
+    if (p.partitions) {
+        Duration t = milliseconds(random.between(0, p.partition_interval_ms));
+        while (t < p.fault_phase) {
+            std::string a = pick_node();
+            std::string b = pick_node();
+            if (a != b) {
+                schedule.add(t, "partition", {a, b});
+                if (random.chance(1, 2)) schedule.add(t, "partition", {b, a});
+                schedule.add(t + milliseconds(p.partition_length_ms), "heal", {a, b});
+            }
+            t += milliseconds(random.between(1, 2 * p.partition_interval_ms));
+        }
+    }
+    return schedule;
+}
+
+bool is_node(const std::string& name) {
+    return std::find(kNodes.begin(), kNodes.end(), name) != kNodes.end();
+}
+
+// Empty when every event names an action this scenario knows, with nodes it has.
+std::string check_schedule(const sim::FaultSchedule& schedule) {
+    for (const sim::FaultEvent& event : schedule.events()) {
+        std::size_t arity = event.action == "crash" || event.action == "restart" ? 1
+                            : event.action == "partition" || event.action == "heal" ? 2
+                                                                                     : 0;
+        if (arity == 0) return fmt::format("unknown action '{}'", event.action);
+        if (event.targets.size() != arity) {
+            return fmt::format("'{}' takes {} node names", event.action, arity);
+        }
+        for (const std::string& target : event.targets) {
+            if (!is_node(target)) return fmt::format("no node named '{}'", target);
+        }
+    }
+    return {};
+}
+
+void execute(Simulation& sim, const sim::FaultEvent& event) {
+    const auto& t = event.targets;
+    if (event.action == "crash") sim.crash(t[0]);
+    if (event.action == "restart") sim.restart(t[0]);
+    if (event.action == "partition") sim.network().partition(t[0], t[1]);
+    if (event.action == "heal") sim.network().heal(t[0], t[1]);
 }
 
 Outcome run_counter(const RunOptions& options, bool sync_before_ack) {
@@ -149,8 +175,11 @@ Outcome run_counter(const RunOptions& options, bool sync_before_ack) {
     if (!options.trace_path.empty()) sim.trace().write_to(options.trace_path);
     Parameters p = Parameters::draw(sim.random());
     p.report(options);
+    sim::FaultSchedule schedule = draw_schedule(sim.random().fork(), p);
+    if (options.schedule) schedule = *options.schedule;
 
     Outcome outcome;
+    outcome.schedule = schedule;
     auto finish = [&](Verdict verdict, std::string failure) {
         outcome.verdict = verdict;
         outcome.failure = std::move(failure);
@@ -161,6 +190,10 @@ Outcome run_counter(const RunOptions& options, bool sync_before_ack) {
                             outcome.failure);
         return outcome;
     };
+
+    if (std::string problem = check_schedule(schedule); !problem.empty()) {
+        return finish(Verdict::invalid, "schedule: " + problem);
+    }
 
     for (const std::string& node : kNodes) {
         sim.add_process(node, [options = node_options(node, sync_before_ack)](Environment& env) {
@@ -187,9 +220,14 @@ Outcome run_counter(const RunOptions& options, bool sync_before_ack) {
         });
     }
 
-    // Phase 1: faults.
+    // Phase 1: faults, as scheduled.
     set_faults(sim, p, true);
-    sim.scheduler().spawn("nemesis", [&] { nemesis(sim, p, faults_active); });
+    Instant start = sim.now();
+    for (const sim::FaultEvent& event : schedule.events()) {
+        sim.scheduler().call_at(start + event.at, [&sim, event, &faults_active] {
+            if (faults_active) execute(sim, event);
+        });
+    }
     sim.run_for(p.fault_phase);
     faults_active = false;
 

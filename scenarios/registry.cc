@@ -8,6 +8,7 @@ std::string_view verdict_name(Verdict verdict) {
         case Verdict::passed: return "passed";
         case Verdict::correctness: return "correctness";
         case Verdict::liveness: return "liveness";
+        case Verdict::invalid: return "invalid";
     }
     return "?";
 }

@@ -11,11 +11,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/base/time.h"
+#include "sim/fault_schedule.h"
 
 namespace brook::scenarios {
 
@@ -23,6 +25,7 @@ enum class Verdict {
     passed,
     correctness,  // a safety property failed: lost or duplicated data, bad ordering, ...
     liveness,     // the system did not recover once faults stopped
+    invalid,      // the run could not start: a schedule the scenario cannot execute
 };
 
 std::string_view verdict_name(Verdict verdict);
@@ -33,6 +36,8 @@ struct Outcome {
     uint64_t trace_hash = 0;
     uint64_t events = 0;
     Duration simulated{};
+    // The faults the run executed: drawn from the seed, or RunOptions::schedule.
+    sim::FaultSchedule schedule;
 };
 
 struct RunOptions {
@@ -41,6 +46,8 @@ struct RunOptions {
     std::string trace_path;
     // Called once per parameter derived from the seed, before the run starts.
     std::function<void(std::string_view name, std::string value)> on_parameter;
+    // Replaces the fault schedule the seed would draw (replay of a shrunk or edited schedule).
+    std::optional<sim::FaultSchedule> schedule;
 };
 
 struct Scenario {

@@ -72,6 +72,7 @@ int exit_status_for(const SeedResult& result) {
         case scenarios::Verdict::passed: return 0;
         case scenarios::Verdict::correctness: return kExitCorrectness;
         case scenarios::Verdict::liveness: return kExitLiveness;
+        case scenarios::Verdict::invalid: return kExitUsage;
     }
     return kExitCorrectness;
 }
