@@ -33,12 +33,15 @@ struct Outcome {
     uint64_t trace_hash = 0;
     uint64_t events = 0;
     Duration simulated{};
+    std::string trace_lines;  // the whole trace, when RunOptions::keep_trace_lines was set
 };
 
 struct RunOptions {
     uint64_t seed = 0;
     // When set, the readable trace is written there.
     std::string trace_path;
+    // When set, the trace's lines are kept in memory and returned in Outcome::trace_lines.
+    bool keep_trace_lines = false;
     // Called once per parameter derived from the seed, before the run starts.
     std::function<void(std::string_view name, std::string value)> on_parameter;
 };
