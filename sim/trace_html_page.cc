@@ -236,6 +236,9 @@ for (let j = 0; j + 1 < data.links.length; j += 2) {
   else if (kind === 'net.partition') partitionSpans.push(from, to);
   else if (kind === 'sim.crash') { downSpans.push(from, to); crashLinked[from] = 1; }
 }
+const actorRole = actors.map(roleOf);
+const arrowKind = new Uint8Array(arrows.length / 2);
+for (let j = 0; j < arrows.length; j += 2) arrowKind[j >> 1] = arrowClass(arrows[j], arrows[j + 1]);
 const firstTime = count ? times[0] : 0;
 const lastTime = count ? times[count - 1] : 1;
 for (let i = 0; i < count; i++) {
@@ -309,7 +312,7 @@ function layout() {
   labels.textContent = '';
   for (const a of visibleLanes) {
     const label = document.createElement('div');
-    const role = roleOf(actors[a]);
+    const role = actorRole[a];
     label.className = 'lane ' + role;
     label.setAttribute('data-actor', actors[a]);
     label.setAttribute('data-role', role);
@@ -398,37 +401,52 @@ function drawLanes(g) {
     }
   }
 }
+const ARROW_COLORS = ['52,101,164', '42,140,126', '122,94,168'];  // from a client, to one, between nodes
+function arrowClass(from, to) {
+  if (actorRole[actorOf[from]] === 'client') return 0;
+  return actorRole[actorOf[to]] === 'client' ? 1 : 2;
+}
 function drawArrows(g) {
   if (!showArrows || !shownGroups.net) return 0;
-  const visible = [];
+  const visible = [[], [], []];
+  let n = 0;
   for (let j = 0; j < arrows.length; j += 2) {
     const from = arrows[j], to = arrows[j + 1];
     if (!shownActors[actorOf[from]] || !shownActors[actorOf[to]]) continue;
-    if (!spanVisible(Math.min(times[from], times[to]), Math.max(times[from], times[to]))) continue;
+    const t0 = times[from], t1 = times[to];
+    if (t1 < view.start || t0 > view.end) continue;
     if (textMatch && !textMatch[from] && !textMatch[to]) continue;
-    visible.push(from, to);
+    visible[arrowKind[j >> 1]].push(from, to);
+    n++;
   }
-  const n = visible.length / 2;
-  const alpha = n > 3000 ? 0.12 : n > 600 ? 0.3 : n > 150 ? 0.6 : 0.9;
+  const alpha = n > 3000 ? 0.15 : n > 600 ? 0.3 : n > 150 ? 0.6 : 0.9;
   const heads = n <= 600;
-  g.lineWidth = n > 3000 ? 0.6 : 1;
-  for (const [color, test] of [['52,101,164', (s, r) => s === 'client'],
-                               ['42,140,126', (s, r) => s !== 'client' && r === 'client'],
-                               ['122,94,168', (s, r) => s !== 'client' && r !== 'client']]) {
-    g.strokeStyle = g.fillStyle = 'rgba(' + color + ',' + alpha + ')';
+  g.lineWidth = n > 3000 ? 0.7 : 1;
+  // Zoomed out, many arrows share their pixels: draw one per (lanes, start pixel, end pixel).
+  const lastStart = new Float64Array(actors.length * actors.length).fill(-1);
+  const lastEnd = new Float64Array(actors.length * actors.length).fill(-1);
+  visible.forEach((list, kind) => {
+    g.strokeStyle = g.fillStyle = 'rgba(' + ARROW_COLORS[kind] + ',' + alpha + ')';
     g.beginPath();
-    const headPoints = [];
-    for (let j = 0; j < visible.length; j += 2) {
-      const from = visible[j], to = visible[j + 1];
-      if (!test(roleOf(actors[actorOf[from]]), roleOf(actors[actorOf[to]]))) continue;
-      const x0 = xOf(times[from]), y0 = laneTop(actorOf[from]) + row(ROW_NET);
-      const x1 = xOf(times[to]), y1 = laneTop(actorOf[to]) + row(ROW_NET);
+    for (let j = 0; j < list.length; j += 2) {
+      const from = list[j], to = list[j + 1];
+      const x0 = xOf(times[from]), x1 = xOf(times[to]);
+      const pair = actorOf[from] * actors.length + actorOf[to];
+      const px0 = Math.round(x0), px1 = Math.round(x1);
+      if (px0 === lastStart[pair] && px1 === lastEnd[pair]) continue;
+      lastStart[pair] = px0; lastEnd[pair] = px1;
+      const y0 = laneTop(actorOf[from]) + row(ROW_NET), y1 = laneTop(actorOf[to]) + row(ROW_NET);
       g.moveTo(x0, y0); g.lineTo(x1, y1);
-      if (heads) headPoints.push(x0, y0, x1, y1);
     }
     g.stroke();
-    for (let h = 0; h < headPoints.length; h += 4) arrowHead(g, headPoints[h], headPoints[h + 1], headPoints[h + 2], headPoints[h + 3]);
-  }
+    if (heads) {
+      for (let j = 0; j < list.length; j += 2) {
+        const from = list[j], to = list[j + 1];
+        arrowHead(g, xOf(times[from]), laneTop(actorOf[from]) + row(ROW_NET),
+                  xOf(times[to]), laneTop(actorOf[to]) + row(ROW_NET));
+      }
+    }
+  });
   g.lineWidth = 1;
   return n;
 }
@@ -715,18 +733,79 @@ for (const a of laneOrder) {
   label.appendChild(document.createTextNode(' ' + actors[a]));
   actorFilters.appendChild(label);
 }
+function filterText(text) {
+  const needle = text.trim().toLowerCase();
+  if (!needle) { textMatch = null; redraw(); return; }
+  textMatch = new Uint8Array(count);
+  for (let i = 0; i < count; i++) if (lineOf(i).toLowerCase().includes(needle)) textMatch[i] = 1;
+  redraw();
+}
 let filterTimer = 0;
 document.getElementById('text-filter').addEventListener('input', event => {
   clearTimeout(filterTimer);
-  filterTimer = setTimeout(() => {
-    const needle = event.target.value.trim().toLowerCase();
-    if (!needle) { textMatch = null; redraw(); return; }
-    textMatch = new Uint8Array(count);
-    for (let i = 0; i < count; i++) if (lineOf(i).toLowerCase().includes(needle)) textMatch[i] = 1;
-    redraw();
-  }, 150);
+  filterTimer = setTimeout(() => filterText(event.target.value), 150);
 });
 window.addEventListener('resize', () => { layout(); redraw(); });
+
+// ---- self test: page.html#selftest drives the controls as a user would, so the headless test
+// runs the interaction code too; the result lands in #status's data-selftest.
+function selfTest() {
+  const failures = [];
+  const expect = (ok, what) => { if (!ok) failures.push(what); };
+  const box = canvas.getBoundingClientRect();
+  const at = (x, y, extra) => Object.assign({ clientX: box.left + x, clientY: box.top + y,
+                                              bubbles: true, cancelable: true }, extra || {});
+  const mouse = (type, x, y) => (type === 'mousedown' ? canvas : window).dispatchEvent(new MouseEvent(type, at(x, y)));
+  const middle = LABEL_WIDTH + plotWidth / 2;
+  let span = view.end - view.start;
+  canvas.dispatchEvent(new WheelEvent('wheel', at(middle, AXIS_HEIGHT + 10, { deltaY: -400 })));
+  draw();
+  expect(view.end - view.start < span, 'wheel zooms in');
+  const start = view.start;
+  mouse('mousedown', middle, AXIS_HEIGHT + 10); mouse('mousemove', middle + 120, AXIS_HEIGHT + 10);
+  mouse('mouseup', middle + 120, AXIS_HEIGHT + 10);
+  draw();
+  expect(view.start < start, 'dragging right pans to earlier time');
+  // Hover and click a crash if there is one, else the first event of the first lane.
+  let target = -1;
+  for (let i = 0; i < count && target < 0; i++) if (styleOf[i] === S.crash) target = i;
+  if (target < 0) target = laneIndexes[visibleLanes[0]][0];
+  view.start = times[target] - 500; view.end = times[target] + 500;
+  draw();
+  const x = xOf(times[target]), y = laneTop(actorOf[target]) + row(STYLES[styleOf[target]].row);
+  mouse('mousemove', x, y);
+  expect(hovered === target, 'hover finds the event under the pointer');
+  expect(!tooltip.hidden && tooltip.textContent.startsWith(lineOf(target)), 'the tooltip shows its line');
+  mouse('mousedown', x, y); mouse('mouseup', x, y);
+  draw();
+  expect(selected === target, 'a click selects it');
+  expect(document.getElementById('selected').textContent.startsWith(lineOf(target)), 'details show it');
+  expect(document.querySelectorAll('#context li').length > 1, 'details show the events around it');
+  for (const input of document.querySelectorAll('#group-filters input, #actor-filters input')) {
+    input.click(); draw(); input.click(); draw();
+  }
+  expect(visibleLanes.length === actors.length, 'every lane is back after its box is ticked again');
+  const firstBox = document.querySelector('#actor-filters input');
+  firstBox.click(); draw();
+  expect(visibleLanes.length === actors.length - 1, 'unticking a lane hides it');
+  firstBox.click(); draw();
+  filterText(details[target] || actors[actorOf[target]]); draw();
+  expect(textMatch !== null && textMatch[target] === 1, 'the text filter keeps matching events');
+  filterText(''); draw();
+  span = view.end - view.start;
+  document.getElementById('zoom-out').click(); draw();
+  expect(view.end - view.start > span, 'the - button zooms out');
+  document.getElementById('zoom-fit').click(); draw();
+  expect(view.start <= firstTime && view.end >= lastTime, 'fit shows the whole run');
+  const goto = document.getElementById('goto-violation');
+  if (goto) {
+    goto.click(); draw();
+    expect(selected === verdictIndex && times[verdictIndex] <= view.end, 'show goes to the verdict');
+  }
+  mouse('mousemove', -50, -50);
+  fit(); select(-1, false); draw();
+  return failures.length ? 'failed: ' + failures.join('; ') : 'ok';
+}
 
 // ---- first draw, synchronously, then tell the world ---------------------------------------
 const groupCounts = { net: 0, disk: 0, sim: 0, log: 0 };
@@ -742,20 +821,24 @@ const viewInHash = /view=([0-9.]+)-([0-9.]+)/.exec(location.hash);
 if (viewInHash && +viewInHash[2] > +viewInHash[1]) {
   view.start = +viewInHash[1] * 1e6; view.end = +viewInHash[2] * 1e6;
 }
+const drawStarted = performance.now();
 layout();
 draw();
+const drawMs = performance.now() - drawStarted;
 const status = document.getElementById('status');
 if (status.getAttribute('data-errors') === '0') {
   status.setAttribute('data-ready', '1');
   status.setAttribute('data-events', String(count));
+  status.setAttribute('data-draw-ms', drawMs.toFixed(1));
   status.setAttribute('data-lanes', String(visibleLanes.length));
   status.setAttribute('data-lane-names', visibleLanes.map(a => actors[a]).join(','));
   status.setAttribute('data-arrows', String(arrows.length / 2));
   status.setAttribute('data-verdict', verdictIndex >= 0 ? verdictWord : 'none');
   status.setAttribute('data-violation', violation ? '1' : '0');
   status.setAttribute('data-violation-drawn', violation && verdictIndex >= 0 ? '1' : '0');
+  if (/selftest/.test(location.hash)) status.setAttribute('data-selftest', selfTest());
   status.textContent = count + ' events in ' + visibleLanes.length + ' lanes, ' + arrows.length / 2 +
-      ' messages' + (data.unparsed ? ', ' + data.unparsed + ' unreadable lines skipped' : '');
+      ' messages, drawn in ' + drawMs.toFixed(0) + ' ms' + (data.unparsed ? ', ' + data.unparsed + ' unreadable lines skipped' : '');
 }
 })();
 )js";

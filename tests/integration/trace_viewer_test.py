@@ -4,7 +4,9 @@
 For a failing seed of the negative scenario, the page must load without a script error, draw a
 lane for every node and client, and mark the checker's violation with its message. For a
 passing seed, it must say passed and mark no violation. The page's script reports what it drew
-in <div id="status" data-ready="1" data-errors="0" data-lanes=...>, which --dump-dom shows.
+in <div id="status" data-ready="1" data-errors="0" data-lanes=...>, which --dump-dom shows; with
+#selftest in the URL it also drives its own controls (zoom, pan, hover, click, filters) and
+reports data-selftest="ok".
 
 usage: trace_viewer_test.py path/to/brook
 """
@@ -110,8 +112,8 @@ def replay_html(root, scenario, seed, expected_code):
     return page, results[0] if results else ""
 
 
-def load(browser, root, page):
-    dom = chromium(browser, root, "file://" + page, "--dump-dom")
+def load(browser, root, page, fragment=""):
+    dom = chromium(browser, root, "file://" + page + fragment, "--dump-dom")
     parsed = Page(dom)
     status = parsed.status
     if status is None:
@@ -144,6 +146,10 @@ def check_failing(browser, root):
     print(f"failing seed: {len(lanes)} lanes {lanes}, {parsed.status['data-events']} events, "
           f"violation shown: {failure}")
 
+    # The controls, driven by the page's own self test: wheel, drag, hover, click, filters.
+    driven = load(browser, root, page, "#selftest")
+    assert driven.status.get("data-selftest") == "ok", driven.status.get("data-selftest")
+
     # The same page at a realistic size renders to a screenshot (look at it when changing the
     # viewer: run this script with KEEP_SCREENSHOT=path.png).
     shot = os.environ.get("KEEP_SCREENSHOT") or os.path.join(root, "viewer.png")
@@ -155,7 +161,8 @@ def check_failing(browser, root):
 def check_passing(browser, root):
     scenario, seed = PASSING
     page, _ = replay_html(root, scenario, seed, 0)
-    parsed = load(browser, root, page)
+    parsed = load(browser, root, page, "#selftest")
+    assert parsed.status.get("data-selftest") == "ok", parsed.status.get("data-selftest")
     assert parsed.status.get("data-violation") == "0", parsed.status
     assert parsed.status.get("data-verdict") == "passed", parsed.status
     assert "violation" not in parsed.ids, "a passing seed shows a violation banner"
