@@ -172,6 +172,7 @@ const S = {
   diskcrash: style('diamond', '#8b1a1a', ROW_DISK, 4), diskinfo: style('dot', '#9aa0a6', ROW_DISK, 2),
   boot: style('boot', '#2f7d32', ROW_MID, 0), crash: style('crash', '#c0262d', ROW_MID, 9),
   simother: style('dot', '#555', ROW_MID, 3), verdict: style('verdict', '#c0262d', ROW_MID, 0),
+  verdictPassed: style('verdict', '#2f7d32', ROW_MID, 0),
   log: style('dot', '#9aa0a6', ROW_LOG, 2), warn: style('dot', '#d4a000', ROW_LOG, 3),
   error: style('dot', '#c0262d', ROW_LOG, 3.5), other: style('dot', '#555', ROW_MID, 2.5),
 };
@@ -199,6 +200,7 @@ for (let i = 0; i < count; i++) {
     else if (kind.startsWith('sim.')) s = S.simother;
     else s = S.other;
   }
+  if (s === S.verdict && details[i].startsWith('passed')) s = S.verdictPassed;
   styleOf[i] = s;
 }
 
@@ -342,7 +344,9 @@ function drawAxis(g) {
     const x = xOf(t);
     if (x < LABEL_WIDTH) continue;
     g.fillStyle = '#e8ebf0'; g.fillRect(Math.round(x), AXIS_HEIGHT, 1, height - AXIS_HEIGHT);
-    g.fillStyle = '#555'; g.fillText((t / 1e6).toFixed(decimals) + 's', x, AXIS_HEIGHT / 2);
+    const label = (t / 1e6).toFixed(decimals) + 's', half = g.measureText(label).width / 2;
+    if (x - half < LABEL_WIDTH || x + half > width) continue;  // no clipped labels
+    g.fillStyle = '#555'; g.fillText(label, x, AXIS_HEIGHT / 2);
   }
   g.fillStyle = '#fff'; g.fillRect(0, 0, LABEL_WIDTH, AXIS_HEIGHT);
 }
