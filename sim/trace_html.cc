@@ -85,13 +85,15 @@ public:
             finish_sync({event.actor, field(detail, "path"), true}, index);
         } else if (kind == "disk.fault") {
             std::string_view fault = field(detail, "kind");
-            if (fault == "sync_error") finish_sync({event.actor, field(detail, "file"), false}, index);
+            if (fault == "sync_error")
+                finish_sync({event.actor, field(detail, "file"), false}, index);
             if (fault == "sync_directory_error") {
                 finish_sync({event.actor, field(detail, "path"), true}, index);
             }
         } else if (kind == "disk.crash") {
             // Syncs in progress never complete.
-            std::erase_if(syncs_, [&](const auto& entry) { return std::get<0>(entry.first) == event.actor; });
+            std::erase_if(
+                syncs_, [&](const auto& entry) { return std::get<0>(entry.first) == event.actor; });
         } else if (kind == "net.partition") {
             partitions_.try_emplace({event.actor, field(detail, "to")}, index);
         } else if (kind == "net.heal") {
@@ -159,14 +161,15 @@ private:
     ParsedTrace& trace_;
     std::map<Key, std::deque<std::size_t>> in_flight_;  // (conn, receiver) -> sends
     std::map<std::tuple<std::string_view, std::string_view, bool>, std::deque<std::size_t>>
-        syncs_;                                    // (actor, file, is directory) -> syncs
-    std::map<Key, std::size_t> partitions_;        // (actor, to) -> partition
+        syncs_;                                        // (actor, file, is directory) -> syncs
+    std::map<Key, std::size_t> partitions_;            // (actor, to) -> partition
     std::map<std::string_view, std::size_t> crashes_;  // actor -> crash
 };
 
 bool parse_line(std::string_view line, TraceEvent& event) {
     std::size_t time_end = line.find(' ');
-    if (time_end == std::string_view::npos || !parse_time_us(line.substr(0, time_end), event.time_us)) {
+    if (time_end == std::string_view::npos ||
+        !parse_time_us(line.substr(0, time_end), event.time_us)) {
         return false;
     }
     std::size_t actor_end = line.find(' ', time_end + 1);
@@ -206,7 +209,8 @@ void append_json_array(std::string& out, const std::vector<std::string_view>& st
 
 // The events as columns (times, actor and kind indexes, details, link pairs): compact to embed,
 // quick for the page to turn into typed arrays.
-void append_events_json(std::string& out, const ParsedTrace& trace, const TraceHtmlOptions& options) {
+void append_events_json(std::string& out, const ParsedTrace& trace,
+                        const TraceHtmlOptions& options) {
     StringTable actors, kinds;
     std::string times, actor_column, kind_column, details;
     std::ptrdiff_t verdict_index = -1;
@@ -237,8 +241,9 @@ void append_events_json(std::string& out, const ParsedTrace& trace, const TraceH
     append_json_array(out, actors.strings());
     out += ",\"kinds\":";
     append_json_array(out, kinds.strings());
-    fmt::format_to(std::back_inserter(out), ",\"t\":[{}],\"a\":[{}],\"k\":[{}],\"d\":[{}],\"links\":[",
-                   times, actor_column, kind_column, details);
+    fmt::format_to(std::back_inserter(out),
+                   ",\"t\":[{}],\"a\":[{}],\"k\":[{}],\"d\":[{}],\"links\":[", times, actor_column,
+                   kind_column, details);
     for (std::size_t i = 0; i < trace.links.size(); ++i) {
         fmt::format_to(std::back_inserter(out), "{}{},{}", i > 0 ? "," : "", trace.links[i].from,
                        trace.links[i].to);
@@ -277,8 +282,9 @@ void append_header(std::string& out, const ParsedTrace& trace, const TraceHtmlOp
     item("verdict", verdict, "summary-verdict");
     item("events", std::to_string(trace.events.size()), "summary-events");
     if (!trace.events.empty()) {
-        item("time", format_time(trace.events.front().time_us) + " – " +
-                         format_time(trace.events.back().time_us),
+        item("time",
+             format_time(trace.events.front().time_us) + " – " +
+                 format_time(trace.events.back().time_us),
              "summary-time");
     }
     out += "</dl>";
@@ -338,13 +344,27 @@ void append_json_string(std::string& out, std::string_view text) {
         auto byte = static_cast<unsigned char>(text[i]);
         if (byte < 0x80) {
             switch (byte) {
-                case '"': out += "\\\""; break;
-                case '\\': out += "\\\\"; break;
-                case '\n': out += "\\n"; break;
-                case '\t': out += "\\t"; break;
-                case '<': out += "\\u003c"; break;
-                case '>': out += "\\u003e"; break;
-                case '&': out += "\\u0026"; break;
+                case '"':
+                    out += "\\\"";
+                    break;
+                case '\\':
+                    out += "\\\\";
+                    break;
+                case '\n':
+                    out += "\\n";
+                    break;
+                case '\t':
+                    out += "\\t";
+                    break;
+                case '<':
+                    out += "\\u003c";
+                    break;
+                case '>':
+                    out += "\\u003e";
+                    break;
+                case '&':
+                    out += "\\u0026";
+                    break;
                 default:
                     if (byte < 0x20 || byte == 0x7f) {
                         fmt::format_to(std::back_inserter(out), "\\u{:04x}", byte);
@@ -356,7 +376,10 @@ void append_json_string(std::string& out, std::string_view text) {
             continue;
         }
         // A well-formed UTF-8 sequence is copied; anything else becomes U+FFFD, one per byte.
-        std::size_t length = byte >= 0xf0 && byte <= 0xf4 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc2 && byte <= 0xdf ? 2 : 0;
+        std::size_t length = byte >= 0xf0 && byte <= 0xf4   ? 4
+                             : byte >= 0xe0                 ? 3
+                             : byte >= 0xc2 && byte <= 0xdf ? 2
+                                                            : 0;
         if (byte > 0xf4) length = 0;
         uint32_t code = length == 2 ? byte & 0x1f : length == 3 ? byte & 0x0f : byte & 0x07;
         bool valid = length > 0 && i + length <= text.size();
@@ -390,12 +413,23 @@ void append_html_escaped(std::string& out, std::string_view text) {
     // U+FFFD for a bad byte in text, which cannot change the markup.
     for (char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
 }

@@ -100,7 +100,8 @@ TEST_CASE("trace html: syncs, partitions and crashes are paired with how they en
 
 TEST_CASE("trace html: JSON strings cannot close the script and stay valid UTF-8") {
     std::string out;
-    append_json_string(out, "a\"b\\c</script><!--\n\t\x01 \xff\xc3\xa9 \xe2\x80\xa8 \xed\xa0\x80 &");
+    append_json_string(out,
+                       "a\"b\\c</script><!--\n\t\x01 \xff\xc3\xa9 \xe2\x80\xa8 \xed\xa0\x80 &");
     CHECK(out ==
           "\"a\\\"b\\\\c\\u003c/script\\u003e\\u003c!--\\n\\t\\u0001 \\ufffd\xc3\xa9 \\u2028 "
           "\\ufffd\\ufffd\\ufffd \\u0026\"");
