@@ -173,6 +173,7 @@ Outcome run_counter(const RunOptions& options, bool sync_before_ack) {
 
     Simulation sim(options.seed);
     if (!options.trace_path.empty()) sim.trace().write_to(options.trace_path);
+    sim.trace().keep_lines(options.keep_trace_lines);
     Parameters p = Parameters::draw(sim.random());
     p.report(options);
     sim::FaultSchedule schedule = draw_schedule(sim.random().fork(), p);
@@ -188,6 +189,7 @@ Outcome run_counter(const RunOptions& options, bool sync_before_ack) {
         outcome.simulated = sim.now() - Instant(seconds(1));
         sim.trace().recordf(sim.now(), "sim", "sim.verdict", "{} {}", verdict_name(verdict),
                             outcome.failure);
+        if (options.keep_trace_lines) outcome.trace_lines = sim.trace().lines();
         return outcome;
     };
 

@@ -38,12 +38,15 @@ struct Outcome {
     Duration simulated{};
     // The faults the run executed: drawn from the seed, or RunOptions::schedule.
     sim::FaultSchedule schedule;
+    std::string trace_lines;  // the whole trace, when RunOptions::keep_trace_lines was set
 };
 
 struct RunOptions {
     uint64_t seed = 0;
     // When set, the readable trace is written there.
     std::string trace_path;
+    // When set, the trace's lines are kept in memory and returned in Outcome::trace_lines.
+    bool keep_trace_lines = false;
     // Called once per parameter derived from the seed, before the run starts.
     std::function<void(std::string_view name, std::string value)> on_parameter;
     // Replaces the fault schedule the seed would draw (replay of a shrunk or edited schedule).

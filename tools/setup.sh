@@ -10,6 +10,8 @@ packages=(
   libboost-context-dev libfmt-dev catch2 librapidcheck-dev valgrind
   # real Kafka clients for the integration tests
   python3
+  # the trace viewer's test loads its page in headless Chromium
+  chromium
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "sim/trace_html.h"
 #include "tools/brook/arguments.h"
 #include "tools/brook/commands.h"
 #include "tools/brook/seed_runner.h"
@@ -19,9 +20,10 @@ constexpr const char* kUsage = R"(usage:
   brook sim run --scenario NAME --seeds A..B [--jobs N] [--check-determinism]
       runs every seed from A to B inclusive, each in its own process (N at a time); prints
       each failure with its replay command and ends with "N passed, N failed"
-  brook sim replay --scenario NAME --seed N [--trace FILE]
+  brook sim replay --scenario NAME --seed N [--trace FILE] [--html FILE]
       runs one seed in this process: prints SEED=N and every parameter derived from it,
-      writes the readable trace to FILE, and ends with the trace hash
+      writes the readable trace to FILE, and ends with the trace hash; --html writes the
+      trace as one self-contained page: a timeline to open in a browser
 
 exit status: 0 all passed, 1 a correctness failure, 2 usage, 3 a liveness failure, 4 a crash
 )";
@@ -39,6 +41,13 @@ int usage_error(const std::string& message) {
 bool parse_u64(std::string_view text, uint64_t& value) {
     auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     return error == std::errc() && end == text.data() + text.size();
+}
+
+bool write_file(const std::string& path, std::string_view text) {
+    std::FILE* file = std::fopen(path.c_str(), "wb");
+    if (file == nullptr) return false;
+    bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+    return std::fclose(file) == 0 && written;
 }
 
 int list_scenarios() {
@@ -154,12 +163,16 @@ int replay_command_main(Arguments& args) {
     if (!seed_text || !parse_u64(*seed_text, seed)) return usage_error("--seed N is required");
     scenarios::RunOptions options{.seed = seed};
     options.trace_path = args.value("--trace").value_or("");
+    std::string html_path = args.value("--html").value_or("");
+    options.keep_trace_lines = !html_path.empty();
     if (auto unknown = args.unused()) return usage_error(fmt::format("unknown option {}", *unknown));
 
     fmt::print("SEED={}\n", seed);
     fmt::print("scenario={}\n", scenario->name);
-    options.on_parameter = [](std::string_view name, std::string value) {
+    sim::TraceHtmlOptions html{.scenario = scenario->name, .seed = seed};
+    options.on_parameter = [&html](std::string_view name, std::string value) {
         fmt::print("{}={}\n", name, value);
+        html.parameters.emplace_back(name, std::move(value));
     };
     std::fflush(stdout);
     scenarios::Outcome outcome = scenario->run(options);
@@ -168,6 +181,13 @@ int replay_command_main(Arguments& args) {
     fmt::print("events={} simulated={:.3f}s\n", outcome.events,
                static_cast<double>(outcome.simulated.count()) / 1e9);
     if (!options.trace_path.empty()) fmt::print("trace written to {}\n", options.trace_path);
+    if (!html_path.empty()) {
+        if (!write_file(html_path, sim::render_trace_html(outcome.trace_lines, html))) {
+            fmt::print(stderr, "brook sim: cannot write {}\n", html_path);
+            return kExitUsage;
+        }
+        fmt::print("trace viewer written to {}\n", html_path);
+    }
     fmt::print("trace hash {:016x}\n", outcome.trace_hash);
     SeedResult result;
     result.outcome = outcome;
