@@ -178,6 +178,7 @@ Outcome run_counter(const RunOptions& options, bool sync_before_ack) {
     p.report(options);
     sim::FaultSchedule schedule = draw_schedule(sim.random().fork(), p);
     if (options.schedule) schedule = *options.schedule;
+    if (options.on_schedule) options.on_schedule(schedule);
 
     Outcome outcome;
     outcome.schedule = schedule;

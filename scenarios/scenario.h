@@ -51,6 +51,9 @@ struct RunOptions {
     std::function<void(std::string_view name, std::string value)> on_parameter;
     // Replaces the fault schedule the seed would draw (replay of a shrunk or edited schedule).
     std::optional<sim::FaultSchedule> schedule;
+    // Called with the schedule the run will execute, before it starts (so a run that then
+    // crashes has still told its schedule).
+    std::function<void(const sim::FaultSchedule&)> on_schedule;
 };
 
 struct Scenario {

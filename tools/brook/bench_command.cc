@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "tools/brook/arguments.h"
+#include "tools/brook/bench_log.h"
 #include "tools/brook/bench_runtime.h"
 #include "tools/brook/commands.h"
 
@@ -15,6 +16,9 @@ constexpr const char* kUsage = R"(usage:
   brook bench runtime [--seeds N]
       fiber switch cost next to a raw Boost.Context switch; simulator speed on the counter
       scenario (seeds per minute, events per second, simulated seconds per wall second)
+  brook bench log [--dir PATH] [--append-mib N] [--writers N] [--recovery-mib N]
+      partition log on the real disk: group-commit append next to a raw write+fdatasync loop
+      of the same bytes, fetch from a warm page cache, recovery of a large log
 )";
 
 }  // namespace
@@ -34,6 +38,7 @@ int bench_command(int argc, char** argv) {
         }
         return bench_runtime(seeds);
     }
+    if (what == "log") return bench_log_command(argc - 1, argv + 1);
     fmt::print(stderr, "brook bench: unknown benchmark '{}'\n\n{}", what, kUsage);
     return 2;
 }

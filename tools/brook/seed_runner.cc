@@ -20,32 +20,48 @@ struct Child {
     std::string output;
 };
 
-// In the child: run the seed (twice when checking determinism) and write one result line.
-[[noreturn]] void run_child(const scenarios::Scenario& scenario, uint64_t seed, bool twice,
-                            int write_fd) {
-    scenarios::Outcome outcome = scenario.run(scenarios::RunOptions{.seed = seed});
+void write_all(int fd, const std::string& text) {
+    std::size_t written = 0;
+    while (written < text.size()) {
+        ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) ::_exit(3);
+        written += static_cast<std::size_t>(n);
+    }
+}
+
+// In the child: run the seed (twice when checking determinism) and report over the pipe, one
+// line each: "schedule <event>" for every scheduled fault as soon as it is drawn, then
+// "result <verdict> <hash> <events> <simulated ns> <failure>".
+[[noreturn]] void run_child(const scenarios::Scenario& scenario, scenarios::RunOptions options,
+                            bool twice, int write_fd) {
+    options.on_schedule = [write_fd](const sim::FaultSchedule& schedule) {
+        std::string text;
+        for (const sim::FaultEvent& event : schedule.events()) {
+            sim::FaultSchedule one;
+            one.add(event.at, event.action, event.targets);
+            text += "schedule " + one.to_text();
+        }
+        write_all(write_fd, text);
+    };
+    scenarios::Outcome outcome = scenario.run(options);
     if (twice) {
-        scenarios::Outcome again = scenario.run(scenarios::RunOptions{.seed = seed});
+        options.on_schedule = nullptr;
+        scenarios::Outcome again = scenario.run(options);
         if (again.trace_hash != outcome.trace_hash) {
             outcome.verdict = scenarios::Verdict::correctness;
             outcome.failure = fmt::format("nondeterministic: trace hash {:016x} then {:016x}",
                                           outcome.trace_hash, again.trace_hash);
         }
     }
-    std::string line = fmt::format("{} {:016x} {} {} {}\n", static_cast<int>(outcome.verdict),
-                                   outcome.trace_hash, outcome.events,
-                                   outcome.simulated.count(), outcome.failure);
-    std::size_t written = 0;
-    while (written < line.size()) {
-        ssize_t n = ::write(write_fd, line.data() + written, line.size() - written);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) ::_exit(3);
-        written += static_cast<std::size_t>(n);
-    }
+    write_all(write_fd, fmt::format("result {} {:016x} {} {} {}\n",
+                                    static_cast<int>(outcome.verdict), outcome.trace_hash,
+                                    outcome.events, outcome.simulated.count(), outcome.failure));
     ::_exit(0);
 }
 
-Child start_child(const scenarios::Scenario& scenario, uint64_t seed, bool twice) {
+Child start_child(const scenarios::Scenario& scenario, const scenarios::RunOptions& options,
+                  bool twice) {
     int fds[2];
     if (::pipe(fds) != 0) {
         std::perror("brook sim: pipe");
@@ -60,10 +76,10 @@ Child start_child(const scenarios::Scenario& scenario, uint64_t seed, bool twice
     }
     if (pid == 0) {
         ::close(fds[0]);
-        run_child(scenario, seed, twice, fds[1]);
+        run_child(scenario, options, twice, fds[1]);
     }
     ::close(fds[1]);
-    return Child{seed, pid, fds[0], {}};
+    return Child{options.seed, pid, fds[0], {}};
 }
 
 SeedResult finish_child(Child& child) {
@@ -80,8 +96,22 @@ SeedResult finish_child(Child& child) {
     }
     SeedResult result;
     result.seed = child.seed;
+    std::string schedule_text;
+    std::string result_line;
+    std::size_t position = 0;
+    while (position < child.output.size()) {
+        std::size_t newline = child.output.find('\n', position);
+        if (newline == std::string::npos) newline = child.output.size();
+        std::string line = child.output.substr(position, newline - position);
+        position = newline + 1;
+        if (line.starts_with("schedule ")) schedule_text += line.substr(9) + "\n";
+        if (line.starts_with("result ")) result_line = line.substr(7);
+    }
+    if (Result<sim::FaultSchedule> schedule = sim::FaultSchedule::parse(schedule_text)) {
+        result.schedule = *schedule;
+    }
     bool exited_cleanly = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (!exited_cleanly || child.output.empty()) {
+    if (!exited_cleanly || result_line.empty()) {
         result.crashed = true;
         result.crash_reason = WIFSIGNALED(status) ? fmt::format("signal {}", WTERMSIG(status))
                                                   : fmt::format("exit {}", WEXITSTATUS(status));
@@ -91,19 +121,23 @@ SeedResult finish_child(Child& child) {
     unsigned long long hash = 0, events = 0;
     long long simulated = 0;
     int consumed = 0;
-    std::sscanf(child.output.c_str(), "%d %llx %llu %lld %n", &verdict, &hash, &events,
+    std::sscanf(result_line.c_str(), "%d %llx %llu %lld %n", &verdict, &hash, &events,
                 &simulated, &consumed);
     result.outcome.verdict = static_cast<scenarios::Verdict>(verdict);
     result.outcome.trace_hash = hash;
     result.outcome.events = events;
     result.outcome.simulated = Duration(simulated);
-    std::string failure = child.output.substr(static_cast<std::size_t>(consumed));
-    while (!failure.empty() && failure.back() == '\n') failure.pop_back();
-    result.outcome.failure = failure;
+    result.outcome.failure = result_line.substr(static_cast<std::size_t>(consumed));
+    result.outcome.schedule = result.schedule;
     return result;
 }
 
 }  // namespace
+
+SeedResult run_isolated(const scenarios::Scenario& scenario, const scenarios::RunOptions& options) {
+    Child child = start_child(scenario, options, false);
+    return finish_child(child);
+}
 
 void run_seeds(const scenarios::Scenario& scenario, const SeedRunOptions& options,
                const std::function<void(const SeedResult&)>& on_result) {
@@ -112,7 +146,8 @@ void run_seeds(const scenarios::Scenario& scenario, const SeedRunOptions& option
     bool more = options.first_seed <= options.last_seed;
     while (more || !running.empty()) {
         while (more && running.size() < static_cast<std::size_t>(std::max(1, options.jobs))) {
-            running.push_back(start_child(scenario, next, options.check_determinism));
+            running.push_back(start_child(scenario, scenarios::RunOptions{.seed = next},
+                                          options.check_determinism));
             more = next != options.last_seed;
             ++next;
         }

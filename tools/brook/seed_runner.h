@@ -18,6 +18,7 @@ struct SeedResult {
     bool crashed = false;        // the process died (assertion, signal)
     std::string crash_reason;    // "signal 6", "exit 3"
     scenarios::Outcome outcome;  // valid unless crashed
+    sim::FaultSchedule schedule; // what the run executed (known even when it crashed)
 };
 
 struct SeedRunOptions {
@@ -27,6 +28,9 @@ struct SeedRunOptions {
     // Run each seed twice and require equal trace hashes.
     bool check_determinism = false;
 };
+
+// Runs one scenario run in a forked child and reports how it ended (a crash included).
+SeedResult run_isolated(const scenarios::Scenario& scenario, const scenarios::RunOptions& options);
 
 // Calls `on_result` for every seed in seed order.
 void run_seeds(const scenarios::Scenario& scenario, const SeedRunOptions& options,

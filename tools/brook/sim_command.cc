@@ -10,6 +10,7 @@
 #include "tools/brook/arguments.h"
 #include "tools/brook/commands.h"
 #include "tools/brook/seed_runner.h"
+#include "tools/brook/shrink.h"
 
 namespace brook::tools {
 namespace {
@@ -23,7 +24,11 @@ constexpr const char* kUsage = R"(usage:
   brook sim replay --scenario NAME --seed N [--trace FILE] [--html FILE]
       runs one seed in this process: prints SEED=N and every parameter derived from it,
       writes the readable trace to FILE, and ends with the trace hash; --html writes the
-      trace as one self-contained page: a timeline to open in a browser
+      trace as one self-contained page: a timeline to open in a browser; --schedule FILE
+      runs the fault schedule in FILE instead of the one the seed draws
+  brook sim shrink --scenario NAME --seed N [--out FILE]
+      reduces a failing seed's fault schedule to a minimal one that still fails the same way
+      and writes it to FILE (default seed-N.schedule) for `replay --schedule`
 
 exit status: 0 all passed, 1 a correctness failure, 2 usage, 3 a liveness failure, 4 a crash
 )";
@@ -48,6 +53,17 @@ bool write_file(const std::string& path, std::string_view text) {
     if (file == nullptr) return false;
     bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
     return std::fclose(file) == 0 && written;
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    if (file == nullptr) return std::nullopt;
+    std::string text;
+    char buffer[4096];
+    std::size_t n;
+    while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, n);
+    std::fclose(file);
+    return text;
 }
 
 int list_scenarios() {
@@ -165,10 +181,21 @@ int replay_command_main(Arguments& args) {
     options.trace_path = args.value("--trace").value_or("");
     std::string html_path = args.value("--html").value_or("");
     options.keep_trace_lines = !html_path.empty();
+    if (std::optional<std::string> schedule_path = args.value("--schedule")) {
+        std::optional<std::string> text = read_file(*schedule_path);
+        if (!text) return usage_error(fmt::format("cannot read {}", *schedule_path));
+        Result<sim::FaultSchedule> schedule = sim::FaultSchedule::parse(*text);
+        if (!schedule) {
+            return usage_error(fmt::format("{}: {}", *schedule_path,
+                                           schedule.error().describe()));
+        }
+        options.schedule = *schedule;
+    }
     if (auto unknown = args.unused()) return usage_error(fmt::format("unknown option {}", *unknown));
 
     fmt::print("SEED={}\n", seed);
     fmt::print("scenario={}\n", scenario->name);
+    if (options.schedule) fmt::print("schedule=given ({} events)\n", options.schedule->size());
     sim::TraceHtmlOptions html{.scenario = scenario->name, .seed = seed};
     options.on_parameter = [&html](std::string_view name, std::string value) {
         fmt::print("{}={}\n", name, value);
@@ -194,6 +221,41 @@ int replay_command_main(Arguments& args) {
     return exit_status_for(result);
 }
 
+int shrink_command(Arguments& args) {
+    int status = 0;
+    const scenarios::Scenario* scenario = scenario_argument(args, status);
+    if (scenario == nullptr) return status;
+    uint64_t seed = 0;
+    std::optional<std::string> seed_text = args.value("--seed");
+    if (!seed_text || !parse_u64(*seed_text, seed)) return usage_error("--seed N is required");
+    std::string out = args.value("--out").value_or(fmt::format("seed-{}.schedule", seed));
+    if (auto unknown = args.unused()) return usage_error(fmt::format("unknown option {}", *unknown));
+
+    ShrinkResult shrink = shrink_schedule(*scenario, seed, [](std::size_t size, bool fails) {
+        fmt::print(stderr, "  {} events: {}\n", size, fails ? "still fails" : "passes");
+    });
+    if (!shrink.failed_at_all) {
+        fmt::print("seed {} passes: nothing to shrink\n", seed);
+        return 0;
+    }
+    std::string text = fmt::format(
+        "# brook sim shrink --scenario {} --seed {}: {} of {} events still fail ({}: {})\n"
+        "# replay: brook sim replay --scenario {} --seed {} --schedule {}\n{}",
+        scenario->name, seed, shrink.minimal.size(), shrink.original.size(),
+        scenarios::verdict_name(shrink.verdict), shrink.failure, scenario->name, seed, out,
+        shrink.minimal.to_text());
+    if (!write_file(out, text)) {
+        fmt::print(stderr, "brook sim: cannot write {}\n", out);
+        return kExitUsage;
+    }
+    fmt::print("{} events of {} are enough to fail ({} runs): {}\n", shrink.minimal.size(),
+               shrink.original.size(), shrink.attempts, shrink.failure);
+    fmt::print("{}", shrink.minimal.to_text());
+    fmt::print("written to {}\nreplay: brook sim replay --scenario {} --seed {} --schedule {}\n",
+               out, scenario->name, seed, out);
+    return 0;
+}
+
 }  // namespace
 
 int sim_command(int argc, char** argv) {
@@ -210,6 +272,7 @@ int sim_command(int argc, char** argv) {
     if (verb == "list") return list_scenarios();
     if (verb == "run") return run_command(args);
     if (verb == "replay") return replay_command_main(args);
+    if (verb == "shrink") return shrink_command(args);
     return usage_error(fmt::format("unknown verb '{}'", verb));
 }
 
