@@ -1,5 +1,7 @@
 #include "disk/posix_disk.h"
 
+#include "disk/sync_worker.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -57,7 +59,8 @@ bool is_valid_relative_path(std::string_view path) {
 
 class PosixFile final : public File {
 public:
-    PosixFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+    PosixFile(int fd, std::string path, SyncWorker* sync_worker)
+        : fd_(fd), path_(std::move(path)), sync_worker_(sync_worker) {}
     ~PosixFile() override { ::close(fd_); }  // close(2) never syncs; errors here mean nothing
     PosixFile(const PosixFile&) = delete;
     PosixFile& operator=(const PosixFile&) = delete;
@@ -97,7 +100,10 @@ public:
     Result<void> sync() override {
         // fdatasync also flushes the size, which the data needs to be read back. After a
         // failure the kernel may have dropped the dirty pages: nothing is known to be durable.
-        if (::fdatasync(fd_) != 0) return os_error("fdatasync", path_, errno);
+        int error = sync_worker_ != nullptr ? sync_worker_->sync(fd_, /*full=*/false)
+                    : ::fdatasync(fd_) != 0     ? errno
+                                                : 0;
+        if (error != 0) return os_error("fdatasync", path_, error);
         return ok();
     }
 
@@ -117,6 +123,7 @@ public:
 private:
     int fd_;
     std::string path_;
+    SyncWorker* sync_worker_;
 };
 
 int open_flags(OpenMode mode) {
@@ -174,7 +181,7 @@ Result<std::unique_ptr<File>> PosixDisk::open(std::string_view path, OpenMode mo
         fd = ::open(full.c_str(), open_flags(mode) | O_CLOEXEC, 0644);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0) return os_error("open", full, errno);
-    auto file = std::make_unique<PosixFile>(fd, full);  // closes fd on every return below
+    auto file = std::make_unique<PosixFile>(fd, full, sync_worker_);  // closes fd on every return below
     // O_RDONLY opens a directory without complaint; a File is always a regular file.
     struct stat status {};
     if (::fstat(fd, &status) != 0) return os_error("fstat", full, errno);
@@ -229,10 +236,11 @@ Result<void> PosixDisk::sync_directory(std::string_view path) {
     TRY_ASSIGN(std::string full, full_path("sync_directory", path, /*allow_root=*/true));
     int fd = ::open(full.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (fd < 0) return os_error("open directory", full, errno);
-    int result = ::fsync(fd);
-    int error = errno;
+    int error = sync_worker_ != nullptr ? sync_worker_->sync(fd, /*full=*/true)
+                : ::fsync(fd) != 0          ? errno
+                                            : 0;
     ::close(fd);
-    if (result != 0) return os_error("fsync directory", full, error);
+    if (error != 0) return os_error("fsync directory", full, error);
     return ok();
 }
 

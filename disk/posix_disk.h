@@ -13,10 +13,10 @@
 // not_found, EEXIST -> already_exists, ENOSPC/EDQUOT -> no_space, EINVAL/EISDIR/ENOTDIR/
 // ENOTEMPTY -> invalid_argument, everything else (EIO first) -> io_error.
 //
-// Blocking: every call blocks the thread, including File::sync() and sync_directory() (about
-// 0.15-0.5 ms each on this machine, research/perf.md section 1), during which no other fiber
-// runs. A later optimisation may hand fdatasync to a helper thread and park the fiber on a
-// WaitQueue until it completes (the interface already says "May suspend."); not done yet.
+// Blocking: reads, writes and metadata calls block the thread (the page cache makes them
+// short). Syncs take 0.15-0.5 ms each on this machine (research/perf.md section 1): with a
+// SyncWorker (use_sync_worker, disk/sync_worker.h) File::sync() and sync_directory() run on a
+// helper thread and park only the calling fiber; without one they block the thread too.
 #pragma once
 
 #include <string>
@@ -24,6 +24,8 @@
 #include "core/io/disk.h"
 
 namespace brook {
+
+class SyncWorker;
 
 class PosixDisk final : public Disk {
 public:
@@ -42,6 +44,10 @@ public:
 
     const std::string& root() const { return root_; }
 
+    // Hands every later sync to `worker` (files opened before keep blocking). The worker must
+    // outlive the disk's files.
+    void use_sync_worker(SyncWorker* worker) { sync_worker_ = worker; }
+
 private:
     // The absolute path of a valid relative path, or invalid_argument. `allow_root` lets ""
     // name the root itself (directory operations).
@@ -49,6 +55,7 @@ private:
                                   bool allow_root) const;
 
     std::string root_;
+    SyncWorker* sync_worker_ = nullptr;
 };
 
 }  // namespace brook

@@ -14,6 +14,7 @@
 #include "core/log/record_batch_builder.h"
 #include "core/runtime/scheduler.h"
 #include "disk/posix_disk.h"
+#include "disk/sync_worker.h"
 #include "net/epoll_reactor.h"
 #include "net/system_clock.h"
 #include "tools/brook/arguments.h"
@@ -44,8 +45,19 @@ struct Setup {
     std::unique_ptr<EpollReactor> reactor;
     std::unique_ptr<Scheduler> scheduler;
     std::unique_ptr<SystemClock> clock;
+    std::unique_ptr<SyncWorker> sync_worker;  // destroyed before the disk and scheduler
     std::unique_ptr<PosixDisk> disk;
+
+    Setup() = default;
+    Setup(Setup&&) = default;
+    ~Setup() {
+        disk.reset();
+        sync_worker.reset();
+    }
 };
+
+// Whether syncs run on the helper thread (as in `brook serve`) or block the node's thread.
+bool g_inline_sync = false;
 
 Setup make_setup(const std::string& root) {
     Setup setup;
@@ -53,6 +65,10 @@ Setup make_setup(const std::string& root) {
     setup.scheduler = std::make_unique<Scheduler>(*setup.reactor);
     setup.clock = std::make_unique<SystemClock>(*setup.scheduler);
     setup.disk = std::make_unique<PosixDisk>(root);
+    if (!g_inline_sync) {
+        setup.sync_worker = SyncWorker::create(*setup.scheduler, *setup.reactor).value();
+        setup.disk->use_sync_worker(setup.sync_worker.get());
+    }
     (void)setup.disk->make_directory("");
     return setup;
 }
@@ -184,6 +200,7 @@ int bench_log_command(int argc, char** argv) {
     uint64_t append_mib = std::stoull(args.value("--append-mib").value_or("256"));
     int writers = std::stoi(args.value("--writers").value_or("8"));
     uint64_t recovery_mib = std::stoull(args.value("--recovery-mib").value_or("1024"));
+    g_inline_sync = args.flag("--inline-sync");
     if (auto unknown = args.unused()) {
         fmt::print(stderr, "brook bench log: unknown option {}\n", *unknown);
         return 2;

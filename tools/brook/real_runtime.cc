@@ -48,6 +48,9 @@ Result<std::unique_ptr<RealRuntime>> RealRuntime::create(const std::string& data
     TRY_ASSIGN(std::unique_ptr<EpollReactor> reactor, EpollReactor::create());
     std::unique_ptr<RealRuntime> runtime(
         new RealRuntime(std::move(reactor), data_directory, threshold));
+    TRY_ASSIGN(runtime->sync_worker_,
+               SyncWorker::create(*runtime->scheduler_, *runtime->reactor_));
+    runtime->disk_->use_sync_worker(runtime->sync_worker_.get());
     TRY(runtime->disk_->make_directory(""));
     return runtime;
 }
@@ -86,8 +89,11 @@ RealRuntime::~RealRuntime() {
     std::signal(SIGTERM, SIG_DFL);
     std::signal(SIGINT, SIG_DFL);
     g_signal_reactor = nullptr;
-    // Fibers borrow the backends below; unwind them while those still exist.
+    // Fibers borrow the backends below; unwind them while those still exist (a fiber parked in
+    // a sync waits for the sync worker there). Then the disk's files go before the worker.
     scheduler_.reset();
+    disk_.reset();
+    sync_worker_.reset();
 }
 
 void RealRuntime::on_shutdown_signal(std::function<void()> handler) {

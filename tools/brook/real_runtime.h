@@ -16,6 +16,7 @@
 #include "core/base/logger.h"
 #include "core/runtime/environment.h"
 #include "disk/posix_disk.h"
+#include "disk/sync_worker.h"
 #include "net/epoll_network.h"
 #include "net/epoll_reactor.h"
 #include "net/system_clock.h"
@@ -57,6 +58,7 @@ private:
     std::unique_ptr<Scheduler> scheduler_;
     std::unique_ptr<EpollNetwork> network_;
     std::unique_ptr<SystemClock> clock_;
+    std::unique_ptr<SyncWorker> sync_worker_;
     std::unique_ptr<PosixDisk> disk_;
     std::unique_ptr<Random> random_;
     std::unique_ptr<Environment> environment_;
