@@ -59,6 +59,12 @@ uint64_t PartitionLog::size_bytes() const {
     return total;
 }
 
+Result<void> PartitionLog::update_config(const LogConfig& config) {
+    TRY(config.validate());
+    config_ = config;
+    return {};
+}
+
 Result<void> PartitionLog::roll() {
     TRY(check_online());
     if (active_->empty()) return {};

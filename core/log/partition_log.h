@@ -127,6 +127,11 @@ public:
     // Flushes and seals; the log stays usable. May suspend.
     Result<void> close();
 
+    // Applies a changed topic configuration (retention, segment size and age, flush policy,
+    // size limit, timestamp type) from the next append or tick on; segments already written
+    // keep their layout. invalid_argument when it does not validate.
+    Result<void> update_config(const LogConfig& config);
+
     bool offline() const { return offline_.has_value(); }
     const RecoveryReport& recovery_report() const { return report_; }
     const LogConfig& config() const { return config_; }
