@@ -20,6 +20,7 @@ const std::vector<Scenario>& all_scenarios() {
         counter_unsynced_scenario(),
         log_scenario(),
         broker_scenario(),
+        broker_fetch_unsynced_scenario(),
     };
     return scenarios;
 }
