@@ -392,7 +392,15 @@ Outcome run_broker(const RunOptions& options, bool planted_bug) {
     sim.network().options().reset_per_million_chunks = 0;
     if (!sim.is_up(node)) sim.restart(node);
     shared.quiet = true;
-    sim.run_for(seconds(5));
+    auto all_acknowledged = [&] {
+        for (const std::string& name : producers) {
+            if (shared.acks_when_quiet[name] == 0) return false;
+        }
+        return true;
+    };
+    for (Instant end = sim.now() + seconds(5); sim.now() < end && !all_acknowledged();) {
+        sim.run_for(milliseconds(100));
+    }
     for (const std::string& name : producers) {
         if (shared.acks_when_quiet[name] == 0) {
             return finish(Verdict::liveness,
@@ -409,7 +417,9 @@ Outcome run_broker(const RunOptions& options, bool planted_bug) {
         verify_failure = verify(env, shared, p);
         verified = true;
     });
-    sim.run_for(seconds(10));
+    for (Instant end = sim.now() + seconds(10); sim.now() < end && !verified;) {
+        sim.run_for(milliseconds(100));
+    }
     if (!verified) return finish(Verdict::liveness, "the verifier did not finish");
     if (verify_failure) return finish(Verdict::liveness, *verify_failure);
     if (std::optional<std::string> anomaly = shared.checker.check()) {
