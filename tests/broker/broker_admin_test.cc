@@ -1,6 +1,7 @@
 // Metadata, topic administration, configs and producer ids, including what survives a crash.
 #include <catch2/catch.hpp>
 
+#include "core/broker/durable_file.h"
 #include "tests/broker/broker_rig.h"
 
 namespace brook::broker::testing {
@@ -266,6 +267,42 @@ TEST_CASE("broker: describe cluster and init producer id at every version") {
         auto transactional = kafka->call<protocol::InitProducerIdResponse>(
             protocol::InitProducerIdRequest{.transactional_id = "txn"}, 1, rig.deadline());
         REQUIRE(transactional->error_code != 0);
+    });
+}
+
+}  // namespace
+}  // namespace brook::broker::testing
+
+namespace brook::broker::testing {
+namespace {
+
+TEST_CASE("broker: a deletion interrupted by a crash is finished at start, records and all") {
+    BrokerRig rig;
+    rig.run([&] {
+        {
+            auto kafka = rig.connect();
+            REQUIRE(*client::create_topic(*kafka, "doomed", 2, {}, rig.deadline()) ==
+                    KafkaError::none);
+            REQUIRE(client::produce(*kafka, "doomed", PartitionId(0), text_batch("old", 3), -1,
+                                    rig.deadline())->error == KafkaError::none);
+        }
+        rig.sim.crash("n1");
+        // What a crash between "marked for deletion" and "directories removed" leaves behind.
+        auto text = read_durable_file(rig.sim.disk("n1"), "topics/doomed");
+        REQUIRE(text.ok());
+        REQUIRE(text->has_value());
+        REQUIRE(write_file_durably(rig.sim.disk("n1"), "topics/doomed", **text + "deleting=true\n")
+                    .ok());
+        rig.sim.restart("n1");
+        rig.wait_until_serving();
+        REQUIRE(rig.broker->load_report().deletions_finished == 1);
+        REQUIRE(rig.broker->topics().find("doomed") == nullptr);
+        REQUIRE_FALSE(*rig.sim.disk("n1").exists("doomed-0"));
+        REQUIRE_FALSE(*rig.sim.disk("n1").exists("topics/doomed"));
+        auto kafka = rig.connect();
+        REQUIRE(*client::create_topic(*kafka, "doomed", 1, {}, rig.deadline()) == KafkaError::none);
+        auto latest = client::list_offset(*kafka, "doomed", PartitionId(0), -1, rig.deadline());
+        REQUIRE(latest->offset == Offset(0));
     });
 }
 
