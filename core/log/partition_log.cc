@@ -59,6 +59,12 @@ uint64_t PartitionLog::size_bytes() const {
     return total;
 }
 
+Result<void> PartitionLog::update_config(const LogConfig& config) {
+    TRY(config.validate());
+    config_ = config;
+    return {};
+}
+
 Result<void> PartitionLog::roll() {
     TRY(check_online());
     if (active_->empty()) return {};
@@ -87,6 +93,17 @@ Result<void> PartitionLog::maybe_roll(uint64_t incoming_bytes, Offset last_offse
 }
 
 Result<AppendResult> PartitionLog::append(std::span<const uint8_t> record_set) {
+    TRY_ASSIGN(AppendResult result, write(record_set));
+    TRY_ASSIGN(result.durable, flush_if_due(result.last_offset + 1));
+    return result;
+}
+
+Result<bool> PartitionLog::flush_if_due(Offset end) {
+    if (flush_due(end)) TRY(flush_until(end));
+    return durable_end_ >= end;
+}
+
+Result<AppendResult> PartitionLog::write(std::span<const uint8_t> record_set) {
     TRY(check_online());
     if (record_set.size() > config_.max_message_bytes) {
         return Error(ErrorCode::too_large,
@@ -133,8 +150,6 @@ Result<AppendResult> PartitionLog::append(std::span<const uint8_t> record_set) {
     log_end_ = next;
     unflushed_records_ += records;
     end_changed_.notify_all();
-    if (flush_due(log_end_)) TRY(flush_until(next));
-    result.durable = durable_end_ >= next;
     return result;
 }
 

@@ -93,6 +93,15 @@ public:
     // no_space (nothing kept; retry later), io_error (the log is offline). May suspend.
     Result<AppendResult> append(std::span<const uint8_t> record_set);
 
+    // append() in two halves, for a caller that must order writes to several logs before it
+    // waits for any of them (the broker writes every partition of a Produce request, in request
+    // order, before its first suspension). write() validates, assigns offsets and writes;
+    // it never suspends, and its result has durable = false. flush_if_due(end) then waits, as
+    // flush.messages / flush.ms ask, for an fsync to cover everything below `end`, and returns
+    // whether it did. May suspend.
+    Result<AppendResult> write(std::span<const uint8_t> record_set);
+    Result<bool> flush_if_due(Offset end);
+
     // Whole batches from the one containing `offset`: at least one, then more while the total
     // stays within max_bytes; only batches starting below `upper_bound` (default: the log end;
     // pass durable_end_offset() to serve only what survives a crash). An offset below the log
@@ -126,6 +135,11 @@ public:
     Result<void> roll();
     // Flushes and seals; the log stays usable. May suspend.
     Result<void> close();
+
+    // Applies a changed topic configuration (retention, segment size and age, flush policy,
+    // size limit, timestamp type) from the next append or tick on; segments already written
+    // keep their layout. invalid_argument when it does not validate.
+    Result<void> update_config(const LogConfig& config);
 
     bool offline() const { return offline_.has_value(); }
     const RecoveryReport& recovery_report() const { return report_; }
