@@ -168,6 +168,16 @@ public:
 
     const Address& peer() const override { return peer_; }
 
+    Address local_address() const override {
+        if (fd_ < 0) return Address{};
+        sockaddr_storage storage{};
+        socklen_t length = sizeof storage;
+        if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0) {
+            return Address{};
+        }
+        return address_of(storage);
+    }
+
     // Completes a nonblocking connect() that answered EINPROGRESS. May suspend.
     Result<void> finish_connect(Instant deadline) {
         while (true) {

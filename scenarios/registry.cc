@@ -1,4 +1,5 @@
 #include "scenarios/counter_scenario.h"
+#include "scenarios/log_scenario.h"
 #include "scenarios/scenario.h"
 
 namespace brook::scenarios {
@@ -16,6 +17,7 @@ const std::vector<Scenario>& all_scenarios() {
     static const std::vector<Scenario> scenarios = {
         counter_scenario(),
         counter_unsynced_scenario(),
+        log_scenario(),
     };
     return scenarios;
 }

@@ -146,6 +146,7 @@ public:
     }
 
     const Address& peer() const override { return state_->addresses[1 - side_]; }
+    Address local_address() const override { return state_->addresses[side_]; }
 
 private:
     Result<void> usable() const {

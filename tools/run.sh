@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The main job. Until the broker exists (issue 4) this is the simulator demo: the toy replicated
-# counter on three simulated nodes, 100 seeds with crashes, partitions and lost unsynced writes.
+# The main job: a single-node Kafka-compatible broker on localhost:9092 with its data under
+# ./data, in the foreground (Ctrl-C or SIGTERM stops it cleanly). Extra arguments go to
+# `brook serve`, e.g. `--override log.retention.hours=24` or `--config server.properties`.
+# Try it from another terminal:
+#   echo hello | kcat -P -b localhost:9092 -t demo && kcat -C -b localhost:9092 -t demo -e
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 tools/build.sh release
-exec build/brook sim run --scenario counter --seeds 1..100 --jobs "$(nproc)" "$@"
+exec build/brook serve --override listeners=PLAINTEXT://127.0.0.1:9092 \
+    --override log.dirs=./data "$@"

@@ -16,6 +16,8 @@ std::string_view error_code_name(ErrorCode code) {
         case ErrorCode::invalid_argument: return "invalid_argument";
         case ErrorCode::unsupported: return "unsupported";
         case ErrorCode::shutting_down: return "shutting_down";
+        case ErrorCode::out_of_range: return "out_of_range";
+        case ErrorCode::too_large: return "too_large";
     }
     return "unknown";
 }

@@ -32,6 +32,8 @@ enum class ErrorCode {
     invalid_argument,  // a caller passed something outside the contract of the operation
     unsupported,       // a valid request for something not implemented
     shutting_down,     // the component is stopping and refuses new work
+    out_of_range,      // a position (an offset, an index) outside what exists, e.g. a fetch offset
+    too_large,         // an input above a configured size limit (a batch over max.message.bytes)
 };
 
 std::string_view error_code_name(ErrorCode code);

@@ -55,6 +55,10 @@ public:
     // The remote end, for log lines.
     virtual const Address& peer() const = 0;
 
+    // This end: the address the peer reached (a broker advertises it back to clients that
+    // connected through a wildcard listener). Empty host when unknown.
+    virtual Address local_address() const = 0;
+
     // Reads exactly buffer.size() bytes, or fails. May suspend.
     Result<void> read_exact(std::span<uint8_t> buffer, Instant deadline = kNever);
 };

@@ -6,5 +6,6 @@ namespace brook::tools {
 int sim_command(int argc, char** argv);
 int counter_command(int argc, char** argv);
 int bench_command(int argc, char** argv);
+int serve_command(int argc, char** argv);
 
 }  // namespace brook::tools

@@ -13,6 +13,7 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
+    {"serve", "run the single-node Kafka-compatible broker", brook::tools::serve_command},
     {"sim", "run, list and replay simulation scenarios", brook::tools::sim_command},
     {"counter", "run the toy replicated counter on real sockets and files",
      brook::tools::counter_command},

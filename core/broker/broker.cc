@@ -1,0 +1,178 @@
+#include "core/broker/broker.h"
+
+#include "core/broker/durable_file.h"
+#include "core/broker/limits.h"
+
+namespace brook::broker {
+namespace {
+
+constexpr std::string_view kMetaPath = "meta.properties";
+constexpr Duration kTickInterval = milliseconds(100);
+// How long an accept loop backs off after an accept error (out of file descriptors).
+constexpr Duration kAcceptBackoff = milliseconds(100);
+
+// 22 characters of URL-safe base64 (132 random bits), the shape of Kafka's cluster ids.
+std::string random_cluster_id(Random& random) {
+    constexpr std::string_view kAlphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string id;
+    for (int i = 0; i < 22; ++i) id += kAlphabet[random.uniform(kAlphabet.size())];
+    return id;
+}
+
+}  // namespace
+
+Broker::Broker(Environment& env, BrokerConfig config)
+    : env_(env),
+      config_(std::move(config)),
+      log_(env.log_sink, "broker"),
+      topics_(env, config_),
+      producer_ids_(env.disk, env.scheduler),
+      changed_(env.scheduler) {}
+
+Broker::~Broker() {
+    ASSERT(tracked_fibers_ == 0, "broker destroyed with {} fibers running", tracked_fibers_);
+}
+
+void Broker::begin_shutdown() {
+    shutting_down_ = true;
+    changed_.notify_all();
+}
+
+void Broker::spawn_tracked(std::string name, Task body) {
+    ++tracked_fibers_;
+    env_.scheduler.spawn(std::move(name), [this, body = std::move(body)]() mutable {
+        body();
+        --tracked_fibers_;
+        changed_.notify_all();
+    });
+}
+
+Result<void> Broker::load_identity() {
+    TRY_ASSIGN(std::optional<std::string> text, read_durable_file(env_.disk, kMetaPath));
+    if (!text) {
+        cluster_id_ = random_cluster_id(env_.random);
+        return write_file_durably(env_.disk, kMetaPath,
+                                  fmt::format("version=1\ncluster.id={}\nnode.id={}\n",
+                                              cluster_id_, config_.node_id));
+    }
+    std::string node;
+    std::string_view rest = *text;
+    while (!rest.empty()) {
+        std::size_t newline = rest.find('\n');
+        std::string_view line = rest.substr(0, newline);
+        rest = newline == std::string_view::npos ? std::string_view() : rest.substr(newline + 1);
+        if (line.starts_with("cluster.id=")) cluster_id_ = std::string(line.substr(11));
+        if (line.starts_with("node.id=")) node = std::string(line.substr(8));
+    }
+    if (cluster_id_.empty()) return Error(ErrorCode::corruption, "meta.properties: no cluster.id");
+    if (node != fmt::format("{}", config_.node_id)) {
+        return Error(ErrorCode::invalid_argument,
+                     fmt::format("the data directory belongs to node {}, but node.id is {}", node,
+                                 config_.node_id));
+    }
+    return {};
+}
+
+Result<void> Broker::run() {
+    if (Result<void> identity = load_identity(); !identity) {
+        return identity.error().wrap("meta.properties");
+    }
+    if (Result<void> ids = producer_ids_.load(); !ids) return ids.error().wrap("producer ids");
+    TRY_ASSIGN(load_report_, topics_.load());
+    services_ = std::make_unique<BrokerServices>(env_, config_, topics_, producer_ids_, cluster_id_);
+    for (const ListenerSpec& spec : config_.listeners) {
+        Address address{spec.wildcard_host() ? "0.0.0.0" : spec.host, spec.port};
+        Result<std::unique_ptr<Listener>> listener = env_.network.listen(address);
+        if (!listener) {
+            for (auto& open : listeners_) open->close();
+            listeners_.clear();
+            return listener.error().wrap(fmt::format("listen on {}", spec.to_string()));
+        }
+        bound_.push_back((*listener)->local_address());
+        listeners_.push_back(std::move(listener).value());
+    }
+    std::string where;
+    for (std::size_t i = 0; i < bound_.size(); ++i) {
+        where += fmt::format("{}{}://{}", i ? ", " : "", config_.listeners[i].name,
+                             bound_[i].to_string());
+    }
+    log_.info("node {} of cluster {} listening on {}; recovered {} topics, {} partitions, "
+              "truncated {} bytes of unsynced or torn tails{}",
+              config_.node_id, cluster_id_, where, load_report_.topics, load_report_.partitions,
+              load_report_.truncated_bytes,
+              load_report_.corrupt_partitions
+                  ? fmt::format(", {} partitions cut at a corrupt batch",
+                                load_report_.corrupt_partitions)
+                  : "");
+    serving_ = true;
+    for (std::size_t i = 0; i < listeners_.size(); ++i) {
+        Listener* listener = listeners_[i].get();
+        std::string name = config_.listeners[i].name;
+        spawn_tracked("broker/accept", [this, listener, name] { accept_loop(*listener, name); });
+    }
+    spawn_tracked("broker/tick", [this] { tick_loop(); });
+    while (!shutting_down_) changed_.wait();  // May suspend.
+    drain();
+    Result<void> closed = topics_.close_all();  // May suspend.
+    if (!closed) log_.error("flushing the logs at shutdown: {}", closed.error().describe());
+    log_.info("stopped");
+    return closed;
+}
+
+void Broker::drain() {
+    log_.info("shutting down: {} connections, {} requests in flight", connections_.size(),
+              services_->requests_in_flight);
+    for (auto& listener : listeners_) listener->close();
+    for (auto& [id, connection] : connections_) connection->stop();
+    while (tracked_fibers_ > 0) changed_.wait();  // May suspend.
+    while (services_->requests_in_flight > 0) services_->requests_idle.wait();
+}
+
+void Broker::accept_loop(Listener& listener, const std::string& listener_name) {
+    while (!shutting_down_) {
+        Result<std::unique_ptr<Connection>> accepted = listener.accept();  // May suspend.
+        if (!accepted) {
+            if (shutting_down_ || accepted.error().code() == ErrorCode::shutting_down) return;
+            log_.warn("accept: {}", accepted.error().describe());
+            env_.clock.sleep_for(kAcceptBackoff);
+            continue;
+        }
+        if (shutting_down_) return;  // the connection closes as `accepted` goes
+        if (connections_.size() >= static_cast<std::size_t>(config_.max_connections)) {
+            log_.warn("refusing connection from {}: max.connections ({}) reached",
+                      (*accepted)->peer().to_string(), config_.max_connections);
+            continue;
+        }
+        spawn_tracked("broker/connection",
+                      [this, connection = std::move(accepted).value(), listener_name]() mutable {
+                          serve_connection(std::move(connection), listener_name);
+                      });
+    }
+}
+
+void Broker::serve_connection(std::unique_ptr<Connection> connection,
+                              const std::string& listener_name) {
+    ConnectionLimits limits{config_.socket_request_max_bytes,
+                            milliseconds(config_.connections_max_idle_ms)};
+    ClientConnection client(*services_, std::move(connection), listener_name, limits);
+    uint64_t id = next_connection_id_++;
+    connections_.emplace(id, &client);
+    struct Unregister {
+        std::map<uint64_t, ClientConnection*>& connections;
+        uint64_t id;
+        ~Unregister() { connections.erase(id); }
+    } unregister{connections_, id};
+    if (shutting_down_) client.stop();
+    client.serve();  // May suspend.
+}
+
+void Broker::tick_loop() {
+    while (!shutting_down_) {
+        changed_.wait(env_.clock.now() + kTickInterval);  // May suspend.
+        if (shutting_down_) return;
+        topics_.tick();  // May suspend.
+    }
+}
+
+}  // namespace brook::broker

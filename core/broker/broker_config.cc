@@ -1,0 +1,302 @@
+#include "core/broker/broker_config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+
+#include "core/broker/limits.h"
+
+namespace brook::broker {
+namespace {
+
+constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+
+Error invalid(std::string_view key, std::string_view value, std::string_view why) {
+    return Error(ErrorCode::invalid_argument,
+                 fmt::format("invalid value '{}' for {}: {}", value, key, why));
+}
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+// Kafka keys that configure things Brook does not have (thread pools, socket buffers, the
+// controller quorum, replication of internal topics). Accepted so a stock file loads.
+constexpr std::string_view kIgnoredKeys[] = {
+    "num.network.threads",
+    "num.io.threads",
+    "socket.send.buffer.bytes",
+    "socket.receive.buffer.bytes",
+    "num.recovery.threads.per.data.dir",
+    "offsets.topic.replication.factor",
+    "transaction.state.log.replication.factor",
+    "transaction.state.log.min.isr",
+    "log.retention.check.interval.ms",
+    "process.roles",
+    "controller.quorum.voters",
+    "controller.listener.names",
+    "inter.broker.listener.name",
+    "listener.security.protocol.map",
+    "zookeeper.connect",
+    "zookeeper.connection.timeout.ms",
+};
+
+}  // namespace
+
+Result<int64_t> parse_config_integer(std::string_view key, std::string_view value, int64_t low,
+                                     int64_t high) {
+    int64_t parsed = 0;
+    auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+    if (value.empty() || error != std::errc() || end != value.data() + value.size()) {
+        return invalid(key, value, "not an integer");
+    }
+    if (parsed < low || parsed > high) {
+        return invalid(key, value, fmt::format("must be between {} and {}", low, high));
+    }
+    return parsed;
+}
+
+Result<bool> parse_config_bool(std::string_view key, std::string_view value) {
+    if (value == "true") return true;
+    if (value == "false") return false;
+    return invalid(key, value, "must be true or false");
+}
+
+Result<log::TimestampType> parse_timestamp_type(std::string_view key, std::string_view value) {
+    if (value == "CreateTime") return log::TimestampType::create_time;
+    if (value == "LogAppendTime") return log::TimestampType::log_append_time;
+    return invalid(key, value, "must be CreateTime or LogAppendTime");
+}
+
+std::string_view timestamp_type_name(log::TimestampType type) {
+    return type == log::TimestampType::log_append_time ? "LogAppendTime" : "CreateTime";
+}
+
+Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::string_view text) {
+    std::vector<ListenerSpec> listeners;
+    while (!text.empty()) {
+        std::size_t comma = text.find(',');
+        std::string_view entry = trim(text.substr(0, comma));
+        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+        std::size_t scheme = entry.find("://");
+        if (scheme == std::string_view::npos || scheme == 0) {
+            return invalid(key, entry, "expected NAME://host:port");
+        }
+        ListenerSpec spec;
+        spec.name = std::string(entry.substr(0, scheme));
+        if (spec.name != "PLAINTEXT") {
+            return invalid(key, entry, "only PLAINTEXT listeners are supported");
+        }
+        std::string_view address = entry.substr(scheme + 3);
+        std::size_t colon = address.rfind(':');
+        if (colon == std::string_view::npos) return invalid(key, entry, "missing :port");
+        std::string_view host = address.substr(0, colon);
+        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+            host = host.substr(1, host.size() - 2);
+        }
+        spec.host = std::string(host);
+        TRY_ASSIGN(int64_t port, parse_config_integer(key, address.substr(colon + 1), 0, 65535));
+        spec.port = static_cast<uint16_t>(port);
+        for (const ListenerSpec& other : listeners) {
+            if (other.name == spec.name) return invalid(key, entry, "listener name used twice");
+        }
+        listeners.push_back(std::move(spec));
+    }
+    if (listeners.empty()) return invalid(key, "", "at least one listener is required");
+    return listeners;
+}
+
+BrokerConfig::BrokerConfig() {
+    listeners.push_back(ListenerSpec{"PLAINTEXT", "127.0.0.1", 9092});
+    log_defaults_.segment_bytes = 1024 * 1024 * 1024;
+    log_defaults_.retention_ms = 168LL * 3600 * 1000;
+    log_defaults_.retention_bytes = -1;
+    log_defaults_.flush_messages = 1;
+    log_defaults_.max_message_bytes = 1024 * 1024 + 12;
+}
+
+Result<BrokerConfig> BrokerConfig::parse(std::string_view text) {
+    BrokerConfig config;
+    int line_number = 0;
+    while (!text.empty()) {
+        ++line_number;
+        std::size_t newline = text.find('\n');
+        std::string_view line = trim(text.substr(0, newline));
+        text = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
+        if (line.empty() || line.front() == '#' || line.front() == '!') continue;
+        std::size_t separator = line.find_first_of("=: \t");
+        if (separator == std::string_view::npos) {
+            return Error(ErrorCode::invalid_argument,
+                         fmt::format("line {}: '{}' has no value", line_number, line));
+        }
+        std::string_view key = trim(line.substr(0, separator));
+        std::string_view value = trim(line.substr(separator + 1));
+        if (line[separator] == ' ' || line[separator] == '\t') {
+            // "key = value": the separator may follow spaces.
+            if (!value.empty() && (value.front() == '=' || value.front() == ':')) {
+                value = trim(value.substr(1));
+            }
+        }
+        Result<void> set = config.set(key, value);
+        if (!set) return set.error().wrap(fmt::format("line {}", line_number));
+    }
+    TRY(config.finish());
+    return config;
+}
+
+Result<void> BrokerConfig::set_override(std::string_view assignment) {
+    std::size_t equals = assignment.find('=');
+    if (equals == std::string_view::npos || equals == 0) {
+        return Error(ErrorCode::invalid_argument,
+                     fmt::format("override '{}' is not key=value", assignment));
+    }
+    return set(trim(assignment.substr(0, equals)), trim(assignment.substr(equals + 1)));
+}
+
+Result<void> BrokerConfig::set(std::string_view key, std::string_view value) {
+    auto integer = [&](int64_t low, int64_t high) { return parse_config_integer(key, value, low, high); };
+    if (key == "listeners") {
+        TRY_ASSIGN(listeners, parse_listeners(key, value));
+    } else if (key == "advertised.listeners") {
+        TRY_ASSIGN(advertised_listeners, parse_listeners(key, value));
+        for (const ListenerSpec& spec : advertised_listeners) {
+            if (spec.wildcard_host() || spec.port == 0) {
+                return invalid(key, value, "an advertised listener needs a host and a port");
+            }
+        }
+    } else if (key == "log.dirs" || key == "log.dir") {
+        if (value.empty()) return invalid(key, value, "must name a directory");
+        if (value.find(',') != std::string_view::npos) {
+            return invalid(key, value, "Brook uses exactly one log directory");
+        }
+        log_dir = std::string(value);
+    } else if (key == "node.id" || key == "broker.id") {
+        TRY_ASSIGN(int64_t id, integer(0, kInt32Max));
+        node_id = NodeId(static_cast<int32_t>(id));
+    } else if (key == "num.partitions") {
+        TRY_ASSIGN(int64_t n, integer(1, kPartitionsPerTopicMax));
+        num_partitions = static_cast<int32_t>(n);
+    } else if (key == "default.replication.factor") {
+        TRY_ASSIGN(int64_t n, integer(1, 32767));
+        if (n != 1) return invalid(key, value, "a single-node broker supports only 1");
+        default_replication_factor = 1;
+    } else if (key == "log.retention.ms") {
+        TRY_ASSIGN(retention_ms_, integer(-1, kInt64Max));
+    } else if (key == "log.retention.minutes") {
+        TRY_ASSIGN(retention_minutes_, integer(-1, kInt64Max / 60'000));
+    } else if (key == "log.retention.hours") {
+        TRY_ASSIGN(retention_hours_, integer(-1, kInt64Max / 3'600'000));
+    } else if (key == "log.retention.bytes") {
+        TRY_ASSIGN(log_defaults_.retention_bytes, integer(-1, kInt64Max));
+    } else if (key == "log.segment.bytes") {
+        TRY_ASSIGN(int64_t n, integer(log::kBatchHeaderBytes, log::LogConfig::kSegmentBytesMax));
+        log_defaults_.segment_bytes = static_cast<uint64_t>(n);
+    } else if (key == "log.roll.ms") {
+        TRY_ASSIGN(roll_ms_, integer(1, kInt64Max));
+    } else if (key == "log.roll.hours") {
+        TRY_ASSIGN(roll_hours_, integer(1, kInt64Max / 3'600'000));
+    } else if (key == "log.flush.interval.messages") {
+        TRY_ASSIGN(log_defaults_.flush_messages, integer(1, kInt64Max));
+    } else if (key == "log.flush.interval.ms") {
+        TRY_ASSIGN(log_defaults_.flush_ms, integer(0, kInt64Max));
+    } else if (key == "auto.create.topics.enable") {
+        TRY_ASSIGN(auto_create_topics_enable, parse_config_bool(key, value));
+    } else if (key == "socket.request.max.bytes") {
+        TRY_ASSIGN(socket_request_max_bytes, integer(kRequestBytesMin, kRequestBytesMax));
+    } else if (key == "connections.max.idle.ms") {
+        TRY_ASSIGN(connections_max_idle_ms, integer(1, kInt64Max / 1'000'000));
+    } else if (key == "max.connections") {
+        TRY_ASSIGN(int64_t n, integer(1, kInt32Max));
+        max_connections = static_cast<int32_t>(n);
+    } else if (key == "message.max.bytes") {
+        TRY_ASSIGN(int64_t n, integer(log::kBatchHeaderBytes, log::kBatchBytesMax));
+        log_defaults_.max_message_bytes = static_cast<uint32_t>(n);
+    } else if (key == "log.message.timestamp.type") {
+        TRY_ASSIGN(log_defaults_.message_timestamp_type, parse_timestamp_type(key, value));
+    } else if (key == "offsets.topic.num.partitions") {
+        TRY_ASSIGN(int64_t n, integer(1, kPartitionsPerTopicMax));
+        offsets_topic_num_partitions = static_cast<int32_t>(n);
+    } else if (key == "group.initial.rebalance.delay.ms") {
+        TRY_ASSIGN(int64_t n, integer(0, kInt32Max));
+        group_initial_rebalance_delay_ms = static_cast<int32_t>(n);
+    } else if (std::find(std::begin(kIgnoredKeys), std::end(kIgnoredKeys), key) !=
+               std::end(kIgnoredKeys)) {
+        ignored_.emplace_back(key);
+        return {};
+    } else {
+        return Error(ErrorCode::invalid_argument,
+                     fmt::format("unknown configuration key '{}' (value '{}')", key, value));
+    }
+    explicit_[std::string(key)] = std::string(value);
+    return {};
+}
+
+Result<void> BrokerConfig::finish() {
+    // Kafka's precedence: log.retention.ms, then .minutes, then .hours; -1 anywhere = for ever.
+    int64_t retention = -1;
+    if (retention_ms_) {
+        retention = *retention_ms_;
+    } else if (retention_minutes_) {
+        retention = *retention_minutes_ < 0 ? -1 : *retention_minutes_ * 60'000;
+    } else if (retention_hours_) {
+        retention = *retention_hours_ < 0 ? -1 : *retention_hours_ * 3'600'000;
+    }
+    log_defaults_.retention_ms = retention;
+    log_defaults_.segment_ms = roll_ms_ ? *roll_ms_ : *roll_hours_ * 3'600'000;
+    if (!advertised_listeners.empty()) {
+        for (const ListenerSpec& advertised : advertised_listeners) {
+            bool known = std::any_of(listeners.begin(), listeners.end(),
+                                     [&](const ListenerSpec& l) { return l.name == advertised.name; });
+            if (!known) {
+                return invalid("advertised.listeners", advertised.to_string(),
+                               "no listener of that name in listeners");
+            }
+        }
+    }
+    Result<void> valid = log_defaults_.validate();
+    if (!valid) return valid.error().wrap("log defaults");
+    return {};
+}
+
+std::vector<std::pair<std::string, std::string>> BrokerConfig::describe() const {
+    auto join = [](const std::vector<ListenerSpec>& specs) {
+        std::string text;
+        for (const ListenerSpec& spec : specs) {
+            if (!text.empty()) text += ',';
+            text += spec.to_string();
+        }
+        return text;
+    };
+    std::vector<std::pair<std::string, std::string>> entries = {
+        {"advertised.listeners", join(advertised_listeners)},
+        {"auto.create.topics.enable", auto_create_topics_enable ? "true" : "false"},
+        {"broker.id", fmt::format("{}", node_id)},
+        {"connections.max.idle.ms", fmt::format("{}", connections_max_idle_ms)},
+        {"default.replication.factor", fmt::format("{}", default_replication_factor)},
+        {"group.initial.rebalance.delay.ms", fmt::format("{}", group_initial_rebalance_delay_ms)},
+        {"listeners", join(listeners)},
+        {"log.dirs", log_dir},
+        {"log.flush.interval.messages", fmt::format("{}", log_defaults_.flush_messages)},
+        {"log.flush.interval.ms", fmt::format("{}", log_defaults_.flush_ms)},
+        {"log.message.timestamp.type",
+         std::string(timestamp_type_name(log_defaults_.message_timestamp_type))},
+        {"log.retention.bytes", fmt::format("{}", log_defaults_.retention_bytes)},
+        {"log.retention.ms", fmt::format("{}", log_defaults_.retention_ms)},
+        {"log.roll.ms", fmt::format("{}", log_defaults_.segment_ms)},
+        {"log.segment.bytes", fmt::format("{}", log_defaults_.segment_bytes)},
+        {"max.connections", fmt::format("{}", max_connections)},
+        {"message.max.bytes", fmt::format("{}", log_defaults_.max_message_bytes)},
+        {"node.id", fmt::format("{}", node_id)},
+        {"num.partitions", fmt::format("{}", num_partitions)},
+        {"offsets.topic.num.partitions", fmt::format("{}", offsets_topic_num_partitions)},
+        {"socket.request.max.bytes", fmt::format("{}", socket_request_max_bytes)},
+    };
+    return entries;
+}
+
+}  // namespace brook::broker

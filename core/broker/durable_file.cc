@@ -1,0 +1,80 @@
+#include "core/broker/durable_file.h"
+
+#include <charconv>
+#include <vector>
+
+#include "core/broker/limits.h"
+#include "core/log/crc32c.h"
+
+namespace brook::broker {
+namespace {
+
+constexpr std::string_view kCrcPrefix = "#crc32c=";
+
+uint32_t checksum(std::string_view content) {
+    return log::crc32c({reinterpret_cast<const uint8_t*>(content.data()), content.size()});
+}
+
+}  // namespace
+
+Result<void> write_file_durably(Disk& disk, std::string_view path, std::string_view content) {
+    std::string bytes(content);
+    if (!bytes.empty() && bytes.back() != '\n') bytes += '\n';
+    bytes += fmt::format("{}{:08x}\n", kCrcPrefix, checksum(bytes));
+    ASSERT(bytes.size() <= kSmallFileBytesMax, "small file {} grew to {} bytes", path,
+           bytes.size());
+    std::string temporary = std::string(path) + ".tmp";
+    std::string_view directory = parent_directory(path);
+    if (!directory.empty()) TRY(disk.make_directory(directory));
+    {
+        TRY_ASSIGN(auto file, disk.open(temporary, OpenMode::create));
+        TRY(file->truncate(0));
+        TRY(file->write_at(0, {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}));
+        TRY(file->sync());  // May suspend.
+    }
+    TRY(disk.rename(temporary, path));
+    return disk.sync_directory(directory);  // May suspend.
+}
+
+Result<std::optional<std::string>> read_durable_file(Disk& disk, std::string_view path) {
+    TRY_ASSIGN(bool present, disk.exists(path));
+    if (!present) return std::optional<std::string>();
+    TRY_ASSIGN(auto file, disk.open(path, OpenMode::read_only));
+    TRY_ASSIGN(uint64_t size, file->size());
+    if (size > kSmallFileBytesMax) {
+        return Error(ErrorCode::corruption, fmt::format("{}: {} bytes is too large", path, size));
+    }
+    std::vector<uint8_t> buffer(size);
+    TRY_ASSIGN(std::size_t read, file->read_at(0, buffer));
+    std::string text(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(read));
+    // The last line is the checksum of everything before it.
+    std::size_t at = text.rfind(kCrcPrefix);
+    if (at == std::string::npos || (at > 0 && text[at - 1] != '\n')) {
+        return Error(ErrorCode::corruption, fmt::format("{}: no checksum line", path));
+    }
+    std::string_view hex = std::string_view(text).substr(at + kCrcPrefix.size());
+    if (!hex.empty() && hex.back() == '\n') hex.remove_suffix(1);
+    uint32_t stored = 0;
+    auto [end, error] = std::from_chars(hex.data(), hex.data() + hex.size(), stored, 16);
+    if (error != std::errc() || end != hex.data() + hex.size() || hex.size() != 8) {
+        return Error(ErrorCode::corruption, fmt::format("{}: malformed checksum line", path));
+    }
+    text.resize(at);
+    if (checksum(text) != stored) {
+        return Error(ErrorCode::corruption, fmt::format("{}: checksum mismatch", path));
+    }
+    return std::optional<std::string>(std::move(text));
+}
+
+Result<void> remove_directory_durably(Disk& disk, std::string_view path) {
+    TRY_ASSIGN(bool present, disk.exists(path));
+    if (!present) return {};
+    TRY_ASSIGN(std::vector<std::string> names, disk.list_directory(path));
+    for (const std::string& name : names) {
+        TRY(disk.remove(fmt::format("{}/{}", path, name)));
+    }
+    TRY(disk.remove(path));
+    return disk.sync_directory(parent_directory(path));  // May suspend.
+}
+
+}  // namespace brook::broker

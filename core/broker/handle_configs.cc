@@ -1,0 +1,207 @@
+// DescribeConfigs, AlterConfigs and IncrementalAlterConfigs. Topic configs are Brook's
+// TopicConfig keys; the broker's own configuration can be described but not altered at run
+// time (it comes from server.properties and --override).
+#include "core/broker/request_handlers.h"
+
+namespace brook::broker {
+
+using protocol::KafkaError;
+
+namespace {
+
+constexpr int8_t kTopicResource = 2;
+constexpr int8_t kBrokerResource = 4;
+
+struct Refusal {
+    KafkaError error;
+    std::string message;
+};
+
+bool wanted(const std::optional<std::vector<std::string>>& keys, const std::string& name) {
+    if (!keys || keys->empty()) return true;
+    return std::find(keys->begin(), keys->end(), name) != keys->end();
+}
+
+void add_entry(protocol::DescribeConfigsResponse::DescribeConfigsResult& result,
+               const ConfigEntry& entry, int16_t version, bool synonyms) {
+    auto& out = result.configs.emplace_back();
+    out.name = entry.name;
+    out.value = entry.value;
+    if (version == 0) {
+        out.is_default = entry.source == ConfigSource::default_config;
+    } else {
+        out.config_source = static_cast<int8_t>(entry.source);
+        if (synonyms) out.synonyms.push_back({entry.name, entry.value, out.config_source});
+    }
+    if (version >= 3) {
+        out.config_type = static_cast<int8_t>(entry.type);
+        out.documentation = std::nullopt;
+    }
+}
+
+std::optional<Refusal> check_broker_name(const BrokerServices& services, const std::string& name) {
+    if (name.empty() || name == fmt::format("{}", services.config.node_id)) return std::nullopt;
+    return Refusal{KafkaError::invalid_request, fmt::format("this is broker {}, not {}",
+                                                            services.config.node_id, name)};
+}
+
+// Applies a whole new set of topic overrides (both Alter APIs end here).
+std::optional<Refusal> apply_topic_config(BrokerServices& services, const std::string& topic,
+                                          const TopicConfig& config, bool validate_only) {
+    if (services.topics.find(topic) == nullptr) {
+        return Refusal{KafkaError::unknown_topic_or_partition,
+                       fmt::format("topic {} does not exist", topic)};
+    }
+    if (validate_only) return std::nullopt;
+    Result<void> altered = services.topics.alter_config(topic, config);  // May suspend.
+    if (!altered) {
+        bool gone = altered.error().code() == ErrorCode::not_found;
+        return Refusal{gone ? KafkaError::unknown_topic_or_partition
+                            : KafkaError::kafka_storage_error,
+                       altered.error().context()};
+    }
+    return std::nullopt;
+}
+
+template <typename Result>
+void refuse(Result& out, const std::optional<Refusal>& refusal) {
+    if (!refusal) {
+        out.error_message = std::nullopt;
+        return;
+    }
+    out.error_code = to_wire(refusal->error);
+    out.error_message = refusal->message;
+}
+
+}  // namespace
+
+protocol::DescribeConfigsResponse handle_describe_configs(
+    BrokerServices& services, const RequestContext& context,
+    const protocol::DescribeConfigsRequest& request) {
+    int16_t version = context.version();
+    bool synonyms = version >= 1 && request.include_synonyms;
+    protocol::DescribeConfigsResponse response;
+    for (const auto& resource : request.resources) {
+        auto& result = response.results.emplace_back();
+        result.resource_type = resource.resource_type;
+        result.resource_name = resource.resource_name;
+        result.error_message = std::nullopt;
+        if (resource.resource_type == kTopicResource) {
+            const Topic* topic = services.topics.find(resource.resource_name);
+            if (topic == nullptr) {
+                result.error_code = to_wire(KafkaError::unknown_topic_or_partition);
+                result.error_message = fmt::format("topic {} does not exist", resource.resource_name);
+                continue;
+            }
+            for (const ConfigEntry& entry : topic->config.describe(services.config)) {
+                if (wanted(resource.configuration_keys, entry.name)) {
+                    add_entry(result, entry, version, synonyms);
+                }
+            }
+        } else if (resource.resource_type == kBrokerResource) {
+            if (auto refusal = check_broker_name(services, resource.resource_name)) {
+                result.error_code = to_wire(refusal->error);
+                result.error_message = refusal->message;
+                continue;
+            }
+            const auto& explicit_values = services.config.explicit_values();
+            for (const auto& [name, value] : services.config.describe()) {
+                if (!wanted(resource.configuration_keys, name)) continue;
+                ConfigEntry entry{name, value,
+                                  explicit_values.contains(name) ? ConfigSource::static_broker
+                                                                 : ConfigSource::default_config,
+                                  ConfigType::string};
+                add_entry(result, entry, version, synonyms);
+            }
+        } else {
+            result.error_code = to_wire(KafkaError::invalid_request);
+            result.error_message = fmt::format("resource type {} is not supported",
+                                               resource.resource_type);
+        }
+    }
+    return response;
+}
+
+protocol::AlterConfigsResponse handle_alter_configs(BrokerServices& services,
+                                                    const RequestContext& context,
+                                                    const protocol::AlterConfigsRequest& request) {
+    protocol::AlterConfigsResponse response;
+    for (const auto& resource : request.resources) {
+        auto& out = response.responses.emplace_back();
+        out.resource_type = resource.resource_type;
+        out.resource_name = resource.resource_name;
+        std::optional<Refusal> refusal;
+        if (resource.resource_type != kTopicResource) {
+            refusal = Refusal{KafkaError::invalid_request,
+                              "only topic configurations can be altered"};
+        } else {
+            // AlterConfigs replaces the whole set: keys not named return to their defaults.
+            TopicConfig config;
+            for (const auto& entry : resource.configs) {
+                Result<void> set = entry.value ? config.set(entry.name, *entry.value)
+                                               : config.unset(entry.name);
+                if (!set) {
+                    refusal = Refusal{KafkaError::invalid_config, set.error().context()};
+                    break;
+                }
+            }
+            if (!refusal) {
+                refusal = apply_topic_config(services, resource.resource_name, config,
+                                             request.validate_only);
+            }
+        }
+        refuse(out, refusal);
+    }
+    return response;
+}
+
+protocol::IncrementalAlterConfigsResponse handle_incremental_alter_configs(
+    BrokerServices& services, const RequestContext& context,
+    const protocol::IncrementalAlterConfigsRequest& request) {
+    protocol::IncrementalAlterConfigsResponse response;
+    for (const auto& resource : request.resources) {
+        auto& out = response.responses.emplace_back();
+        out.resource_type = resource.resource_type;
+        out.resource_name = resource.resource_name;
+        std::optional<Refusal> refusal;
+        const Topic* topic = resource.resource_type == kTopicResource
+                                 ? services.topics.find(resource.resource_name)
+                                 : nullptr;
+        if (resource.resource_type != kTopicResource) {
+            refusal = Refusal{KafkaError::invalid_request,
+                              "only topic configurations can be altered"};
+        } else if (topic == nullptr) {
+            refusal = Refusal{KafkaError::unknown_topic_or_partition,
+                              fmt::format("topic {} does not exist", resource.resource_name)};
+        } else {
+            TopicConfig config = topic->config;  // a copy: changes apply only if all are valid
+            for (const auto& entry : resource.configs) {
+                Result<void> applied = Error(ErrorCode::invalid_argument);
+                switch (entry.config_operation) {
+                    case 0:  // SET
+                        applied = entry.value ? config.set(entry.name, *entry.value)
+                                              : Result<void>(Error(ErrorCode::invalid_argument,
+                                                                   entry.name + " has no value"));
+                        break;
+                    case 1: applied = config.unset(entry.name); break;  // DELETE
+                    default:
+                        applied = Error(ErrorCode::invalid_argument,
+                                        fmt::format("operation {} on {} is not supported",
+                                                    entry.config_operation, entry.name));
+                }
+                if (!applied) {
+                    refusal = Refusal{KafkaError::invalid_config, applied.error().context()};
+                    break;
+                }
+            }
+            if (!refusal) {
+                refusal = apply_topic_config(services, resource.resource_name, config,
+                                             request.validate_only);
+            }
+        }
+        refuse(out, refusal);
+    }
+    return response;
+}
+
+}  // namespace brook::broker

@@ -1,0 +1,91 @@
+// ListOffsets: the earliest offset (timestamp -2), the latest (-1: the durable end, which is the
+// high watermark Fetch reports), or the first offset whose record timestamp is at least the one
+// given. Version 0 answers in its own shape: a list of offsets (`old_style_offsets`).
+#include "core/broker/request_handlers.h"
+#include "core/log/record_batch_builder.h"
+
+namespace brook::broker {
+
+using protocol::KafkaError;
+using protocol::ListOffsetsRequest;
+using protocol::ListOffsetsResponse;
+
+namespace {
+
+constexpr int64_t kLatest = -1;
+constexpr int64_t kEarliest = -2;
+
+struct Found {
+    KafkaError error = KafkaError::none;
+    int64_t offset = -1;
+    int64_t timestamp = -1;
+};
+
+// The timestamp of the record at `offset`: exact for uncompressed batches, the batch's
+// maximum timestamp otherwise (the records are compressed and Brook does not decompress).
+int64_t timestamp_at(log::PartitionLog& log, Offset offset, Offset durable) {
+    Result<log::LogRead> read = log.read(offset, 1, durable);
+    if (!read || read->bytes.empty()) return -1;
+    log::BatchCheck check = log::check_batch(read->bytes);
+    if (check.problem != log::BatchProblem::none) return -1;
+    log::RecordBatchView batch(std::span<const uint8_t>(read->bytes).first(check.size));
+    if (batch.compression() == 0) {
+        if (Result<std::vector<log::Record>> records = log::decode_records(batch)) {
+            int64_t index = offset - batch.base_offset();
+            if (index >= 0 && index < static_cast<int64_t>(records->size())) {
+                return (*records)[static_cast<std::size_t>(index)].timestamp_ms;
+            }
+        }
+    }
+    return batch.max_timestamp();
+}
+
+Found lookup(BrokerServices& services, const std::string& topic, int32_t index,
+             int64_t timestamp) {
+    std::shared_ptr<Partition> partition = services.topics.partition(topic, PartitionId(index));
+    if (!partition) return {KafkaError::unknown_topic_or_partition};
+    std::shared_ptr<log::PartitionLog> log = partition->log();
+    if (!log || log->offline()) return {KafkaError::kafka_storage_error};
+    Offset durable = log->durable_end_offset();
+    if (timestamp == kLatest) return {KafkaError::none, durable.value(), -1};
+    if (timestamp == kEarliest) return {KafkaError::none, log->log_start_offset().value(), -1};
+    if (timestamp < 0) return {KafkaError::invalid_request};
+    Result<std::optional<Offset>> found = log->offset_for_timestamp(timestamp);
+    if (!found) return {storage_error_code(found.error())};
+    if (!*found || **found >= durable) return {KafkaError::none, -1, -1};
+    return {KafkaError::none, (*found)->value(), timestamp_at(*log, **found, durable)};
+}
+
+}  // namespace
+
+ListOffsetsResponse handle_list_offsets(BrokerServices& services, const RequestContext& context,
+                                        const ListOffsetsRequest& request) {
+    ListOffsetsResponse response;
+    int16_t version = context.version();
+    for (const auto& topic : request.topics) {
+        auto& topic_out = response.topics.emplace_back();
+        topic_out.name = topic.name;
+        for (const auto& partition : topic.partitions) {
+            auto& out = topic_out.partitions.emplace_back();
+            out.partition_index = partition.partition_index;
+            Found found = lookup(services, topic.name, partition.partition_index,
+                                 partition.timestamp);
+            out.error_code = to_wire(found.error);
+            if (version == 0) {
+                // v0 asks for up to max_num_offsets segment starts; the one offset asked for
+                // is what every client uses.
+                if (found.error == KafkaError::none && found.offset >= 0 &&
+                    partition.max_num_offsets > 0) {
+                    out.old_style_offsets.push_back(found.offset);
+                }
+            } else {
+                out.offset = found.offset;
+                out.timestamp = found.timestamp;
+                if (version >= 4 && found.offset >= 0) out.leader_epoch = 0;
+            }
+        }
+    }
+    return response;
+}
+
+}  // namespace brook::broker

@@ -1,0 +1,113 @@
+// The broker's request handlers: one function per Kafka API, each declaring the version range it
+// serves. ApiVersions answers from that table, and the connection refuses anything outside it.
+//
+//   const HandlerSpec* spec = find_handler(header.api_key);
+//   if (spec == nullptr || !spec->serves(header.api_version)) close_connection();
+//   std::optional<AnyResponse> response = dispatch(services, context, std::move(request));
+//
+// Handlers fill responses version-agnostically but leave fields a version cannot carry at their
+// defaults (the codec ASSERTs otherwise; see docs/design/protocol.md). They map operating errors
+// to Kafka's error codes per partition or topic; they never fail the whole request except as
+// Kafka does. Every handler may suspend.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+
+#include "core/base/logger.h"
+#include "core/broker/broker_config.h"
+#include "core/broker/producer_id_store.h"
+#include "core/broker/topic_manager.h"
+#include "core/io/network.h"
+#include "core/protocol/error_code.h"
+#include "core/protocol/generated/messages.h"
+#include "core/protocol/request_header.h"
+#include "core/runtime/environment.h"
+#include "core/runtime/wait_queue.h"
+
+namespace brook::broker {
+
+// What handlers share: the node's environment, configuration and state.
+struct BrokerServices {
+    BrokerServices(Environment& env, const BrokerConfig& config, TopicManager& topics,
+                   ProducerIdStore& producer_ids, std::string cluster_id)
+        : env(env), config(config), topics(topics), producer_ids(producer_ids),
+          cluster_id(std::move(cluster_id)), log(env.log_sink, "broker"),
+          requests_idle(env.scheduler) {}
+
+    Environment& env;
+    const BrokerConfig& config;
+    TopicManager& topics;
+    ProducerIdStore& producer_ids;
+    std::string cluster_id;
+    Logger log;
+    // Handler fibers running; shutdown waits for requests_idle before closing the logs.
+    std::size_t requests_in_flight = 0;
+    WaitQueue requests_idle;
+};
+
+// Who asked, through which listener.
+struct RequestContext {
+    protocol::RequestHeader header;
+    Address peer;
+    // The address the client reached (with the listener's real port) and the listener's name:
+    // Metadata advertises them back unless advertised.listeners says otherwise.
+    Address local;
+    std::string listener_name;
+    int16_t version() const { return header.api_version; }
+};
+
+struct HandlerSpec {
+    protocol::ApiKey api_key;
+    int16_t min_version;
+    int16_t max_version;
+    bool serves(int16_t version) const { return version >= min_version && version <= max_version; }
+};
+
+// Every API the broker serves, ascending by key.
+std::span<const HandlerSpec> handler_specs();
+const HandlerSpec* find_handler(protocol::ApiKey api_key);
+
+// Runs the request's handler. nullopt: no response is sent (Produce with acks=0).
+// May suspend.
+std::optional<protocol::AnyResponse> dispatch(BrokerServices& services,
+                                              const RequestContext& context,
+                                              protocol::AnyRequest&& request);
+
+// The ApiVersions answer to a version the broker does not serve: UNSUPPORTED_VERSION with only
+// the ApiVersions entry, always encoded as v0 (Kafka's KIP-511 fallback).
+protocol::ApiVersionsResponse unsupported_api_versions_response();
+
+// One function per API (handle_*.cc). May suspend.
+protocol::ApiVersionsResponse handle_api_versions(BrokerServices&, const RequestContext&,
+                                                  const protocol::ApiVersionsRequest&);
+protocol::MetadataResponse handle_metadata(BrokerServices&, const RequestContext&,
+                                           const protocol::MetadataRequest&);
+protocol::DescribeClusterResponse handle_describe_cluster(BrokerServices&, const RequestContext&,
+                                                          const protocol::DescribeClusterRequest&);
+protocol::InitProducerIdResponse handle_init_producer_id(BrokerServices&, const RequestContext&,
+                                                         const protocol::InitProducerIdRequest&);
+std::optional<protocol::ProduceResponse> handle_produce(BrokerServices&, const RequestContext&,
+                                                        const protocol::ProduceRequest&);
+protocol::FetchResponse handle_fetch(BrokerServices&, const RequestContext&,
+                                     const protocol::FetchRequest&);
+protocol::ListOffsetsResponse handle_list_offsets(BrokerServices&, const RequestContext&,
+                                                  const protocol::ListOffsetsRequest&);
+protocol::CreateTopicsResponse handle_create_topics(BrokerServices&, const RequestContext&,
+                                                    const protocol::CreateTopicsRequest&);
+protocol::DeleteTopicsResponse handle_delete_topics(BrokerServices&, const RequestContext&,
+                                                    const protocol::DeleteTopicsRequest&);
+protocol::CreatePartitionsResponse handle_create_partitions(
+    BrokerServices&, const RequestContext&, const protocol::CreatePartitionsRequest&);
+protocol::DescribeConfigsResponse handle_describe_configs(BrokerServices&, const RequestContext&,
+                                                          const protocol::DescribeConfigsRequest&);
+protocol::AlterConfigsResponse handle_alter_configs(BrokerServices&, const RequestContext&,
+                                                    const protocol::AlterConfigsRequest&);
+protocol::IncrementalAlterConfigsResponse handle_incremental_alter_configs(
+    BrokerServices&, const RequestContext&, const protocol::IncrementalAlterConfigsRequest&);
+
+// Kafka's error code for an operating error of the log or the disk.
+protocol::KafkaError storage_error_code(const Error& error);
+
+}  // namespace brook::broker

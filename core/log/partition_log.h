@@ -1,0 +1,198 @@
+// PartitionLog: one partition's durable, ordered, append-only log of Kafka record batches on a
+// Disk, with crash recovery, group commit, reads for fetches and ListOffsets, and retention.
+//
+//   TRY_ASSIGN(auto log, PartitionLog::open(disk, clock, scheduler, "orders-0", LogConfig{}));
+//   TRY_ASSIGN(AppendResult appended, log->append(record_set));   // May suspend (fsync)
+//   TRY_ASSIGN(LogRead fetched, log->read(Offset(0), 1 << 20));    // whole stored batches
+//   log->wait_for_data(fetched.next_offset, deadline);             // long-poll; May suspend
+//   TRY(log->tick());                           // every ~100 ms: flush.ms, segment.ms, retention
+//
+// Design (docs/design/log.md has the long version):
+// - The log assigns offsets. Appends write synchronously (no suspension between assigning an
+//   offset and writing its bytes), so appends are ordered by call, and the log is always a
+//   dense sequence of batches.
+// - Durability: with flush.messages = 1 (Brook's default) append returns only after an fsync
+//   covered its batch. GROUP COMMIT: one fiber at a time holds the flush mutex and syncs
+//   everything written so far; appenders that arrive meanwhile queue on the mutex, and when
+//   one gets it, it first checks whether the previous sync already covered it. The holder
+//   yields once before syncing so that appenders ready to run can join the group. Durability
+//   is a prefix: durable_end_offset() only grows, and every batch below it survives a crash.
+// - Faults are values: io_error on a write or sync takes the log OFFLINE (every later call
+//   fails with io_error until it is reopened; nothing acknowledged is lost, because recovery
+//   keeps every synced batch). no_space on a write truncates the partial batch away and fails
+//   only that append. A batch failing validation on read is reported as corruption, never
+//   returned.
+// - The owner must keep fibers out of the log before destroying it (the simulator kills a
+//   node's fibers first); close() flushes and seals.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/base/result.h"
+#include "core/base/strong_type.h"
+#include "core/base/time.h"
+#include "core/io/clock.h"
+#include "core/io/disk.h"
+#include "core/log/log_config.h"
+#include "core/log/segment.h"
+#include "core/runtime/mutex.h"
+#include "core/runtime/wait_queue.h"
+
+namespace brook::log {
+
+struct AppendResult {
+    Offset base_offset;  // of the first batch
+    Offset last_offset;  // of the last record
+    int64_t log_append_time_ms = -1;  // -1 for CreateTime topics
+    bool durable = false;  // an fsync covered it before append returned
+};
+
+struct LogRead {
+    std::vector<uint8_t> bytes;  // whole stored batches, exactly as stored
+    Offset next_offset;          // where the next fetch continues
+    int batches = 0;
+};
+
+// What open() found and repaired.
+struct RecoveryReport {
+    bool checkpoint_used = false;
+    int segments_loaded = 0;      // sealed: indexes from files (or rebuilt), not rescanned
+    int segments_scanned = 0;     // from the recovery point: every batch validated
+    int indexes_rebuilt = 0;
+    int segments_deleted = 0;     // below the log start, or after a truncation point
+    uint64_t truncated_bytes = 0;
+    // Set when recovery stopped at a complete batch that failed validation (a bit flip, not a
+    // torn tail): that offset and everything after it was cut. Simulation checkers count
+    // acknowledged batches lost this way as detected loss.
+    std::optional<Offset> corruption_at;
+    BatchProblem stop_problem = BatchProblem::none;
+};
+
+class PartitionLog {
+public:
+    // Opens or creates the partition in `directory` and recovers it. Batches must carry
+    // partitionLeaderEpoch <= leader_epoch. May suspend.
+    static Result<std::unique_ptr<PartitionLog>> open(Disk& disk, Clock& clock,
+                                                      Scheduler& scheduler, std::string directory,
+                                                      LogConfig config,
+                                                      LeaderEpoch leader_epoch = LeaderEpoch(0));
+    ~PartitionLog();
+    PartitionLog(const PartitionLog&) = delete;
+    PartitionLog& operator=(const PartitionLog&) = delete;
+
+    // Validates a producer's record set (one or more v2 batches), assigns offsets from
+    // log_end_offset(), stamps the leader epoch (and LogAppendTime if configured), writes it,
+    // and, as flush.messages / flush.ms ask, waits for an fsync to cover it. Errors:
+    // too_large (over max.message.bytes), unsupported (magic 0/1), corruption (invalid batch),
+    // no_space (nothing kept; retry later), io_error (the log is offline). May suspend.
+    Result<AppendResult> append(std::span<const uint8_t> record_set);
+
+    // append() in two halves, for a caller that must order writes to several logs before it
+    // waits for any of them (the broker writes every partition of a Produce request, in request
+    // order, before its first suspension). write() validates, assigns offsets and writes;
+    // it never suspends, and its result has durable = false. flush_if_due(end) then waits, as
+    // flush.messages / flush.ms ask, for an fsync to cover everything below `end`, and returns
+    // whether it did. May suspend.
+    Result<AppendResult> write(std::span<const uint8_t> record_set);
+    Result<bool> flush_if_due(Offset end);
+
+    // Whole batches from the one containing `offset`: at least one, then more while the total
+    // stays within max_bytes; only batches starting below `upper_bound` (default: the log end;
+    // pass durable_end_offset() to serve only what survives a crash). An offset below the log
+    // start or past the log end is out_of_range; at the end, the result is empty.
+    Result<LogRead> read(Offset offset, std::size_t max_bytes,
+                         std::optional<Offset> upper_bound = std::nullopt);
+
+    // ListOffsets: earliest, latest, and the first offset with a timestamp >= timestamp_ms.
+    Offset log_start_offset() const { return log_start_; }
+    Offset log_end_offset() const { return log_end_; }
+    // A single node's high watermark is its log end; replication will change that.
+    Offset high_watermark() const { return log_end_; }
+    // Every offset below this is on disk for good (fsynced).
+    Offset durable_end_offset() const { return durable_end_; }
+    Result<std::optional<Offset>> offset_for_timestamp(int64_t timestamp_ms);
+
+    // Parks until the log end (or the durable end, if `durable`) passes `offset`, the log goes
+    // offline, or the deadline passes. True when there is data at `offset`. May suspend.
+    bool wait_for_data(Offset offset, Instant deadline, bool durable = false);
+
+    // fsyncs everything appended so far and seals rolled segments. May suspend.
+    Result<void> flush();
+    // Periodic duties; the owner calls it every ~100 ms: segment.ms rolls, flush.ms flushes,
+    // retention. May suspend.
+    Result<void> tick();
+    // Deletes whole non-active segments past retention.ms (by their newest timestamp) or
+    // beyond retention.bytes, advancing the log start durably first. Returns how many were
+    // deleted. May suspend.
+    Result<int> apply_retention();
+    // Starts a new active segment now (if the active one is not empty).
+    Result<void> roll();
+    // Flushes and seals; the log stays usable. May suspend.
+    Result<void> close();
+
+    // Applies a changed topic configuration (retention, segment size and age, flush policy,
+    // size limit, timestamp type) from the next append or tick on; segments already written
+    // keep their layout. invalid_argument when it does not validate.
+    Result<void> update_config(const LogConfig& config);
+
+    bool offline() const { return offline_.has_value(); }
+    const RecoveryReport& recovery_report() const { return report_; }
+    const LogConfig& config() const { return config_; }
+    std::vector<Offset> segment_bases() const;
+    uint64_t size_bytes() const;
+
+private:
+    PartitionLog(Disk& disk, Clock& clock, Scheduler& scheduler, std::string directory,
+                 LogConfig config, LeaderEpoch leader_epoch);
+
+    Result<void> check_online() const;
+    // Records the first fatal error and wakes every waiter; returns the error to report.
+    Error go_offline(const Error& error);
+    // A write or sync error: io_error takes the log offline, others pass through.
+    Error fail(const Error& error);
+    Result<void> maybe_roll(uint64_t incoming_bytes, Offset last_offset);
+    Result<void> flush_until(Offset end);
+    Result<void> flush_locked();
+    Result<void> seal_locked();
+    Result<void> write_checkpoint_locked();
+    bool flush_due(Offset end) const;
+    Segment& segment_for(Offset offset);
+
+    // Recovery (partition_log_recovery.cc).
+    Result<void> recover();
+    Result<void> recover_unsealed(std::vector<Offset>& bases, std::size_t first);
+    Result<void> delete_segment_files(Offset base);
+
+    Disk& disk_;
+    Clock& clock_;
+    Scheduler& scheduler_;
+    std::string directory_;
+    LogConfig config_;
+    LeaderEpoch leader_epoch_;
+
+    std::map<Offset, std::unique_ptr<Segment>> segments_;
+    Segment* active_ = nullptr;
+    Instant active_opened_at_;
+    Offset log_start_;
+    Offset log_end_;
+    Offset durable_end_;
+    // Base of the oldest segment whose index files are not yet durable (or the active one).
+    Offset recovery_point_;
+    bool directory_dirty_ = false;
+    bool checkpoint_dirty_ = false;
+    int64_t unflushed_records_ = 0;
+    Instant oldest_unflushed_at_;
+    std::optional<Error> offline_;
+    RecoveryReport report_;
+
+    Mutex flush_mutex_;     // held by the one fiber syncing, sealing or deleting
+    WaitQueue end_changed_;  // log end or durable end moved, or the log went offline
+};
+
+}  // namespace brook::log

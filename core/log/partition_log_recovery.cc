@@ -1,0 +1,204 @@
+// PartitionLog: opening a partition directory and recovering it after a crash.
+//
+// 1. List the `.log` files; read the checkpoint (a missing or corrupt one means "scan all").
+// 2. Delete segments wholly below the checkpoint's log start (a retention run that crashed
+//    between its checkpoint and its file removals).
+// 3. Segments before the recovery point are SEALED: their data and index files were fsynced
+//    before the checkpoint named a later recovery point. Load their indexes (rebuild them if
+//    missing or invalid) without reading their batches.
+// 4. Segments from the recovery point on are SCANNED: every batch is validated (framing,
+//    CRC32C, offset continuity, epoch). The first invalid batch ends the log: the segment is
+//    truncated there and every later segment deleted, since offsets must stay dense.
+// 5. What was kept is fsynced (it may have been only in the page cache) and becomes the
+//    durable end; rolled-but-unsealed segments are sealed and the checkpoint rewritten.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/log/checkpoint.h"
+#include "core/log/partition_log.h"
+
+namespace brook::log {
+
+Result<std::unique_ptr<PartitionLog>> PartitionLog::open(Disk& disk, Clock& clock,
+                                                         Scheduler& scheduler,
+                                                         std::string directory, LogConfig config,
+                                                         LeaderEpoch leader_epoch) {
+    TRY(config.validate());
+    TRY(disk.make_directory(directory));
+    // A created directory's entry is durable only once its parent is synced; sync every
+    // ancestor, or a crash could take the whole partition with it.
+    for (std::string_view path = directory; !path.empty();) {
+        path = parent_directory(path);
+        TRY(disk.sync_directory(path));
+    }
+    std::unique_ptr<PartitionLog> log(
+        new PartitionLog(disk, clock, scheduler, std::move(directory), config, leader_epoch));
+    TRY(log->recover());
+    return log;
+}
+
+Result<void> PartitionLog::delete_segment_files(Offset base) {
+    auto it = segments_.find(base);
+    if (it != segments_.end()) {
+        TRY(it->second->remove_files());
+        segments_.erase(it);
+    } else {
+        TRY_ASSIGN(auto segment, Segment::open(disk_, directory_, base, config_.index_interval_bytes));
+        TRY(segment->remove_files());
+    }
+    ++report_.segments_deleted;
+    directory_dirty_ = true;
+    return {};
+}
+
+Result<void> PartitionLog::recover() {
+    TRY_ASSIGN(std::vector<std::string> names, disk_.list_directory(directory_));
+    std::vector<Offset> bases;
+    for (const std::string& name : names) {
+        if (std::optional<Offset> base = Segment::parse_log_file_name(name)) bases.push_back(*base);
+    }
+    std::sort(bases.begin(), bases.end());
+    Result<Checkpoint> checkpoint = read_checkpoint(disk_, directory_);
+    report_.checkpoint_used = checkpoint.ok();
+    Offset start = checkpoint ? checkpoint->log_start : (bases.empty() ? Offset(0) : bases[0]);
+    Offset recovery_point = checkpoint ? checkpoint->recovery_point : Offset(0);
+
+    // Step 2: a segment is wholly below the start when its successor begins at or below it.
+    while (bases.size() >= 2 && bases[1] <= start) {
+        TRY(delete_segment_files(bases.front()));
+        bases.erase(bases.begin());
+    }
+    if (bases.empty()) {
+        TRY_ASSIGN(auto segment,
+                   Segment::create(disk_, directory_, start, config_.index_interval_bytes));
+        segments_.emplace(start, std::move(segment));
+        bases.push_back(start);
+        directory_dirty_ = true;
+    }
+    // Step 3: sealed segments are those whose successor begins at or below the recovery point.
+    std::size_t sealed = 0;
+    while (sealed + 1 < bases.size() && bases[sealed + 1] <= recovery_point) ++sealed;
+    for (std::size_t i = 0; i < sealed; ++i) {
+        if (!segments_.contains(bases[i])) {
+            TRY_ASSIGN(auto segment, Segment::open(disk_, directory_, bases[i],
+                                                   config_.index_interval_bytes));
+            segments_.emplace(bases[i], std::move(segment));
+        }
+        TRY_ASSIGN(bool loaded, segments_.at(bases[i])->load_indexes(bases[i + 1], leader_epoch_));
+        if (!loaded) ++report_.indexes_rebuilt;
+        ++report_.segments_loaded;
+    }
+    TRY(recover_unsealed(bases, sealed));
+
+    active_ = std::prev(segments_.end())->second.get();
+    active_opened_at_ = clock_.now();
+    oldest_unflushed_at_ = clock_.now();
+    log_start_ = segments_.begin()->first;
+    log_end_ = active_->next_offset();
+    durable_end_ = log_end_;
+    recovery_point_ = bases[sealed];
+    checkpoint_dirty_ = true;
+    if (directory_dirty_) TRY(disk_.sync_directory(directory_));
+    directory_dirty_ = false;
+    Mutex::Lock lock = flush_mutex_.acquire();
+    return seal_locked();
+}
+
+// Step 4: scans the segments from `first` on, truncating at the first invalid batch.
+Result<void> PartitionLog::recover_unsealed(std::vector<Offset>& bases, std::size_t first) {
+    std::optional<Offset> expected;
+    if (first > 0) expected = bases[first];
+    for (std::size_t i = first; i < bases.size(); ++i) {
+        bool continues = !expected || bases[i] == *expected;
+        if (!continues) {
+            // A gap or overlap: what follows cannot be trusted as the continuation of the log.
+            for (std::size_t j = i; j < bases.size(); ++j) TRY(delete_segment_files(bases[j]));
+            bases.resize(i);
+            return {};
+        }
+        if (!segments_.contains(bases[i])) {
+            TRY_ASSIGN(auto segment, Segment::open(disk_, directory_, bases[i],
+                                                   config_.index_interval_bytes));
+            segments_.emplace(bases[i], std::move(segment));
+        }
+        Segment& segment = *segments_.at(bases[i]);
+        uint64_t size_before = segment.size();
+        TRY_ASSIGN(ScanEnd end, segment.recover(leader_epoch_));
+        ++report_.segments_scanned;
+        report_.truncated_bytes += size_before - end.valid_bytes;
+        expected = end.next_offset;
+        if (!end.complete()) {
+            report_.stop_problem = end.problem;
+            // A batch that is all there yet invalid was damaged after it was written; a
+            // truncated one is the usual torn tail of a crash.
+            if (end.problem != BatchProblem::truncated) report_.corruption_at = end.next_offset;
+            for (std::size_t j = i + 1; j < bases.size(); ++j) TRY(delete_segment_files(bases[j]));
+            bases.resize(i + 1);
+            return {};
+        }
+    }
+    return {};
+}
+
+Result<void> PartitionLog::close() {
+    TRY(flush());
+    return {};
+}
+
+Result<void> PartitionLog::tick() {
+    TRY(check_online());
+    if (!active_->empty() &&
+        to_ms(clock_.now() - active_opened_at_) >= config_.segment_ms) {
+        TRY(roll());
+    }
+    if (durable_end_ < log_end_ &&
+        to_ms(clock_.now() - oldest_unflushed_at_) >= config_.flush_ms) {
+        TRY(flush());
+    } else if (checkpoint_dirty_ || recovery_point_ != active_->base_offset()) {
+        TRY(flush());  // seals rolled segments and retries a checkpoint that found no space
+    }
+    TRY(apply_retention());
+    return {};
+}
+
+Result<int> PartitionLog::apply_retention() {
+    TRY(check_online());
+    Mutex::Lock lock = flush_mutex_.acquire();  // May suspend.
+    TRY(check_online());
+    int64_t now_ms = wall_ms(clock_.wall_now());
+    uint64_t total = size_bytes();
+    std::vector<Offset> victims;
+    // A segment expires by its NEWEST timestamp against the wall clock. A backward clock jump
+    // only delays deletion; a forward jump can expire segments early (as in Kafka).
+    for (auto& [base, segment] : segments_) {
+        if (segment.get() == active_) break;
+        bool expired = config_.retention_ms >= 0 &&
+                       segment->max_timestamp_ms() < now_ms - std::min(now_ms, config_.retention_ms);
+        bool oversized = config_.retention_bytes >= 0 &&
+                         total - segment->size() >= static_cast<uint64_t>(config_.retention_bytes);
+        if (!expired && !oversized) break;
+        victims.push_back(base);
+        total -= segment->size();
+    }
+    if (victims.empty()) return 0;
+    Offset new_start = segments_.upper_bound(victims.back())->first;
+    Offset new_recovery_point = std::max(recovery_point_, new_start);
+    // The new start is durable before any file goes: a crash in between leaves files that the
+    // next open deletes, never a log with a hole.
+    Result<void> written =
+        write_checkpoint(disk_, directory_, Checkpoint{new_recovery_point, new_start});
+    if (!written) return fail(written.error().wrap("retention checkpoint"));
+    log_start_ = new_start;
+    recovery_point_ = new_recovery_point;
+    for (Offset base : victims) {
+        Result<void> removed = segments_.at(base)->remove_files();
+        segments_.erase(base);
+        if (!removed) return fail(removed.error().wrap("retention"));
+    }
+    Result<void> synced = disk_.sync_directory(directory_);  // May suspend.
+    if (!synced) return go_offline(synced.error().wrap("fsync directory"));
+    return static_cast<int>(victims.size());
+}
+
+}  // namespace brook::log
