@@ -195,6 +195,7 @@ class Test:
         self.processes = []
         self.checks = 0
         self.skips = []
+        self.failed_parts = []
         self.workdir = None
         self.binary = None
         self.started = time.monotonic()
@@ -209,6 +210,16 @@ class Test:
             raise TestFailure(f"{what}: {detail}" if detail else what)
         self.checks += 1
         self.log(f"ok: {what}")
+
+    def part(self, name, function, *args):
+        """Runs one independent part of the test (one codec, say); a failed check there is
+        printed and counted, and the test goes on with the next part, so one run shows every
+        part that fails. The test fails at the end if any part did."""
+        try:
+            function(*args)
+        except TestFailure as error:
+            self.failed_parts.append(name)
+            self.log(f"FAILED ({name}): {error}")
 
     def skip(self, what, reason):
         self.skips.append(what)
@@ -286,6 +297,9 @@ class Test:
         failed = None
         try:
             body(self)
+            if self.failed_parts:
+                raise TestFailure(f"{len(self.failed_parts)} parts failed: "
+                                  + ", ".join(self.failed_parts) + " (FAILED lines above)")
         except (TestFailure, TestTimeout, Exception) as error:
             failed = error
             traceback.print_exc()

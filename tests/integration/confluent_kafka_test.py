@@ -75,26 +75,29 @@ def consume(bootstrap, topic, count, timeout_s=60):
     return got
 
 
+def check_codec(test, broker, codec):
+    topic = f"confluent-{codec}"
+    records = make_records(RECORDS, seed=zlib.crc32(topic.encode()), tag=codec)
+    reports = produce(broker.bootstrap, topic, codec, records)
+    errors = [report for report in reports if report is None or report[0] is not None]
+    test.check(not errors, f"{codec}: Producer(acks=all) delivered {len(records)} records",
+               f"{len(errors)} failed, first: {errors[:1]}")
+    offsets = [offset for _, offset in reports]
+    test.check(offsets == list(range(len(records))),
+               f"{codec}: delivery reports at offsets 0..{len(records) - 1} in send order",
+               f"first {offsets[:5]}, last {offsets[-5:]}")
+    got = consume(broker.bootstrap, topic, len(records))
+    difference = first_difference(records, got)
+    test.check(difference is None and [r["offset"] for r in got] == offsets,
+               f"{codec}: assign(OFFSET_BEGINNING) read {len(records)} records "
+               f"byte-identical, in order", difference or "offsets differ")
+    check_batch_codecs(test, broker.bootstrap, topic, codec)
+
+
 def body(test):
     broker = test.broker({"num.partitions": 1, "auto.create.topics.enable": "true"})
     for codec in CODECS:
-        topic = f"confluent-{codec}"
-        records = make_records(RECORDS, seed=zlib.crc32(topic.encode()), tag=codec)
-        reports = produce(broker.bootstrap, topic, codec, records)
-        errors = [report for report in reports if report is None or report[0] is not None]
-        test.check(not errors, f"{codec}: Producer(acks=all) delivered {len(records)} records",
-                   f"{len(errors)} failed, first: {errors[:1]}")
-        offsets = [offset for _, offset in reports]
-        test.check(offsets == list(range(len(records))),
-                   f"{codec}: delivery reports at offsets 0..{len(records) - 1} in send order",
-                   f"first {offsets[:5]}, last {offsets[-5:]}")
-        got = consume(broker.bootstrap, topic, len(records))
-        difference = first_difference(records, got)
-        test.check(difference is None and [r["offset"] for r in got] == offsets,
-                   f"{codec}: assign(OFFSET_BEGINNING) read {len(records)} records "
-                   f"byte-identical, in order", difference or "offsets differ")
-        check_batch_codecs(test, broker.bootstrap, topic, codec)
-
+        test.part(codec, check_codec, test, broker, codec)
 
 if __name__ == "__main__":
     Test("confluent-kafka", time_limit_s=240).main(body)

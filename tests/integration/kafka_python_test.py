@@ -71,6 +71,18 @@ def consume(test, broker, topic, codec, count):
     return got
 
 
+def check_codec(test, broker, codec):
+    topic = f"kafka-python-{codec}"
+    records = make_records(RECORDS, seed=zlib.crc32(topic.encode()), tag=codec)
+    produce(test, broker, topic, codec, records)
+    got = consume(test, broker, topic, codec, len(records))
+    difference = first_difference(records, got)
+    test.check(difference is None and [r["offset"] for r in got] == list(range(len(records))),
+               f"{codec}: assign + seek_to_beginning read {len(records)} records "
+               f"byte-identical, in order", difference or "offsets not 0..n-1")
+    check_batch_codecs(test, broker.bootstrap, topic, codec)
+
+
 def body(test):
     broker = test.broker({"num.partitions": 1, "auto.create.topics.enable": "true"})
 
@@ -88,16 +100,7 @@ def body(test):
         if not AVAILABLE[codec]:
             test.skip(f"kafka-python {codec}", f"Python module from {MISSING_MODULE[codec]} missing")
             continue
-        topic = f"kafka-python-{codec}"
-        records = make_records(RECORDS, seed=zlib.crc32(topic.encode()), tag=codec)
-        produce(test, broker, topic, codec, records)
-        got = consume(test, broker, topic, codec, len(records))
-        difference = first_difference(records, got)
-        test.check(difference is None and [r["offset"] for r in got] == list(range(len(records))),
-                   f"{codec}: assign + seek_to_beginning read {len(records)} records "
-                   f"byte-identical, in order", difference or "offsets not 0..n-1")
-        check_batch_codecs(test, broker.bootstrap, topic, codec)
-
+        test.part(codec, check_codec, test, broker, codec)
 
 if __name__ == "__main__":
     Test("kafka-python", time_limit_s=240).main(body)

@@ -48,6 +48,34 @@ def read_with_kcat(test, bootstrap, topic, count):
     return got
 
 
+def check_codec(test, broker, node, codec):
+    topic = f"kafkajs-{codec}"
+    records = make_records(RECORDS, seed=zlib.crc32(topic.encode()), tag=codec)
+    sent = test.temp_path(f"{topic}.sent.jsonl")
+    received = test.temp_path(f"{topic}.received.jsonl")
+    records_to_jsonl(records, sent)
+    result = test.run([node, CLIENT, "produce", broker.bootstrap, topic, codec, sent],
+                      timeout=90)
+    test.check(f'"produced":{RECORDS}'.encode() in result.stdout,
+               f"{codec}: KafkaJS producer (acks=-1) got every send of {RECORDS} records "
+               f"acknowledged", result.stdout.decode(errors="replace"))
+    test.run([node, CLIENT, "consume", broker.bootstrap, topic, "0", str(RECORDS), received],
+             timeout=90)
+    got = records_from_jsonl(received)
+    difference = first_difference(records, got)
+    test.check(difference is None and [r["offset"] for r in got] == list(range(RECORDS)),
+               f"{codec}: KafkaJS Cluster + Broker.fetch (no group) read {RECORDS} records "
+               f"byte-identical, in order", difference or "offsets not 0..n-1")
+
+    seen_by_kcat = read_with_kcat(test, broker.bootstrap, topic, RECORDS)
+    mismatches = [index for index, (record, seen) in enumerate(zip(records, seen_by_kcat))
+                  if seen != (index, record["key"], record["value"])]
+    test.check(len(seen_by_kcat) == RECORDS and not mismatches,
+               f"{codec}: kcat reads the same keys and values at the same offsets",
+               f"{len(seen_by_kcat)} read, first mismatch at {mismatches[:1]}")
+    check_batch_codecs(test, broker.bootstrap, topic, codec)
+
+
 def body(test):
     node = shutil.which("node")
     if node is None or not os.path.isdir(os.path.join(NODE_DIR, "node_modules", "kafkajs")):
@@ -55,32 +83,7 @@ def body(test):
     test.log("node " + test.run([node, "--version"], timeout=10).stdout.decode().strip())
     broker = test.broker({"num.partitions": 1, "auto.create.topics.enable": "true"})
     for codec in CODECS:
-        topic = f"kafkajs-{codec}"
-        records = make_records(RECORDS, seed=zlib.crc32(topic.encode()), tag=codec)
-        sent = test.temp_path(f"{topic}.sent.jsonl")
-        received = test.temp_path(f"{topic}.received.jsonl")
-        records_to_jsonl(records, sent)
-        result = test.run([node, CLIENT, "produce", broker.bootstrap, topic, codec, sent],
-                          timeout=90)
-        test.check(f'"produced":{RECORDS}'.encode() in result.stdout,
-                   f"{codec}: KafkaJS producer (acks=-1) got every send of {RECORDS} records "
-                   f"acknowledged", result.stdout.decode(errors="replace"))
-        test.run([node, CLIENT, "consume", broker.bootstrap, topic, "0", str(RECORDS), received],
-                 timeout=90)
-        got = records_from_jsonl(received)
-        difference = first_difference(records, got)
-        test.check(difference is None and [r["offset"] for r in got] == list(range(RECORDS)),
-                   f"{codec}: KafkaJS Cluster + Broker.fetch (no group) read {RECORDS} records "
-                   f"byte-identical, in order", difference or "offsets not 0..n-1")
-
-        seen_by_kcat = read_with_kcat(test, broker.bootstrap, topic, RECORDS)
-        mismatches = [index for index, (record, seen) in enumerate(zip(records, seen_by_kcat))
-                      if seen != (index, record["key"], record["value"])]
-        test.check(len(seen_by_kcat) == RECORDS and not mismatches,
-                   f"{codec}: kcat reads the same keys and values at the same offsets",
-                   f"{len(seen_by_kcat)} read, first mismatch at {mismatches[:1]}")
-        check_batch_codecs(test, broker.bootstrap, topic, codec)
-
+        test.part(codec, check_codec, test, broker, node, codec)
 
 if __name__ == "__main__":
     Test("kafkajs", time_limit_s=240).main(body)

@@ -61,7 +61,7 @@ def check_codec(test, broker, codec):
 def body(test):
     broker = test.broker({"num.partitions": 1, "auto.create.topics.enable": "true"})
     for codec in CODECS:
-        check_codec(test, broker, codec)
+        test.part(codec, check_codec, test, broker, codec)
 
 
 if __name__ == "__main__":
