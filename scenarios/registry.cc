@@ -1,3 +1,4 @@
+#include "scenarios/broker_scenario.h"
 #include "scenarios/counter_scenario.h"
 #include "scenarios/log_scenario.h"
 #include "scenarios/scenario.h"
@@ -18,6 +19,8 @@ const std::vector<Scenario>& all_scenarios() {
         counter_scenario(),
         counter_unsynced_scenario(),
         log_scenario(),
+        broker_scenario(),
+        broker_fetch_unsynced_scenario(),
     };
     return scenarios;
 }

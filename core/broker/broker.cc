@@ -42,9 +42,16 @@ void Broker::begin_shutdown() {
 void Broker::spawn_tracked(std::string name, Task body) {
     ++tracked_fibers_;
     env_.scheduler.spawn(std::move(name), [this, body = std::move(body)]() mutable {
+        // Also when the fiber is unwound (a simulated crash kills the node's fibers, newest
+        // first, before this broker is destroyed).
+        struct Untrack {
+            Broker& broker;
+            ~Untrack() {
+                --broker.tracked_fibers_;
+                broker.changed_.notify_all();
+            }
+        } untrack{*this};
         body();
-        --tracked_fibers_;
-        changed_.notify_all();
     });
 }
 

@@ -174,6 +174,12 @@ bool ClientConnection::accept_frame(std::vector<uint8_t> frame) {
     services_.env.scheduler.spawn(
         "request", [&services = services_, shared = shared_, slot, context = std::move(context),
                     request = std::move(*request)]() mutable {
+            struct Done {
+                BrokerServices& services;
+                ~Done() {
+                    if (--services.requests_in_flight == 0) services.requests_idle.notify_all();
+                }
+            } done{services};
             std::optional<protocol::AnyResponse> response =
                 dispatch(services, context, std::move(request));  // May suspend.
             if (response) {
@@ -185,7 +191,6 @@ bool ClientConnection::accept_frame(std::vector<uint8_t> frame) {
             }
             slot->ready = true;
             shared->changed.notify_all();
-            if (--services.requests_in_flight == 0) services.requests_idle.notify_all();
         });
     return true;
 }

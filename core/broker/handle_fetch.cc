@@ -63,7 +63,8 @@ FetchResponse::PartitionData read_partition(BrokerServices& services, const std:
     if (!partition) return fail(KafkaError::unknown_topic_or_partition);
     std::shared_ptr<log::PartitionLog> log = partition->log();
     if (!log || log->offline()) return fail(KafkaError::kafka_storage_error);
-    Offset durable = log->durable_end_offset();
+    Offset durable = services.config.fetch_unsynced_for_testing ? log->log_end_offset()
+                                                                 : log->durable_end_offset();
     out.high_watermark = durable.value();
     out.last_stable_offset = durable.value();
     out.log_start_offset = log->log_start_offset().value();
