@@ -13,8 +13,9 @@ Each test script is given the path of the broker binary as argv[1] and does
     Test("kcat", time_limit_s=120).main(body)
 
 `Test.main` bounds the whole test with an alarm, stops every broker and client process it
-started (also on failure, timeout or SIGTERM from ctest), removes its temporary folder, and
-exits non-zero on failure after printing the tail of each broker's log.
+started (also on failure, timeout or SIGTERM from ctest; and through PR_SET_PDEATHSIG even if
+the test itself is SIGKILLed), removes its temporary folder, and exits non-zero on failure
+after printing the tail of each broker's log.
 
 For developing the client scripts before Brook answers a request, argv[1] may also be
 librdkafka's mock broker (`../shared/bench/.build/mock_broker`, built by that folder's build.sh):
@@ -26,6 +27,7 @@ why ctest runs these scripts with that interpreter.
 """
 
 import base64
+import ctypes
 import os
 import random
 import shutil
@@ -51,6 +53,13 @@ class TestFailure(Exception):
 
 class TestTimeout(Exception):
     """The test's own time limit ran out (signal.alarm)."""
+
+
+def _die_with_test():
+    """Runs in each child before exec: the kernel SIGKILLs it if the test process dies, so not
+    even a SIGKILL of the test (a runner's hard timeout) leaves a broker or client behind."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
 
 def free_port():
@@ -142,7 +151,8 @@ class Broker:
         if self.is_mock and os.path.exists(self.bootstrap_file):
             os.unlink(self.bootstrap_file)
         self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+                                        stdin=subprocess.DEVNULL, start_new_session=True,
+                                        preexec_fn=_die_with_test)
         log.close()
         if self.is_mock:
             self._read_mock_port()
@@ -241,7 +251,8 @@ class Test:
         """Runs a client to completion within timeout seconds; returns CompletedProcess."""
         process = subprocess.Popen(command, stdin=subprocess.PIPE if input_bytes is not None
                                    else subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, env=env, start_new_session=True)
+                                   stderr=subprocess.PIPE, env=env, start_new_session=True,
+                                   preexec_fn=_die_with_test)
         self.processes.append(process)
         try:
             stdout, stderr = process.communicate(input_bytes, timeout=timeout)
