@@ -18,7 +18,10 @@ namespace {
 // Brook lacks (Fetch 13+ names topics by id, ListOffsets 7+ asks for max timestamps,
 // Metadata 10+ carries topic ids).
 constexpr std::array kHandlers = {
-    HandlerSpec{ApiKey::produce, 3, 9},
+    // From v0, though only magic-v2 batches are stored (an old message set is refused per
+    // partition): librdkafka 2.0 compresses with gzip, snappy or lz4 only when Produce 0 is
+    // in range, and lz4 only when FindCoordinator 0 is too.
+    HandlerSpec{ApiKey::produce, 0, 9},
     HandlerSpec{ApiKey::fetch, 4, 12},
     HandlerSpec{ApiKey::list_offsets, 0, 6},
     HandlerSpec{ApiKey::metadata, 0, 9},
@@ -31,6 +34,9 @@ constexpr std::array kHandlers = {
     HandlerSpec{ApiKey::create_partitions, 0, 2},
     HandlerSpec{ApiKey::incremental_alter_configs, 0, 1},
     HandlerSpec{ApiKey::describe_cluster, 0, 1},
+    // Answers COORDINATOR_NOT_AVAILABLE until the group coordinator exists (issue 6); it is
+    // advertised for librdkafka's feature probe (lz4, above).
+    HandlerSpec{ApiKey::find_coordinator, 0, 2},
 };
 
 constexpr bool handlers_within_codec() {
@@ -117,6 +123,9 @@ std::optional<protocol::AnyResponse> dispatch(BrokerServices& services,
             },
             [&](const protocol::DescribeClusterRequest& r) -> std::optional<AnyResponse> {
                 return handle_describe_cluster(s, c, r);
+            },
+            [&](const protocol::FindCoordinatorRequest& r) -> std::optional<AnyResponse> {
+                return handle_find_coordinator(s, c, r);
             },
             [&](const protocol::InitProducerIdRequest& r) -> std::optional<AnyResponse> {
                 return handle_init_producer_id(s, c, r);

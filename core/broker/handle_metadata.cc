@@ -121,6 +121,18 @@ protocol::DescribeClusterResponse handle_describe_cluster(
     return response;
 }
 
+protocol::FindCoordinatorResponse handle_find_coordinator(
+    BrokerServices& services, const RequestContext& context,
+    const protocol::FindCoordinatorRequest& request) {
+    // No group or transaction coordinator yet: the answer Kafka gives while one is starting.
+    protocol::FindCoordinatorResponse response;
+    response.error_code = to_wire(KafkaError::coordinator_not_available);
+    response.error_message = "Brook has no group coordinator yet";
+    response.node_id = -1;
+    response.port = -1;
+    return response;
+}
+
 protocol::InitProducerIdResponse handle_init_producer_id(
     BrokerServices& services, const RequestContext& context,
     const protocol::InitProducerIdRequest& request) {

@@ -86,6 +86,8 @@ protocol::MetadataResponse handle_metadata(BrokerServices&, const RequestContext
                                            const protocol::MetadataRequest&);
 protocol::DescribeClusterResponse handle_describe_cluster(BrokerServices&, const RequestContext&,
                                                           const protocol::DescribeClusterRequest&);
+protocol::FindCoordinatorResponse handle_find_coordinator(BrokerServices&, const RequestContext&,
+                                                          const protocol::FindCoordinatorRequest&);
 protocol::InitProducerIdResponse handle_init_producer_id(BrokerServices&, const RequestContext&,
                                                          const protocol::InitProducerIdRequest&);
 std::optional<protocol::ProduceResponse> handle_produce(BrokerServices&, const RequestContext&,

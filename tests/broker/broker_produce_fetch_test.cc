@@ -262,3 +262,71 @@ TEST_CASE("broker: pipelined produces append in request order") {
 
 }  // namespace
 }  // namespace brook::broker::testing
+
+namespace brook::broker::testing {
+namespace {
+
+// A magic-0 message set with one message, as Produce v0-v2 clients send it.
+std::vector<uint8_t> old_message_set() {
+    std::vector<uint8_t> bytes(8, 0);                        // offset
+    const std::vector<uint8_t> message = {0, 0, 0, 0,        // crc (not checked: refused first)
+                                          0,                 // magic 0
+                                          0,                 // attributes
+                                          0xff, 0xff, 0xff, 0xff,  // null key
+                                          0, 0, 0, 1, 'x'};  // value "x"
+    uint32_t size = static_cast<uint32_t>(message.size());
+    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(uint8_t(size >> shift));
+    bytes.insert(bytes.end(), message.begin(), message.end());
+    return bytes;
+}
+
+TEST_CASE("broker: produce v0-v2 with an old message set is refused per partition") {
+    BrokerRig rig;
+    rig.run([&] {
+        auto kafka = rig.connect();
+        create(rig, *kafka, "legacy");
+        for (int16_t version : {0, 1, 2}) {
+            protocol::ProduceRequest request;
+            request.acks = -1;
+            request.timeout_ms = 1000;
+            protocol::ProduceRequest::TopicProduceData topic;
+            topic.name = "legacy";
+            protocol::ProduceRequest::PartitionProduceData partition;
+            partition.index = 0;
+            partition.records = old_message_set();
+            topic.partition_data.push_back(partition);
+            request.topic_data.push_back(topic);
+            auto response =
+                kafka->call<protocol::ProduceResponse>(request, version, rig.deadline());
+            INFO("version " << version);
+            REQUIRE(response.ok());
+            REQUIRE(response->responses.size() == 1);
+            REQUIRE(response->responses[0].partition_responses[0].error_code ==
+                    static_cast<int16_t>(KafkaError::unsupported_for_message_format));
+        }
+        // Nothing was stored, and the connection still serves modern requests.
+        auto latest = client::list_offset(*kafka, "legacy", PartitionId(0), -1, rig.deadline());
+        REQUIRE(latest.ok());
+        REQUIRE(latest->offset == Offset(0));
+    });
+}
+
+TEST_CASE("broker: find coordinator answers coordinator not available until groups exist") {
+    BrokerRig rig;
+    rig.run([&] {
+        auto kafka = rig.connect();
+        for (int16_t version : {0, 1, 2}) {
+            protocol::FindCoordinatorRequest request;
+            request.key = "group-1";
+            auto response =
+                kafka->call<protocol::FindCoordinatorResponse>(request, version, rig.deadline());
+            INFO("version " << version);
+            REQUIRE(response.ok());
+            REQUIRE(response->error_code ==
+                    static_cast<int16_t>(KafkaError::coordinator_not_available));
+        }
+    });
+}
+
+}  // namespace
+}  // namespace brook::broker::testing
