@@ -7,16 +7,18 @@ cd "$(dirname "$0")/.."
 
 flavour=${1:-release}
 jobs=${BROOK_BUILD_JOBS:-$(nproc)}
+# Compilers are given as full paths, as CMake caches them: a bare name that differs from the
+# cached path makes CMake throw the whole cache away and rebuild everything.
 case "$flavour" in
   release)
     dir=build
     cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER=gcc >/dev/null
+      -DCMAKE_CXX_COMPILER="$(command -v g++)" -DCMAKE_C_COMPILER="$(command -v gcc)" >/dev/null
     ;;
   sanitize)
     dir=build-asan
     cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+      -DCMAKE_CXX_COMPILER="$(command -v clang++)" -DCMAKE_C_COMPILER="$(command -v clang)" \
       -DBROOK_SANITIZE=ON -DBROOK_FUZZ=ON >/dev/null
     ;;
   *)
