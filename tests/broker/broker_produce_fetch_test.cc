@@ -139,12 +139,14 @@ TEST_CASE("broker: fetch waits for min_bytes across partitions") {
         auto kafka = rig.connect();
         create(rig, *kafka, "wide", 3);
         auto producer = rig.connect();
+        bool producer_done = false;
         rig.sim.scheduler().spawn_in_group(brook::testing::FiberRunner::kGroup, "producer", [&] {
             for (int i = 0; i < 3; ++i) {
                 rig.sleep(milliseconds(100));
                 (void)client::produce(*producer, "wide", PartitionId(i), text_batch("w", 1), -1,
                                       rig.deadline());
             }
+            producer_done = true;
         });
         protocol::FetchRequest request;
         request.max_wait_ms = 5000;
@@ -162,6 +164,8 @@ TEST_CASE("broker: fetch waits for min_bytes across partitions") {
         std::size_t total = 0;
         for (const auto& p : response->responses[0].partitions) total += p.records->size();
         REQUIRE(total >= 2 * one_batch);
+        // The producer fiber borrows `producer`, a local of this one: let it finish first.
+        while (!producer_done) rig.sleep(milliseconds(10));
     });
 }
 
