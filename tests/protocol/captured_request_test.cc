@@ -297,5 +297,29 @@ TEST_CASE("protocol: kafka-python's ListOffsets v1 and Fetch v4 requests",
     REQUIRE(fetch.topics.at(0).partitions.at(0).partition_max_bytes == 1048576);
 }
 
+TEST_CASE("protocol: kafka-python pinned to 0.10.1: Produce v2 and Fetch v3 requests",
+          "[protocol][captured]") {
+    Captured produce = decode_captured("kafka_python_pinned_produce_v2.hex", ApiKey::produce, 2);
+    REQUIRE(produce.header.client_id == std::optional<std::string>("kafka-python-0.10-capture"));
+    const auto& request = std::get<ProduceRequest>(produce.request);
+    REQUIRE(request.acks == 1);
+    REQUIRE(request.timeout_ms == 30000);
+    REQUIRE(request.topic_data.at(0).name == kTopic);
+    const auto& partition = request.topic_data.at(0).partition_data.at(0);
+    REQUIRE(partition.index == 0);
+    REQUIRE(partition.records.has_value());
+    REQUIRE(partition.records->at(16) == 1);  // a magic-1 message set, refused per partition
+    REQUIRE(contains(partition.records, "hello from kafka-python 0.10"));
+
+    Captured fetch_capture = decode_captured("kafka_python_pinned_fetch_v3.hex", ApiKey::fetch, 3);
+    const auto& fetch = std::get<FetchRequest>(fetch_capture.request);
+    REQUIRE(fetch.replica_id == -1);
+    REQUIRE(fetch.max_wait_ms == 500);
+    REQUIRE(fetch.max_bytes == 52428800);
+    REQUIRE(fetch.topics.at(0).topic == kTopic);
+    REQUIRE(fetch.topics.at(0).partitions.at(0).partition == 0);
+    REQUIRE(fetch.topics.at(0).partitions.at(0).partition_max_bytes == 1048576);
+}
+
 }  // namespace
 }  // namespace brook::protocol

@@ -445,6 +445,28 @@ consumer.close()
 """
 
 
+KAFKA_PYTHON_OLD_PROTOCOL = """# kafka-python pinned to api_version (0, 10, 1): older versions
+import sys
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+producer = KafkaProducer(bootstrap_servers=sys.argv[1], client_id="kafka-python-0.10-capture",
+                         api_version=(0, 10, 1), acks=1, linger_ms=0)
+try:
+    producer.send(sys.argv[2], key=b"k", value=b"hello from kafka-python 0.10",
+                  partition=0).get(timeout=5)
+except Exception as error:  # Brook refuses magic-1 message sets per partition
+    print("capture:", error, file=sys.stderr)
+producer.close(timeout=5)
+consumer = KafkaConsumer(bootstrap_servers=sys.argv[1], client_id="kafka-python-0.10-capture",
+                         api_version=(0, 10, 1), consumer_timeout_ms=3000)
+partition = TopicPartition(sys.argv[2], 0)
+consumer.assign([partition])
+consumer.seek_to_beginning(partition)
+for _ in consumer:
+    pass
+consumer.close()
+"""
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -490,6 +512,7 @@ def capture_via_broker(out_dir, corpus_dir, brook_binary):
             drive("kafka_python_admin", KAFKA_PYTHON_ADMIN, ADMIN_TOPIC)
             drive("confluent_idempotent_produce", CONFLUENT_IDEMPOTENT_PRODUCER, TOPIC)
             drive("kafka_python_consume", KAFKA_PYTHON_CONSUMER, TOPIC)
+            drive("kafka_python_pinned", KAFKA_PYTHON_OLD_PROTOCOL, TOPIC)
             drive("confluent_group_consume", CONFLUENT_GROUP_CONSUMER, TOPIC)
             drive("kafka_python_group_consume", KAFKA_PYTHON_GROUP_CONSUMER, TOPIC)
         finally:
