@@ -134,5 +134,192 @@ TEST_CASE("protocol: kafka-python's probe, Metadata and Produce requests",
                      "hello from kafka-python"));
 }
 
+// Captured through a recording proxy in front of `brook serve` (capture_requests.py
+// --via-broker): admin clients, an idempotent producer and group consumers.
+constexpr const char* kAdminTopic = "brook-capture-admin";
+constexpr int8_t kTopicResource = 2;  // ConfigResource type TOPIC
+
+TEST_CASE("protocol: confluent-kafka's admin requests", "[protocol][captured]") {
+    const std::optional<std::string> client_id("confluent-admin-capture");
+
+    Captured create = decode_captured("confluent_admin_create_topics_v4.hex",
+                                      ApiKey::create_topics, 4);
+    REQUIRE(create.header.client_id == client_id);
+    const auto& create_topics = std::get<CreateTopicsRequest>(create.request);
+    REQUIRE(create_topics.topics.size() == 1);
+    const auto& topic = create_topics.topics[0];
+    REQUIRE(topic.name == kAdminTopic);
+    REQUIRE(topic.num_partitions == 2);
+    REQUIRE(topic.replication_factor == 1);
+    REQUIRE(topic.assignments.empty());
+    REQUIRE(topic.configs.size() == 1);
+    REQUIRE(topic.configs[0].name == "retention.ms");
+    REQUIRE(topic.configs[0].value == std::optional<std::string>("3600000"));
+    REQUIRE(create_topics.timeout_ms == 60000);
+    REQUIRE_FALSE(create_topics.validate_only);
+
+    Captured partitions = decode_captured("confluent_admin_create_partitions_v0.hex",
+                                          ApiKey::create_partitions, 0);
+    const auto& create_partitions = std::get<CreatePartitionsRequest>(partitions.request);
+    REQUIRE(create_partitions.topics.size() == 1);
+    REQUIRE(create_partitions.topics[0].name == kAdminTopic);
+    REQUIRE(create_partitions.topics[0].count_field == 4);
+    REQUIRE_FALSE(create_partitions.topics[0].assignments.has_value());
+    REQUIRE_FALSE(create_partitions.validate_only);
+
+    Captured describe = decode_captured("confluent_admin_describe_configs_v1.hex",
+                                        ApiKey::describe_configs, 1);
+    const auto& describe_configs = std::get<DescribeConfigsRequest>(describe.request);
+    REQUIRE(describe_configs.resources.size() == 1);
+    REQUIRE(describe_configs.resources[0].resource_type == kTopicResource);
+    REQUIRE(describe_configs.resources[0].resource_name == kAdminTopic);
+    REQUIRE_FALSE(describe_configs.resources[0].configuration_keys.has_value());  // all keys
+    REQUIRE(describe_configs.include_synonyms);
+
+    Captured alter = decode_captured("confluent_admin_alter_configs_v0.hex",
+                                     ApiKey::alter_configs, 0);
+    const auto& alter_configs = std::get<AlterConfigsRequest>(alter.request);
+    REQUIRE(alter_configs.resources.size() == 1);
+    REQUIRE(alter_configs.resources[0].resource_type == kTopicResource);
+    REQUIRE(alter_configs.resources[0].resource_name == kAdminTopic);
+    REQUIRE(alter_configs.resources[0].configs.size() == 1);
+    REQUIRE(alter_configs.resources[0].configs[0].name == "retention.ms");
+    REQUIRE(alter_configs.resources[0].configs[0].value == std::optional<std::string>("7200000"));
+    REQUIRE_FALSE(alter_configs.validate_only);
+
+    Captured remove = decode_captured("confluent_admin_delete_topics_v1.hex",
+                                      ApiKey::delete_topics, 1);
+    const auto& delete_topics = std::get<DeleteTopicsRequest>(remove.request);
+    REQUIRE(delete_topics.topic_names == std::vector<std::string>{kAdminTopic});
+    REQUIRE(delete_topics.timeout_ms == 60000);
+}
+
+TEST_CASE("protocol: kafka-python's admin requests", "[protocol][captured]") {
+    const std::optional<std::string> client_id("kafka-python-admin-capture");
+
+    Captured metadata = decode_captured("kafka_python_admin_metadata_v5.hex", ApiKey::metadata, 5);
+    REQUIRE(metadata.header.client_id == client_id);
+    REQUIRE_FALSE(std::get<MetadataRequest>(metadata.request).topics.has_value());  // all topics
+
+    Captured create = decode_captured("kafka_python_admin_create_topics_v3.hex",
+                                      ApiKey::create_topics, 3);
+    const auto& create_topics = std::get<CreateTopicsRequest>(create.request);
+    REQUIRE(create_topics.topics.size() == 1);
+    REQUIRE(create_topics.topics[0].name == kAdminTopic);
+    REQUIRE(create_topics.topics[0].num_partitions == 2);
+    REQUIRE(create_topics.topics[0].replication_factor == 1);
+    REQUIRE(create_topics.topics[0].configs.size() == 1);
+    REQUIRE(create_topics.topics[0].configs[0].name == "retention.ms");
+    REQUIRE(create_topics.topics[0].configs[0].value == std::optional<std::string>("3600000"));
+    REQUIRE(create_topics.timeout_ms == 10000);
+
+    Captured partitions = decode_captured("kafka_python_admin_create_partitions_v1.hex",
+                                          ApiKey::create_partitions, 1);
+    const auto& create_partitions = std::get<CreatePartitionsRequest>(partitions.request);
+    REQUIRE(create_partitions.topics.at(0).name == kAdminTopic);
+    REQUIRE(create_partitions.topics.at(0).count_field == 4);
+    REQUIRE_FALSE(create_partitions.topics.at(0).assignments.has_value());
+    REQUIRE(create_partitions.timeout_ms == 10000);
+
+    Captured describe = decode_captured("kafka_python_admin_describe_configs_v2.hex",
+                                        ApiKey::describe_configs, 2);
+    const auto& describe_configs = std::get<DescribeConfigsRequest>(describe.request);
+    REQUIRE(describe_configs.resources.at(0).resource_type == kTopicResource);
+    REQUIRE(describe_configs.resources.at(0).resource_name == kAdminTopic);
+    REQUIRE_FALSE(describe_configs.resources.at(0).configuration_keys.has_value());
+    REQUIRE_FALSE(describe_configs.include_synonyms);
+
+    Captured alter = decode_captured("kafka_python_admin_alter_configs_v1.hex",
+                                     ApiKey::alter_configs, 1);
+    const auto& alter_configs = std::get<AlterConfigsRequest>(alter.request);
+    REQUIRE(alter_configs.resources.at(0).resource_type == kTopicResource);
+    REQUIRE(alter_configs.resources.at(0).resource_name == kAdminTopic);
+    REQUIRE(alter_configs.resources.at(0).configs.at(0).name == "retention.ms");
+    REQUIRE(alter_configs.resources.at(0).configs.at(0).value ==
+            std::optional<std::string>("7200000"));
+
+    Captured remove = decode_captured("kafka_python_admin_delete_topics_v3.hex",
+                                      ApiKey::delete_topics, 3);
+    const auto& delete_topics = std::get<DeleteTopicsRequest>(remove.request);
+    REQUIRE(delete_topics.topic_names == std::vector<std::string>{kAdminTopic});
+    REQUIRE(delete_topics.timeout_ms == 10000);
+}
+
+TEST_CASE("protocol: confluent-kafka's idempotent InitProducerId v4 request",
+          "[protocol][captured]") {
+    Captured captured = decode_captured("confluent_idempotent_produce_init_producer_id_v4.hex",
+                                        ApiKey::init_producer_id, 4);
+    REQUIRE(captured.header.client_id ==
+            std::optional<std::string>("confluent-idempotent-capture"));
+    const auto& request = std::get<InitProducerIdRequest>(captured.request);
+    REQUIRE_FALSE(request.transactional_id.has_value());  // idempotent, not transactional
+    REQUIRE(request.transaction_timeout_ms == -1);
+    REQUIRE(request.producer_id == -1);  // a new producer, not a bumped epoch
+    REQUIRE(request.producer_epoch == -1);
+}
+
+TEST_CASE("protocol: group consumers' FindCoordinator requests", "[protocol][captured]") {
+    Captured confluent = decode_captured("confluent_group_consume_find_coordinator_v2.hex",
+                                         ApiKey::find_coordinator, 2);
+    REQUIRE(confluent.header.client_id == std::optional<std::string>("confluent-group-capture"));
+    const auto& v2 = std::get<FindCoordinatorRequest>(confluent.request);
+    REQUIRE(v2.key == "brook-capture-group");
+    REQUIRE(v2.key_type == 0);  // group
+
+    Captured kafka_python = decode_captured("kafka_python_group_consume_find_coordinator_v0.hex",
+                                            ApiKey::find_coordinator, 0);
+    REQUIRE(kafka_python.header.client_id ==
+            std::optional<std::string>("kafka-python-group-capture"));
+    REQUIRE(std::get<FindCoordinatorRequest>(kafka_python.request).key == "brook-capture-group");
+}
+
+TEST_CASE("protocol: kafka-python's ListOffsets v1 and Fetch v4 requests",
+          "[protocol][captured]") {
+    Captured list = decode_captured("kafka_python_consume_list_offsets_v1.hex",
+                                    ApiKey::list_offsets, 1);
+    REQUIRE(list.header.client_id == std::optional<std::string>("kafka-python-consume-capture"));
+    const auto& list_offsets = std::get<ListOffsetsRequest>(list.request);
+    REQUIRE(list_offsets.replica_id == -1);
+    REQUIRE(list_offsets.topics.at(0).name == kTopic);
+    REQUIRE(list_offsets.topics.at(0).partitions.at(0).partition_index == 0);
+    REQUIRE(list_offsets.topics.at(0).partitions.at(0).timestamp == -2);  // seek_to_beginning
+
+    Captured fetch_capture = decode_captured("kafka_python_consume_fetch_v4.hex", ApiKey::fetch, 4);
+    const auto& fetch = std::get<FetchRequest>(fetch_capture.request);
+    REQUIRE(fetch.replica_id == -1);
+    REQUIRE(fetch.max_wait_ms == 500);
+    REQUIRE(fetch.min_bytes == 1);
+    REQUIRE(fetch.max_bytes == 52428800);
+    REQUIRE(fetch.isolation_level == 0);
+    REQUIRE(fetch.topics.at(0).topic == kTopic);
+    REQUIRE(fetch.topics.at(0).partitions.at(0).partition == 0);
+    REQUIRE(fetch.topics.at(0).partitions.at(0).fetch_offset == 0);
+    REQUIRE(fetch.topics.at(0).partitions.at(0).partition_max_bytes == 1048576);
+}
+
+TEST_CASE("protocol: kafka-python pinned to 0.10.1: Produce v2 and Fetch v3 requests",
+          "[protocol][captured]") {
+    Captured produce = decode_captured("kafka_python_pinned_produce_v2.hex", ApiKey::produce, 2);
+    REQUIRE(produce.header.client_id == std::optional<std::string>("kafka-python-0.10-capture"));
+    const auto& request = std::get<ProduceRequest>(produce.request);
+    REQUIRE(request.acks == 1);
+    REQUIRE(request.timeout_ms == 30000);
+    REQUIRE(request.topic_data.at(0).name == kTopic);
+    const auto& partition = request.topic_data.at(0).partition_data.at(0);
+    REQUIRE(partition.index == 0);
+    REQUIRE(partition.records.has_value());
+    REQUIRE(partition.records->at(16) == 1);  // a magic-1 message set, refused per partition
+    REQUIRE(contains(partition.records, "hello from kafka-python 0.10"));
+
+    Captured fetch_capture = decode_captured("kafka_python_pinned_fetch_v3.hex", ApiKey::fetch, 3);
+    const auto& fetch = std::get<FetchRequest>(fetch_capture.request);
+    REQUIRE(fetch.replica_id == -1);
+    REQUIRE(fetch.max_wait_ms == 500);
+    REQUIRE(fetch.max_bytes == 52428800);
+    REQUIRE(fetch.topics.at(0).topic == kTopic);
+    REQUIRE(fetch.topics.at(0).partitions.at(0).partition == 0);
+    REQUIRE(fetch.topics.at(0).partitions.at(0).partition_max_bytes == 1048576);
+}
+
 }  // namespace
 }  // namespace brook::protocol
