@@ -7,19 +7,25 @@ cd "$(dirname "$0")/.."
 
 flavour=${1:-release}
 jobs=${BROOK_BUILD_JOBS:-$(nproc)}
-# Compilers are given as full paths, as CMake caches them: a bare name that differs from the
-# cached path makes CMake throw the whole cache away and rebuild everything.
+# The compiler is chosen only when a build folder is first configured: CMake throws its whole
+# cache away (and rebuilds everything) when asked again for a compiler it resolved differently.
+configure() {
+  local dir=$1 cc=$2 cxx=$3
+  shift 3
+  if [[ -f "$dir/CMakeCache.txt" ]]; then
+    cmake -S . -B "$dir" "$@" >/dev/null
+  else
+    CC=$cc CXX=$cxx cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  fi
+}
 case "$flavour" in
   release)
     dir=build
-    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCMAKE_CXX_COMPILER="$(command -v g++)" -DCMAKE_C_COMPILER="$(command -v gcc)" >/dev/null
+    configure "$dir" gcc g++
     ;;
   sanitize)
     dir=build-asan
-    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCMAKE_CXX_COMPILER="$(command -v clang++)" -DCMAKE_C_COMPILER="$(command -v clang)" \
-      -DBROOK_SANITIZE=ON -DBROOK_FUZZ=ON >/dev/null
+    configure "$dir" clang clang++ -DBROOK_SANITIZE=ON -DBROOK_FUZZ=ON
     ;;
   *)
     echo "usage: tools/build.sh [release|sanitize]" >&2
