@@ -170,13 +170,24 @@ int run_command(Arguments& args) {
     return worst;
 }
 
+// --scenario NAME --seed N, as replay and shrink take them; nullptr with `status` set if not.
+const scenarios::Scenario* scenario_and_seed_arguments(Arguments& args, uint64_t& seed,
+                                                       int& status) {
+    const scenarios::Scenario* scenario = scenario_argument(args, status);
+    if (scenario == nullptr) return nullptr;
+    std::optional<std::string> seed_text = args.value("--seed");
+    if (!seed_text || !parse_u64(*seed_text, seed)) {
+        status = usage_error("--seed N is required");
+        return nullptr;
+    }
+    return scenario;
+}
+
 int replay_command_main(Arguments& args) {
     int status = 0;
-    const scenarios::Scenario* scenario = scenario_argument(args, status);
-    if (scenario == nullptr) return status;
     uint64_t seed = 0;
-    std::optional<std::string> seed_text = args.value("--seed");
-    if (!seed_text || !parse_u64(*seed_text, seed)) return usage_error("--seed N is required");
+    const scenarios::Scenario* scenario = scenario_and_seed_arguments(args, seed, status);
+    if (scenario == nullptr) return status;
     scenarios::RunOptions options{.seed = seed};
     options.trace_path = args.value("--trace").value_or("");
     std::string html_path = args.value("--html").value_or("");
@@ -223,11 +234,9 @@ int replay_command_main(Arguments& args) {
 
 int shrink_command(Arguments& args) {
     int status = 0;
-    const scenarios::Scenario* scenario = scenario_argument(args, status);
-    if (scenario == nullptr) return status;
     uint64_t seed = 0;
-    std::optional<std::string> seed_text = args.value("--seed");
-    if (!seed_text || !parse_u64(*seed_text, seed)) return usage_error("--seed N is required");
+    const scenarios::Scenario* scenario = scenario_and_seed_arguments(args, seed, status);
+    if (scenario == nullptr) return status;
     std::string out = args.value("--out").value_or(fmt::format("seed-{}.schedule", seed));
     if (auto unknown = args.unused()) return usage_error(fmt::format("unknown option {}", *unknown));
 
