@@ -459,8 +459,11 @@ def fetch_batches(bootstrap, topic, partition, timeout_s=20, max_batches=100000)
 def check_batch_codecs(test, bootstrap, topic, codec, partition=0):
     """Checks with a raw fetch that the partition's batches carry codec and valid CRCs.
 
-    librdkafka sends a batch uncompressed when compressing would not shrink it, so batches
-    without compression beside the codec's are accepted; at least half must carry the codec.
+    librdkafka sends a batch uncompressed when compressing would not shrink it (small batches
+    of a few records, depending on timing), so batches without compression beside the codec's
+    are accepted; at least one must carry the codec, which shows the client enabled it (a
+    client that turned the codec off, as librdkafka 2.0 does when a probe version is not
+    advertised, sends none). Any other codec, or a bad CRC, fails.
     """
     batches = fetch_batches(bootstrap, topic, partition)
     counts = {}
@@ -469,6 +472,6 @@ def check_batch_codecs(test, bootstrap, topic, codec, partition=0):
     bad_crcs = sum(1 for *_, crc_ok in batches if not crc_ok)
     summary = ", ".join(f"{count} {name}" for name, count in sorted(counts.items()))
     test.check(bad_crcs == 0 and set(counts) <= {codec, "none"}
-               and 2 * counts.get(codec, 0) >= len(batches) > 0,
+               and counts.get(codec, 0) >= 1,
                f"{codec}: raw fetch of {topic} sees batches {summary}, all CRCs valid",
-               f"{bad_crcs} bad CRCs; expected mostly {codec}")
+               f"{bad_crcs} bad CRCs; expected some {codec} batches and no other codec")
