@@ -56,16 +56,15 @@ struct Setup {
     }
 };
 
-// Whether syncs run on the helper thread (as in `brook serve`) or block the node's thread.
-bool g_inline_sync = false;
-
-Setup make_setup(const std::string& root) {
+// `inline_sync`: syncs block the node's thread instead of running on the helper thread (as in
+// `brook serve`).
+Setup make_setup(const std::string& root, bool inline_sync) {
     Setup setup;
     setup.reactor = EpollReactor::create().value();
     setup.scheduler = std::make_unique<Scheduler>(*setup.reactor);
     setup.clock = std::make_unique<SystemClock>(*setup.scheduler);
     setup.disk = std::make_unique<PosixDisk>(root);
-    if (!g_inline_sync) {
+    if (!inline_sync) {
         setup.sync_worker = SyncWorker::create(*setup.scheduler, *setup.reactor).value();
         setup.disk->use_sync_worker(setup.sync_worker.get());
     }
@@ -200,13 +199,13 @@ int bench_log_command(int argc, char** argv) {
     uint64_t append_mib = std::stoull(args.value("--append-mib").value_or("256"));
     int writers = std::stoi(args.value("--writers").value_or("8"));
     uint64_t recovery_mib = std::stoull(args.value("--recovery-mib").value_or("1024"));
-    g_inline_sync = args.flag("--inline-sync");
+    bool inline_sync = args.flag("--inline-sync");
     if (auto unknown = args.unused()) {
         fmt::print(stderr, "brook bench log: unknown option {}\n", *unknown);
         return 2;
     }
     std::filesystem::remove_all(root);
-    Setup setup = make_setup(root);
+    Setup setup = make_setup(root, inline_sync);
     uint64_t batch_bytes = bench_batch().size();
     fmt::print("batch: {} records of {} B = {} B; writers: {}; dir: {}\n", kRecordsPerBatch,
                kRecordBytes, batch_bytes, writers, root);
