@@ -108,7 +108,7 @@ SeedResult finish_child(Child& child) {
         if (line.starts_with("result ")) result_line = line.substr(7);
     }
     if (Result<sim::FaultSchedule> schedule = sim::FaultSchedule::parse(schedule_text)) {
-        result.schedule = *schedule;
+        result.outcome.schedule = *schedule;
     }
     bool exited_cleanly = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     if (!exited_cleanly || result_line.empty()) {
@@ -128,7 +128,6 @@ SeedResult finish_child(Child& child) {
     result.outcome.events = events;
     result.outcome.simulated = Duration(simulated);
     result.outcome.failure = result_line.substr(static_cast<std::size_t>(consumed));
-    result.outcome.schedule = result.schedule;
     return result;
 }
 

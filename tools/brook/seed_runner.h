@@ -17,8 +17,9 @@ struct SeedResult {
     uint64_t seed = 0;
     bool crashed = false;        // the process died (assertion, signal)
     std::string crash_reason;    // "signal 6", "exit 3"
-    scenarios::Outcome outcome;  // valid unless crashed
-    sim::FaultSchedule schedule; // what the run executed (known even when it crashed)
+    // Valid unless crashed, except outcome.schedule: the run reports its schedule before it
+    // starts, so that is known even for a crash.
+    scenarios::Outcome outcome;
 };
 
 struct SeedRunOptions {

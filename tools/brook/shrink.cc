@@ -25,8 +25,8 @@ ShrinkResult shrink_schedule(const scenarios::Scenario& scenario, uint64_t seed,
     shrink.failed_at_all = true;
     shrink.verdict = first.outcome.verdict;
     shrink.failure = crashed ? "crash (" + first.crash_reason + ")" : first.outcome.failure;
-    shrink.original = first.schedule;
-    sim::FaultSchedule current = first.schedule;
+    shrink.original = first.outcome.schedule;
+    sim::FaultSchedule current = first.outcome.schedule;
 
     // ddmin: try removing chunks of 1/n of the events; keep any removal that still fails.
     std::size_t granularity = 2;
