@@ -59,7 +59,9 @@ Result<std::shared_ptr<BrokerLink>> BrokerLink::open(Scheduler& scheduler, Netwo
                                                      NodeId node, const Address& address,
                                                      const std::string& client_id,
                                                      Instant deadline) {
-    std::string where = fmt::format("broker {} ({})", node.value(), address.to_string());
+    std::string where = node.value() < 0
+                            ? fmt::format("bootstrap server {}", address.to_string())
+                            : fmt::format("broker {} ({})", node.value(), address.to_string());
     auto connected = KafkaConnection::connect(network, address, deadline, client_id);
     if (!connected) return connected.error().wrap(where + ": connect");
     std::unique_ptr<KafkaConnection> kafka = std::move(connected).value();
@@ -90,6 +92,7 @@ std::optional<int16_t> BrokerLink::version(ApiKey api_key) const {
 }
 
 std::string BrokerLink::describe() const {
+    if (node_.value() < 0) return fmt::format("bootstrap server {}", address_.to_string());
     return fmt::format("broker {} ({})", node_.value(), address_.to_string());
 }
 
