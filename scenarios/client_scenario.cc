@@ -28,6 +28,8 @@ struct Parameters {
     int producers;
     int partitions;
     uint32_t crash_tear_ppm;
+    uint32_t crash_keep_none_ppm;
+    uint32_t sync_error_ppm;
     uint64_t reset_per_million_chunks;
     int64_t crash_interval_ms;
     int64_t partition_interval_ms;
@@ -39,6 +41,8 @@ struct Parameters {
         p.producers = static_cast<int>(random.between(1, 3));
         p.partitions = static_cast<int>(random.between(1, 3));
         p.crash_tear_ppm = random.chance(1, 2) ? static_cast<uint32_t>(random.between(0, 1'000'000)) : 0;
+        p.crash_keep_none_ppm = random.chance(1, 2) ? static_cast<uint32_t>(random.between(0, 1'000'000)) : 0;
+        p.sync_error_ppm = random.chance(1, 4) ? static_cast<uint32_t>(random.between(10, 3000)) : 0;
         p.reset_per_million_chunks = random.chance(1, 2) ? static_cast<uint64_t>(random.between(10, 3000)) : 0;
         p.crash_interval_ms = random.between(500, 4000);
         p.partition_interval_ms = random.between(300, 3000);
@@ -55,6 +59,8 @@ struct Parameters {
         put("producers", producers);
         put("partitions", partitions);
         put("crash_tear_ppm", crash_tear_ppm);
+        put("crash_keep_none_ppm", crash_keep_none_ppm);
+        put("sync_error_ppm", sync_error_ppm);
         put("reset_per_million_chunks", reset_per_million_chunks);
         put("crash_interval_ms", crash_interval_ms);
         put("partition_interval_ms", partition_interval_ms);
@@ -297,7 +303,9 @@ Outcome run_client(const RunOptions& options) {
     sim.network().options().link.latency_max = microseconds(p.link_latency_max_us);
     sim.network().options().reset_per_million_chunks = p.reset_per_million_chunks;
     sim.add_process(node, [&](Environment& env) { node_main(env, p); });
-    sim.disk(node).set_faults(sim::SimDiskFaults{.crash_tear_ppm = p.crash_tear_ppm});
+    sim.disk(node).set_faults(sim::SimDiskFaults{.sync_error_ppm = p.sync_error_ppm,
+                                                 .crash_keep_none_ppm = p.crash_keep_none_ppm,
+                                                 .crash_tear_ppm = p.crash_tear_ppm});
     for (int i = 1; i <= p.producers; ++i) shared.producers.push_back(fmt::format("p{}", i));
     for (uint32_t i = 0; i < shared.producers.size(); ++i) {
         sim.add_process(shared.producers[i], [&, i](Environment& env) { producer_main(env, shared, p, i); });
@@ -307,6 +315,7 @@ Outcome run_client(const RunOptions& options) {
 
     sim.run_for(p.fault_phase);
     faults_active = false;
+    sim.disk(node).set_faults(sim::SimDiskFaults{.crash_tear_ppm = p.crash_tear_ppm});
     sim.run_for(milliseconds(20));  // the nemesis heals what it cut and ends
     sim.network().options().reset_per_million_chunks = 0;
     sim.network().heal_all();
