@@ -280,3 +280,75 @@ TEST_CASE("producer: with max.in.flight 1, retries after connection resets never
 
 }  // namespace
 }  // namespace brook::client::testing
+
+namespace brook::client::testing {
+namespace {
+
+TEST_CASE("producer and consumer: ride out a broker crash and restart") {
+    ClientRig rig;
+    rig.run([&] {
+        rig.create_topic("orders", 1);
+        Producer producer(rig.client(), rig.producer_config());
+        Consumer consumer(rig.client(), rig.consumer_config());
+        TopicPartition tp{"orders", PartitionId(0)};
+        consumer.assign({tp});
+        std::vector<DeliveryReport> reports;
+        send_all(producer, {.topic = "orders", .partition = PartitionId(0)}, 5, "before", reports);
+        REQUIRE(producer.flush(rig.deadline()).ok());
+        auto first = consumer.poll(rig.deadline(seconds(1)));
+        REQUIRE(first.ok());
+        CHECK(first->size() == 5);
+        rig.crash_and_restart();
+        std::vector<DeliveryReport> later;
+        send_all(producer, {.topic = "orders", .partition = PartitionId(0)}, 5, "after", later);
+        REQUIRE(producer.flush(rig.deadline(seconds(30))).ok());
+        for (int i = 0; i < 5; ++i) {
+            REQUIRE(later[i].ok());
+            CHECK(later[i].offset == Offset(5 + i));
+        }
+        std::vector<ConsumerRecord> rest;
+        Instant limit = rig.deadline(seconds(30));
+        while (rest.size() < 5 && rig.now() < limit) {
+            auto polled = consumer.poll(rig.deadline(seconds(1)));
+            REQUIRE(polled.ok());
+            rest.insert(rest.end(), polled->begin(), polled->end());
+        }
+        REQUIRE(rest.size() == 5);
+        CHECK(rest[0].offset == Offset(5));
+        CHECK(text_of(rest[4].value) == "after-4");
+        producer.close();
+        consumer.close();
+    });
+}
+
+TEST_CASE("producer: metadata older than metadata.max.age.ms is refreshed and new partitions "
+          "are used") {
+    ClientRig rig;
+    rig.run([&] {
+        rig.create_topic("orders", 1);
+        ProducerConfig config = rig.producer_config();
+        config.partitioner = Partitioner::round_robin;
+        config.cluster.metadata_max_age = seconds(1);
+        Producer producer(rig.client(), config);
+        std::vector<DeliveryReport> reports;
+        send_all(producer, {.topic = "orders"}, 2, "a", reports);
+        REQUIRE(producer.flush(rig.deadline()).ok());
+        for (const auto& report : reports) CHECK(report.partition == PartitionId(0));
+        Admin admin(rig.client(), rig.cluster_config());
+        auto grown = admin.create_partitions({{"orders", 3}}, rig.deadline());
+        REQUIRE(grown.ok());
+        REQUIRE((*grown)[0].ok());
+        admin.close();
+        rig.sleep(seconds(2));
+        reports.clear();
+        send_all(producer, {.topic = "orders"}, 6, "b", reports);
+        REQUIRE(producer.flush(rig.deadline()).ok());
+        std::set<PartitionId> used;
+        for (const auto& report : reports) used.insert(report.partition);
+        CHECK(used.size() == 3);
+        producer.close();
+    });
+}
+
+}  // namespace
+}  // namespace brook::client::testing
