@@ -23,7 +23,8 @@ public:
         std::map<std::string, Assignment> assignments = empty_assignments(members);
         std::vector<const MemberSubscription*> ordered = members_in_kafka_order(members);
         std::size_t next = 0;  // the circular iterator's position
-        for (const auto& [topic, partition_count] : partitions_per_topic) {
+        for (const auto& [topic_name, partition_count] : partitions_per_topic) {
+            const std::string& topic = topic_name;  // clang 14 cannot capture a binding
             bool anyone = std::any_of(ordered.begin(), ordered.end(),
                                       [&](const MemberSubscription* m) { return subscribes(*m, topic); });
             if (!anyone) continue;
