@@ -15,7 +15,8 @@ using namespace brook::client;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::span<const uint8_t> input(data, size);
     if (auto subscription = decode_subscription(input)) {
-        auto again = decode_subscription(encode_subscription(*subscription, kSubscriptionVersionMax));
+        auto again =
+            decode_subscription(encode_subscription(*subscription, kSubscriptionVersionMax));
         ASSERT(again.ok() && *again == *subscription, "subscription changed in a round trip");
         // Two members with this subscription, one topic per subscribed name, a few partitions.
         std::map<std::string, int32_t> topics;

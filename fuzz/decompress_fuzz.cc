@@ -22,16 +22,19 @@ using compression::Compression;
 constexpr std::size_t kFuzzOutputMax = 1 << 20;
 
 // A batch header around `section`, compressed with `codec`, claiming `count` records.
-std::vector<uint8_t> batch_around(std::span<const uint8_t> section, Compression codec, int32_t count) {
+std::vector<uint8_t> batch_around(std::span<const uint8_t> section, Compression codec,
+                                  int32_t count) {
     std::vector<uint8_t> batch(log::kBatchHeaderBytes, 0);
     batch.insert(batch.end(), section.begin(), section.end());
     uint8_t* p = batch.data();
-    log::store_big_endian<int32_t>(p + 8, static_cast<int32_t>(batch.size() - log::kLogOverheadBytes));
+    log::store_big_endian<int32_t>(p + 8,
+                                   static_cast<int32_t>(batch.size() - log::kLogOverheadBytes));
     p[16] = static_cast<uint8_t>(log::kMagicV2);
     log::store_big_endian<int16_t>(p + 21, static_cast<int16_t>(codec));
     log::store_big_endian<int32_t>(p + 23, count - 1);
     log::store_big_endian<int32_t>(p + 57, count);
-    log::store_big_endian<uint32_t>(p + 17, log::crc32c(std::span<const uint8_t>(batch).subspan(log::kCrcStart)));
+    log::store_big_endian<uint32_t>(
+        p + 17, log::crc32c(std::span<const uint8_t>(batch).subspan(log::kCrcStart)));
     return batch;
 }
 
@@ -60,7 +63,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     int32_t count = static_cast<int32_t>(data[0] / 5) + 1;
     std::vector<uint8_t> batch = batch_around(input, *codec, count);
     auto records = log::decode_records(log::RecordBatchView(batch));
-    if (records) ASSERT(records->size() == static_cast<std::size_t>(count), "record count");
-    else ASSERT(records.error().code() == ErrorCode::corruption, "{}", records.error().describe());
+    if (records)
+        ASSERT(records->size() == static_cast<std::size_t>(count), "record count");
+    else
+        ASSERT(records.error().code() == ErrorCode::corruption, "{}", records.error().describe());
     return 0;
 }

@@ -6,8 +6,8 @@
 namespace brook::client {
 
 std::unique_ptr<Assignor> make_assignor(std::string_view name) {
-    for (auto make : {make_range_assignor, make_round_robin_assignor,
-                      make_cooperative_sticky_assignor}) {
+    for (auto make :
+         {make_range_assignor, make_round_robin_assignor, make_cooperative_sticky_assignor}) {
         std::unique_ptr<Assignor> assignor = make();
         if (assignor->name() == name) return assignor;
     }
@@ -29,7 +29,8 @@ std::vector<const MemberSubscription*> members_in_kafka_order(
     return ordered;
 }
 
-std::map<std::string, Assignment> empty_assignments(const std::vector<MemberSubscription>& members) {
+std::map<std::string, Assignment> empty_assignments(
+    const std::vector<MemberSubscription>& members) {
     std::map<std::string, Assignment> assignments;
     for (const MemberSubscription& member : members) assignments[member.member_id] = Assignment{};
     return assignments;

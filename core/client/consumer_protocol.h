@@ -31,8 +31,8 @@ using TopicPartitions = std::map<std::string, std::vector<PartitionId>>;
 struct Subscription {
     std::vector<std::string> topics;
     std::optional<std::vector<uint8_t>> user_data;
-    TopicPartitions owned_partitions;  // v1+: what the member holds now (cooperative assignors)
-    int32_t generation_id = -1;        // v2+: the generation owned_partitions belong to
+    TopicPartitions owned_partitions;    // v1+: what the member holds now (cooperative assignors)
+    int32_t generation_id = -1;          // v2+: the generation owned_partitions belong to
     std::optional<std::string> rack_id;  // v3+
     bool operator==(const Subscription&) const = default;
 };

@@ -79,9 +79,10 @@ public:
         for (const auto& [partition, eligible] : eligible_) {
             if (!owner_.contains(partition)) unowned.push_back(&partition);
         }
-        std::stable_sort(unowned.begin(), unowned.end(), [&](const Partition* a, const Partition* b) {
-            return eligible_.at(*a).size() < eligible_.at(*b).size();
-        });
+        std::stable_sort(unowned.begin(), unowned.end(),
+                         [&](const Partition* a, const Partition* b) {
+                             return eligible_.at(*a).size() < eligible_.at(*b).size();
+                         });
         for (const Partition* partition : unowned) {
             const std::vector<std::size_t>& eligible = eligible_.at(*partition);
             std::size_t emptiest = *std::min_element(
@@ -98,7 +99,8 @@ public:
     }
 
     // Step 4, and the result.
-    std::map<std::string, Assignment> assignments(const std::vector<MemberSubscription>& all) const {
+    std::map<std::string, Assignment> assignments(
+        const std::vector<MemberSubscription>& all) const {
         std::map<Partition, std::set<std::size_t>> claimants;
         for (std::size_t m = 0; m < members_.size(); ++m) {
             for (const auto& [topic, partitions] : members_[m]->subscription.owned_partitions) {
@@ -134,9 +136,10 @@ private:
             // The emptiest eligible taker for each of `from`'s partitions, the last one first.
             for (auto it = held_[from].rbegin(); it != held_[from].rend(); ++it) {
                 const std::vector<std::size_t>& eligible = eligible_.at(*it);
-                std::size_t to = *std::min_element(
-                    eligible.begin(), eligible.end(),
-                    [&](std::size_t a, std::size_t b) { return held_[a].size() < held_[b].size(); });
+                std::size_t to = *std::min_element(eligible.begin(), eligible.end(),
+                                                   [&](std::size_t a, std::size_t b) {
+                                                       return held_[a].size() < held_[b].size();
+                                                   });
                 if (held_[to].size() + 2 <= held_[from].size()) {
                     Partition partition = *it;
                     held_[from].erase(partition);

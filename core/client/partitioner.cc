@@ -26,8 +26,12 @@ int32_t murmur2(std::span<const uint8_t> key) {
     // The tail: Java's switch falls through from 3 to 2 to 1, and only case 1 multiplies.
     const uint8_t* tail = key.data() + 4 * words;
     switch (length % 4) {
-        case 3: hash ^= static_cast<uint32_t>(tail[2]) << 16; [[fallthrough]];
-        case 2: hash ^= static_cast<uint32_t>(tail[1]) << 8; [[fallthrough]];
+        case 3:
+            hash ^= static_cast<uint32_t>(tail[2]) << 16;
+            [[fallthrough]];
+        case 2:
+            hash ^= static_cast<uint32_t>(tail[1]) << 8;
+            [[fallthrough]];
         case 1:
             hash ^= static_cast<uint32_t>(tail[0]);
             hash *= kMultiplier;

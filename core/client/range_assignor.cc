@@ -35,7 +35,8 @@ public:
                 int32_t length = per_consumer + (i < with_extra ? 1 : 0);
                 if (length == 0) continue;
                 std::vector<PartitionId>& mine =
-                    assignments[consumers[static_cast<std::size_t>(i)]->member_id].partitions[topic];
+                    assignments[consumers[static_cast<std::size_t>(i)]->member_id]
+                        .partitions[topic];
                 for (int32_t p = start; p < start + length; ++p) mine.push_back(PartitionId(p));
             }
         }

@@ -25,8 +25,9 @@ public:
         std::size_t next = 0;  // the circular iterator's position
         for (const auto& [topic_name, partition_count] : partitions_per_topic) {
             const std::string& topic = topic_name;  // clang 14 cannot capture a binding
-            bool anyone = std::any_of(ordered.begin(), ordered.end(),
-                                      [&](const MemberSubscription* m) { return subscribes(*m, topic); });
+            bool anyone =
+                std::any_of(ordered.begin(), ordered.end(),
+                            [&](const MemberSubscription* m) { return subscribes(*m, topic); });
             if (!anyone) continue;
             for (int32_t p = 0; p < partition_count; ++p) {
                 while (!subscribes(*ordered[next], topic)) next = (next + 1) % ordered.size();

@@ -2,8 +2,8 @@
 // Internal to core/compression/: include compression.h instead.
 #pragma once
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>

@@ -12,9 +12,9 @@ Error corrupt(std::string_view codec, std::string_view what) {
 }
 
 Error too_large(std::string_view codec, std::size_t max_output_bytes) {
-    return Error(ErrorCode::too_large,
-                 fmt::format("{}: decompressed size passes the limit of {} bytes", codec,
-                             max_output_bytes));
+    return Error(
+        ErrorCode::too_large,
+        fmt::format("{}: decompressed size passes the limit of {} bytes", codec, max_output_bytes));
 }
 
 }  // namespace detail
@@ -29,11 +29,16 @@ std::optional<Compression> parse_compression(std::string_view name) {
 
 std::string_view compression_name(Compression codec) {
     switch (codec) {
-        case Compression::none: return "none";
-        case Compression::gzip: return "gzip";
-        case Compression::snappy: return "snappy";
-        case Compression::lz4: return "lz4";
-        case Compression::zstd: return "zstd";
+        case Compression::none:
+            return "none";
+        case Compression::gzip:
+            return "gzip";
+        case Compression::snappy:
+            return "snappy";
+        case Compression::lz4:
+            return "lz4";
+        case Compression::zstd:
+            return "zstd";
     }
     ASSERT(false, "compression value {}", static_cast<int>(codec));
     return {};
@@ -46,11 +51,16 @@ std::optional<Compression> compression_from_id(int id) {
 
 Result<std::vector<uint8_t>> compress(Compression codec, std::span<const uint8_t> input) {
     switch (codec) {
-        case Compression::none: return std::vector<uint8_t>(input.begin(), input.end());
-        case Compression::gzip: return detail::gzip_compress(input);
-        case Compression::snappy: return detail::snappy_compress(input);
-        case Compression::lz4: return detail::lz4_compress(input);
-        case Compression::zstd: return detail::zstd_compress(input);
+        case Compression::none:
+            return std::vector<uint8_t>(input.begin(), input.end());
+        case Compression::gzip:
+            return detail::gzip_compress(input);
+        case Compression::snappy:
+            return detail::snappy_compress(input);
+        case Compression::lz4:
+            return detail::lz4_compress(input);
+        case Compression::zstd:
+            return detail::zstd_compress(input);
     }
     ASSERT(false, "compression value {}", static_cast<int>(codec));
     return Error(ErrorCode::invalid_argument);
@@ -62,10 +72,14 @@ Result<std::vector<uint8_t>> decompress(Compression codec, std::span<const uint8
         case Compression::none:
             if (input.size() > max_output_bytes) return detail::too_large("none", max_output_bytes);
             return std::vector<uint8_t>(input.begin(), input.end());
-        case Compression::gzip: return detail::gzip_decompress(input, max_output_bytes);
-        case Compression::snappy: return detail::snappy_decompress(input, max_output_bytes);
-        case Compression::lz4: return detail::lz4_decompress(input, max_output_bytes);
-        case Compression::zstd: return detail::zstd_decompress(input, max_output_bytes);
+        case Compression::gzip:
+            return detail::gzip_decompress(input, max_output_bytes);
+        case Compression::snappy:
+            return detail::snappy_decompress(input, max_output_bytes);
+        case Compression::lz4:
+            return detail::lz4_decompress(input, max_output_bytes);
+        case Compression::zstd:
+            return detail::zstd_decompress(input, max_output_bytes);
     }
     ASSERT(false, "compression value {}", static_cast<int>(codec));
     return Error(ErrorCode::invalid_argument);

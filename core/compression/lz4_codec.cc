@@ -34,11 +34,10 @@ LZ4F_preferences_t kafka_preferences() {
 Result<Bytes> lz4_compress(std::span<const uint8_t> input) {
     LZ4F_preferences_t preferences = kafka_preferences();
     Bytes out(LZ4F_compressFrameBound(input.size(), &preferences));
-    std::size_t written = LZ4F_compressFrame(out.data(), out.size(), input.data(), input.size(),
-                                             &preferences);
+    std::size_t written =
+        LZ4F_compressFrame(out.data(), out.size(), input.data(), input.size(), &preferences);
     if (LZ4F_isError(written)) {
-        return Error(ErrorCode::no_space,
-                     std::string("lz4: ") + LZ4F_getErrorName(written));
+        return Error(ErrorCode::no_space, std::string("lz4: ") + LZ4F_getErrorName(written));
     }
     out.resize(written);
     return out;

@@ -135,9 +135,9 @@ rc::Gen<Group> gen_group(bool identical_subscriptions) {
             }
             std::optional<std::string> instance;
             if (*rc::gen::inRange(0, 3) == 0) instance = "instance-" + std::to_string(m * 7 % 5);
-            group.members.push_back(member("member-" + std::to_string(*rc::gen::inRange(0, 1000)) +
-                                               "-" + std::to_string(m),
-                                           topics, instance));
+            group.members.push_back(member(
+                "member-" + std::to_string(*rc::gen::inRange(0, 1000)) + "-" + std::to_string(m),
+                topics, instance));
         }
         return group;
     });
@@ -147,7 +147,8 @@ rc::Gen<Group> gen_group(bool identical_subscriptions) {
 std::vector<MemberSubscription> reordered(std::vector<MemberSubscription> members) {
     std::reverse(members.begin(), members.end());
     auto shift = *rc::gen::inRange<std::size_t>(0, members.size());
-    std::rotate(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(shift), members.end());
+    std::rotate(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(shift),
+                members.end());
     return members;
 }
 
@@ -181,7 +182,8 @@ std::set<Partition> subscribed_partitions(const Group& group) {
     std::set<Partition> all;
     for (const auto& [topic, count] : group.topics) {
         bool anyone = false;
-        for (const MemberSubscription& m : group.members) anyone = anyone || subscribes(group, m.member_id, topic);
+        for (const MemberSubscription& m : group.members)
+            anyone = anyone || subscribes(group, m.member_id, topic);
         for (int32_t p = 0; anyone && p < count; ++p) all.emplace(topic, p);
     }
     return all;

@@ -35,8 +35,8 @@ std::optional<T> maybe(bool present, T value) {
 
 TEST_CASE("consumer protocol: decodes what kafka-python 2.0.2 encodes") {
     // ConsumerProtocolMemberMetadata(0, ['orders', 'audit'], b'').encode()
-    auto subscription = decode_subscription(
-        from_hex("00000000000200066f72646572730005617564697400000000"));
+    auto subscription =
+        decode_subscription(from_hex("00000000000200066f72646572730005617564697400000000"));
     REQUIRE(subscription.ok());
     REQUIRE(subscription->topics == std::vector<std::string>{"orders", "audit"});
     REQUIRE(subscription->user_data == Bytes{});
@@ -44,11 +44,12 @@ TEST_CASE("consumer protocol: decodes what kafka-python 2.0.2 encodes") {
     REQUIRE(subscription->generation_id == -1);
     // ConsumerProtocolMemberAssignment(0, [('orders', [0, 2]), ('audit', [1])], b'').encode()
     Bytes assignment_bytes = from_hex(
-        "00000000000200066f726465727300000002000000000000000200056175646974000000010000000100000000");
+        "00000000000200066f72646572730000000200000000000000020005617564697400000001000000010000000"
+        "0");
     auto assignment = decode_assignment(assignment_bytes);
     REQUIRE(assignment.ok());
-    REQUIRE(assignment->partitions ==
-            TopicPartitions{{"orders", {PartitionId(0), PartitionId(2)}}, {"audit", {PartitionId(1)}}});
+    REQUIRE(assignment->partitions == TopicPartitions{{"orders", {PartitionId(0), PartitionId(2)}},
+                                                      {"audit", {PartitionId(1)}}});
     REQUIRE(assignment->user_data == Bytes{});
 }
 
@@ -72,13 +73,17 @@ TEST_CASE("consumer protocol: each version carries its own fields") {
 }
 
 TEST_CASE("consumer protocol: a newer version reads as v3 with its extra bytes ignored") {
-    Subscription sub{.topics = {"t"}, .user_data = Bytes{1}, .owned_partitions = {},
-                     .generation_id = 4, .rack_id = std::nullopt};
+    Subscription sub{.topics = {"t"},
+                     .user_data = Bytes{1},
+                     .owned_partitions = {},
+                     .generation_id = 4,
+                     .rack_id = std::nullopt};
     Bytes bytes = encode_subscription(sub, 3);
-    bytes[1] = 9;                                  // version 9
-    bytes.insert(bytes.end(), {0, 0, 0, 42, 1});   // fields Brook does not know
+    bytes[1] = 9;                                 // version 9
+    bytes.insert(bytes.end(), {0, 0, 0, 42, 1});  // fields Brook does not know
     REQUIRE(decode_subscription(bytes).value() == sub);
-    Bytes assignment = encode_assignment({.partitions = {{"t", {PartitionId(0)}}}, .user_data = {}}, 1);
+    Bytes assignment =
+        encode_assignment({.partitions = {{"t", {PartitionId(0)}}}, .user_data = {}}, 1);
     assignment[1] = 5;
     assignment.push_back(0);
     REQUIRE(decode_assignment(assignment).ok());
@@ -102,16 +107,16 @@ TEST_CASE("consumer protocol: malformed bytes are corruption") {
 }
 
 TEST_CASE("consumer protocol: round trips at every version (property)") {
-    rc::prop("subscription", [](const std::vector<std::string>& topics,
-                                const Bytes& user_data,
+    rc::prop("subscription", [](const std::vector<std::string>& topics, const Bytes& user_data,
                                 const std::map<std::string, std::vector<int32_t>>& owned,
                                 int32_t generation, const std::string& rack, uint8_t which) {
         auto version = static_cast<int16_t>(which % (kSubscriptionVersionMax + 1));
-        Subscription sub{.topics = topics,
-                         .user_data = maybe(which & 0x10, user_data),
-                         .owned_partitions = version >= 1 ? arbitrary_partitions(owned) : TopicPartitions{},
-                         .generation_id = version >= 2 ? generation : -1,
-                         .rack_id = version >= 3 ? maybe(which & 0x20, rack) : std::nullopt};
+        Subscription sub{
+            .topics = topics,
+            .user_data = maybe(which & 0x10, user_data),
+            .owned_partitions = version >= 1 ? arbitrary_partitions(owned) : TopicPartitions{},
+            .generation_id = version >= 2 ? generation : -1,
+            .rack_id = version >= 3 ? maybe(which & 0x20, rack) : std::nullopt};
         auto decoded = decode_subscription(encode_subscription(sub, version));
         RC_ASSERT(decoded.ok());
         RC_ASSERT(*decoded == sub);
@@ -119,7 +124,8 @@ TEST_CASE("consumer protocol: round trips at every version (property)") {
     rc::prop("assignment", [](const std::map<std::string, std::vector<int32_t>>& partitions,
                               const Bytes& user_data, uint8_t which) {
         auto version = static_cast<int16_t>(which % (kAssignmentVersionMax + 1));
-        Assignment assignment{.partitions = arbitrary_partitions(partitions), .user_data = maybe(which & 0x10, user_data)};
+        Assignment assignment{.partitions = arbitrary_partitions(partitions),
+                              .user_data = maybe(which & 0x10, user_data)};
         auto decoded = decode_assignment(encode_assignment(assignment, version));
         RC_ASSERT(decoded.ok());
         RC_ASSERT(*decoded == assignment);

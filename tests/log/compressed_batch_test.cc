@@ -25,7 +25,8 @@ std::vector<Record> sample_records() {
                            .headers = {RecordHeader{Bytes{'h'}, Bytes{'v'}}},
                            .timestamp_ms = 7000 + i});
     }
-    records.push_back({.key = std::nullopt, .value = std::nullopt, .headers = {}, .timestamp_ms = 7});
+    records.push_back(
+        {.key = std::nullopt, .value = std::nullopt, .headers = {}, .timestamp_ms = 7});
     return records;
 }
 
@@ -41,7 +42,8 @@ Bytes build(Compression codec, const std::vector<Record>& records) {
 Bytes with_records_section(Bytes batch, const Bytes& section) {
     batch.resize(kBatchHeaderBytes);
     batch.insert(batch.end(), section.begin(), section.end());
-    store_big_endian<int32_t>(batch.data() + 8, static_cast<int32_t>(batch.size() - kLogOverheadBytes));
+    store_big_endian<int32_t>(batch.data() + 8,
+                              static_cast<int32_t>(batch.size() - kLogOverheadBytes));
     store_big_endian<uint32_t>(batch.data() + 17, crc32c(std::span(batch).subspan(kCrcStart)));
     return batch;
 }
@@ -99,7 +101,8 @@ TEST_CASE("compressed batch: decodes batches kafka-python compressed in every co
             REQUIRE(record.key == Bytes{'k', static_cast<uint8_t>('0' + i)});
             REQUIRE(record.value == Bytes(value.begin(), value.end()));
             REQUIRE(record.timestamp_ms == 1'700'000'000'000 + i);
-            REQUIRE(record.headers == std::vector<RecordHeader>{RecordHeader{Bytes{'h'}, Bytes{'v'}}});
+            REQUIRE(record.headers ==
+                    std::vector<RecordHeader>{RecordHeader{Bytes{'h'}, Bytes{'v'}}});
         }
     }
 }
@@ -151,29 +154,32 @@ TEST_CASE("compressed batch: a corrupt, unknown or bombing records section is co
         Bytes batch = build(Compression::none, records);
         for (int16_t bits : {5, 6, 7}) {
             store_big_endian<int16_t>(batch.data() + 21, bits);
-            store_big_endian<uint32_t>(batch.data() + 17, crc32c(std::span(batch).subspan(kCrcStart)));
+            store_big_endian<uint32_t>(batch.data() + 17,
+                                       crc32c(std::span(batch).subspan(kCrcStart)));
             REQUIRE(decode_records(RecordBatchView(batch)).error().code() == ErrorCode::corruption);
         }
     }
 }
 
 TEST_CASE("compressed batch: random records round trip in every codec (property)") {
-    rc::prop("build then decode", [](const std::vector<std::pair<std::vector<uint8_t>, int>>& items,
-                                     uint8_t which) {
-        RC_PRE(!items.empty());
-        Compression codec = kCodecs[which % std::size(kCodecs)];
-        std::vector<Record> records;
-        for (const auto& [value, delta] : items) {
-            records.push_back({.key = value, .value = value, .headers = {},
-                               .timestamp_ms = 7000 + delta % 100000});
-        }
-        Bytes batch = build(codec, records);
-        auto parsed = parse_record_set(batch);
-        RC_ASSERT(parsed.ok());
-        auto decoded = decode_records(parsed->front());
-        RC_ASSERT(decoded.ok());
-        RC_ASSERT(*decoded == records);
-    });
+    rc::prop("build then decode",
+             [](const std::vector<std::pair<std::vector<uint8_t>, int>>& items, uint8_t which) {
+                 RC_PRE(!items.empty());
+                 Compression codec = kCodecs[which % std::size(kCodecs)];
+                 std::vector<Record> records;
+                 for (const auto& [value, delta] : items) {
+                     records.push_back({.key = value,
+                                        .value = value,
+                                        .headers = {},
+                                        .timestamp_ms = 7000 + delta % 100000});
+                 }
+                 Bytes batch = build(codec, records);
+                 auto parsed = parse_record_set(batch);
+                 RC_ASSERT(parsed.ok());
+                 auto decoded = decode_records(parsed->front());
+                 RC_ASSERT(decoded.ok());
+                 RC_ASSERT(*decoded == records);
+             });
 }
 
 }  // namespace
