@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+
 #include "core/compression/codecs.h"
 
 namespace brook::compression {
@@ -19,29 +21,25 @@ Error too_large(std::string_view codec, std::size_t max_output_bytes) {
 
 }  // namespace detail
 
+namespace {
+
+// Kafka's names, in codec order: kNames[id] is the name of codec id.
+constexpr std::string_view kNames[] = {"none", "gzip", "snappy", "lz4", "zstd"};
+static_assert(std::size(kNames) == static_cast<std::size_t>(Compression::zstd) + 1);
+
+}  // namespace
+
 std::optional<Compression> parse_compression(std::string_view name) {
-    for (Compression codec : {Compression::none, Compression::gzip, Compression::snappy,
-                              Compression::lz4, Compression::zstd}) {
-        if (name == compression_name(codec)) return codec;
+    for (std::size_t id = 0; id < std::size(kNames); ++id) {
+        if (name == kNames[id]) return static_cast<Compression>(id);
     }
     return std::nullopt;
 }
 
 std::string_view compression_name(Compression codec) {
-    switch (codec) {
-        case Compression::none:
-            return "none";
-        case Compression::gzip:
-            return "gzip";
-        case Compression::snappy:
-            return "snappy";
-        case Compression::lz4:
-            return "lz4";
-        case Compression::zstd:
-            return "zstd";
-    }
-    ASSERT(false, "compression value {}", static_cast<int>(codec));
-    return {};
+    auto id = static_cast<std::size_t>(codec);
+    ASSERT(id < std::size(kNames), "compression value {}", id);
+    return kNames[id];
 }
 
 std::optional<Compression> compression_from_id(int id) {
