@@ -60,8 +60,8 @@ protocol::JoinGroupResponse handle_join_group(BrokerServices& services,
     input.client_host = "/" + context.peer.host;
     input.session_timeout = milliseconds(request.session_timeout_ms);
     // v0 has no rebalance timeout: the session timeout served for both.
-    input.rebalance_timeout = milliseconds(
-        context.version() >= 1 ? request.rebalance_timeout_ms : request.session_timeout_ms);
+    input.rebalance_timeout = milliseconds(context.version() >= 1 ? request.rebalance_timeout_ms
+                                                                  : request.session_timeout_ms);
     input.protocol_type = request.protocol_type;
     for (const auto& protocol : request.protocols) {
         input.protocols.push_back({protocol.name, protocol.metadata});
@@ -75,10 +75,10 @@ protocol::JoinGroupResponse handle_join_group(BrokerServices& services,
     response.generation_id = joined.generation;
     response.protocol_name = joined.protocol_name;
     response.leader = joined.leader;
-    response.member_id = joined.error == KafkaError::none ||
-                                 joined.error == KafkaError::member_id_required
-                             ? joined.member_id
-                             : request.member_id;
+    response.member_id =
+        joined.error == KafkaError::none || joined.error == KafkaError::member_id_required
+            ? joined.member_id
+            : request.member_id;
     for (group::JoinMember& member : joined.members) {
         auto& out = response.members.emplace_back();
         out.member_id = member.member_id;
@@ -116,11 +116,11 @@ protocol::SyncGroupResponse handle_sync_group(BrokerServices& services,
 protocol::HeartbeatResponse handle_heartbeat(BrokerServices& services, const RequestContext&,
                                              const protocol::HeartbeatRequest& request) {
     protocol::HeartbeatResponse response;
-    KafkaError error = request.group_id.empty()
-                           ? KafkaError::invalid_group_id
-                           : services.groups.heartbeat(request.group_id, request.member_id,
-                                                       request.group_instance_id,
-                                                       request.generation_id);
+    KafkaError error =
+        request.group_id.empty()
+            ? KafkaError::invalid_group_id
+            : services.groups.heartbeat(request.group_id, request.member_id,
+                                        request.group_instance_id, request.generation_id);
     response.error_code = to_wire(error);
     return response;
 }
@@ -145,7 +145,8 @@ protocol::LeaveGroupResponse handle_leave_group(BrokerServices& services,
     auto [error, results] = services.groups.leave(request.group_id, leaving);  // May suspend.
     response.error_code = to_wire(error);
     if (!batch) {
-        if (error == KafkaError::none && !results.empty()) response.error_code = to_wire(results[0]);
+        if (error == KafkaError::none && !results.empty())
+            response.error_code = to_wire(results[0]);
         return response;
     }
     for (std::size_t i = 0; i < results.size(); ++i) {
@@ -157,8 +158,7 @@ protocol::LeaveGroupResponse handle_leave_group(BrokerServices& services,
     return response;
 }
 
-protocol::OffsetCommitResponse handle_offset_commit(BrokerServices& services,
-                                                    const RequestContext&,
+protocol::OffsetCommitResponse handle_offset_commit(BrokerServices& services, const RequestContext&,
                                                     const protocol::OffsetCommitRequest& request) {
     group::CommitInput input;
     input.member_id = request.member_id;
@@ -276,7 +276,8 @@ protocol::ListGroupsResponse handle_list_groups(BrokerServices& services,
     }
     for (group::ListedGroup& listed : services.groups.list()) {
         const auto& filter = request.states_filter;
-        if (!filter.empty() && std::find(filter.begin(), filter.end(), listed.state) == filter.end()) {
+        if (!filter.empty() &&
+            std::find(filter.begin(), filter.end(), listed.state) == filter.end()) {
             continue;
         }
         auto& out = response.groups.emplace_back();
@@ -287,8 +288,7 @@ protocol::ListGroupsResponse handle_list_groups(BrokerServices& services,
     return response;
 }
 
-protocol::DeleteGroupsResponse handle_delete_groups(BrokerServices& services,
-                                                    const RequestContext&,
+protocol::DeleteGroupsResponse handle_delete_groups(BrokerServices& services, const RequestContext&,
                                                     const protocol::DeleteGroupsRequest& request) {
     protocol::DeleteGroupsResponse response;
     for (const std::string& id : request.groups_names) {
@@ -298,8 +298,7 @@ protocol::DeleteGroupsResponse handle_delete_groups(BrokerServices& services,
     return response;
 }
 
-protocol::OffsetDeleteResponse handle_offset_delete(BrokerServices& services,
-                                                    const RequestContext&,
+protocol::OffsetDeleteResponse handle_offset_delete(BrokerServices& services, const RequestContext&,
                                                     const protocol::OffsetDeleteRequest& request) {
     std::vector<group::TopicPartitionKey> partitions;
     for (const auto& topic : request.topics) {

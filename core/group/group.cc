@@ -9,11 +9,16 @@ namespace brook::group {
 
 std::string_view group_state_name(GroupState state) {
     switch (state) {
-        case GroupState::empty: return "Empty";
-        case GroupState::preparing_rebalance: return "PreparingRebalance";
-        case GroupState::completing_rebalance: return "CompletingRebalance";
-        case GroupState::stable: return "Stable";
-        case GroupState::dead: return "Dead";
+        case GroupState::empty:
+            return "Empty";
+        case GroupState::preparing_rebalance:
+            return "PreparingRebalance";
+        case GroupState::completing_rebalance:
+            return "CompletingRebalance";
+        case GroupState::stable:
+            return "Stable";
+        case GroupState::dead:
+            return "Dead";
     }
     return "Unknown";
 }
@@ -226,8 +231,8 @@ JoinReply Group::join_known_member(Member& member, const JoinInput& input, Insta
             }
             break;
         case GroupState::empty:
-        case GroupState::dead: UNREACHABLE("group {} has a member in state {}", id_,
-                                           group_state_name(state_));
+        case GroupState::dead:
+            UNREACHABLE("group {} has a member in state {}", id_, group_state_name(state_));
     }
     member.join_ticket = ticket;
     prepare_rebalance(now);
@@ -390,12 +395,15 @@ SyncReply Group::sync(const SyncInput& input, uint64_t ticket) {
         return result;
     };
     switch (state_) {
-        case GroupState::preparing_rebalance: return error(KafkaError::rebalance_in_progress);
-        case GroupState::stable: return SyncReply{answer(member)};
-        case GroupState::completing_rebalance: break;
+        case GroupState::preparing_rebalance:
+            return error(KafkaError::rebalance_in_progress);
+        case GroupState::stable:
+            return SyncReply{answer(member)};
+        case GroupState::completing_rebalance:
+            break;
         case GroupState::empty:
-        case GroupState::dead: UNREACHABLE("group {} has members while {}", id_,
-                                           group_state_name(state_));
+        case GroupState::dead:
+            UNREACHABLE("group {} has members while {}", id_, group_state_name(state_));
     }
     if (member.sync_ticket) {
         SyncResult superseded;
@@ -415,8 +423,8 @@ SyncReply Group::sync(const SyncInput& input, uint64_t ticket) {
 }
 
 KafkaError Group::heartbeat(const std::string& member_id,
-                            const std::optional<std::string>& group_instance_id,
-                            int32_t generation, Instant now) {
+                            const std::optional<std::string>& group_instance_id, int32_t generation,
+                            Instant now) {
     if (state_ == GroupState::dead) return KafkaError::coordinator_not_available;
     if (group_instance_id) {
         std::optional<std::string> holder = member_of_instance(*group_instance_id);
@@ -515,8 +523,8 @@ Instant Group::next_deadline() const {
         }
     }
     if (state_ == GroupState::preparing_rebalance) {
-        next = std::min(next, initial_delay_until_ != kNever ? initial_delay_until_
-                                                             : rebalance_deadline_);
+        next = std::min(
+            next, initial_delay_until_ != kNever ? initial_delay_until_ : rebalance_deadline_);
     }
     return next;
 }

@@ -63,7 +63,7 @@ struct Member {
     Instant session_deadline;
     std::optional<uint64_t> join_ticket;  // a JoinGroup parked until the round completes
     std::optional<uint64_t> sync_ticket;  // a SyncGroup parked until the leader's assignment
-    uint64_t joined_sequence = 0;          // join order: the first member is the default leader
+    uint64_t joined_sequence = 0;         // join order: the first member is the default leader
 };
 
 struct JoinInput {
@@ -189,8 +189,8 @@ private:
     JoinReply join_new_member(const JoinInput& input, Instant now, uint64_t ticket);
     JoinReply join_known_member(Member& member, const JoinInput& input, Instant now,
                                 uint64_t ticket);
-    JoinReply replace_static_member(const std::string& old_id, const JoinInput& input,
-                                    Instant now, uint64_t ticket);
+    JoinReply replace_static_member(const std::string& old_id, const JoinInput& input, Instant now,
+                                    uint64_t ticket);
     Member& add_member(const JoinInput& input, const std::string& member_id, Instant now);
     void prepare_rebalance(Instant now);
     void try_complete_join(Instant now);
@@ -207,9 +207,9 @@ private:
     std::string protocol_type_;
     std::string protocol_name_;
     std::string leader_;
-    std::map<std::string, Member> members_;                 // by member id
-    std::map<std::string, std::string> static_members_;     // instance id -> member id
-    std::map<std::string, Instant> pending_members_;        // MEMBER_ID_REQUIRED handed out
+    std::map<std::string, Member> members_;              // by member id
+    std::map<std::string, std::string> static_members_;  // instance id -> member id
+    std::map<std::string, Instant> pending_members_;     // MEMBER_ID_REQUIRED handed out
     Instant rebalance_deadline_ = kNever;
     // The initial delay of a round started from Empty (Kafka's InitialDelayedJoin): extended
     // while new members keep arriving, up to the longest rebalance timeout.

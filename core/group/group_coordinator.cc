@@ -236,7 +236,9 @@ std::vector<KafkaError> GroupCoordinator::commit(const std::string& group_id,
         CommittedOffset stamped = value;
         stamped.commit_timestamp_ms = now_ms;
         records.push_back({encode_offset_key({group_id, where.topic, where.partition}),
-                           encode_offset_value(stamped), {}, now_ms});
+                           encode_offset_value(stamped),
+                           {},
+                           now_ms});
         accepted.push_back(i);
     }
     if (records.empty()) return results;
@@ -286,8 +288,7 @@ GroupDescription GroupCoordinator::describe(const std::string& group_id) const {
     description.state = std::string(group_state_name(group.state()));
     description.protocol_type = group.protocol_type();
     bool assigned = group.state() == GroupState::stable;
-    if (group.state() == GroupState::stable ||
-        group.state() == GroupState::completing_rebalance) {
+    if (group.state() == GroupState::stable || group.state() == GroupState::completing_rebalance) {
         description.protocol_name = group.protocol_name();
     }
     for (const auto& [id, member] : group.members()) {

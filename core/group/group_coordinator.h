@@ -41,7 +41,7 @@ struct CoordinatorConfig {
     Duration retention_check_interval = minutes(10);    // offsets.retention.check.interval.ms
     // An offsets partition larger than this and than twice its live state is rewritten.
     uint64_t rewrite_threshold_bytes = 16 * 1024 * 1024;  // offsets.rewrite.threshold.bytes
-    std::size_t metadata_bytes_max = 4096;              // offset.metadata.max.bytes
+    std::size_t metadata_bytes_max = 4096;                // offset.metadata.max.bytes
 
     static CoordinatorConfig from(const broker::BrokerConfig& config);
 };
@@ -64,7 +64,7 @@ struct DescribedMember {
     std::optional<std::string> group_instance_id;
     std::string client_id;
     std::string client_host;
-    Bytes metadata;    // of the selected protocol
+    Bytes metadata;  // of the selected protocol
     Bytes assignment;
 };
 

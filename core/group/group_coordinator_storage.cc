@@ -66,7 +66,9 @@ std::vector<log::Record> GroupCoordinator::live_records(PartitionId partition) c
         records.push_back(group_record(id, *entry));
         for (const auto& [where, value] : entry->offsets) {
             records.push_back({encode_offset_key({id, where.topic, where.partition}),
-                               encode_offset_value(value), {}, 0});
+                               encode_offset_value(value),
+                               {},
+                               0});
         }
     }
     return records;
@@ -193,8 +195,8 @@ void GroupCoordinator::expire_offsets() {
         for (const auto& [where, value] : entry->offsets) {
             if (std::max(value.commit_timestamp_ms, entry->empty_since_ms) + retention_ms <=
                 now_ms) {
-                tombstones.push_back({encode_offset_key({id, where.topic, where.partition}),
-                                      std::nullopt, {}, 0});
+                tombstones.push_back(
+                    {encode_offset_key({id, where.topic, where.partition}), std::nullopt, {}, 0});
                 expired.push_back(where);
             }
         }

@@ -17,7 +17,8 @@ Result<void> OffsetsLog::ensure_topic() {
     TRY(config.set("cleanup.policy", "compact"));
     TRY(config.set("retention.ms", "-1"));
     TRY(config.set("retention.bytes", "-1"));
-    Result<void> created = topics_.create_topic(kOffsetsTopic, partitions_, config);  // May suspend.
+    Result<void> created =
+        topics_.create_topic(kOffsetsTopic, partitions_, config);  // May suspend.
     if (!created && created.error().code() != ErrorCode::already_exists) return created;
     return {};
 }
@@ -29,7 +30,8 @@ Result<std::shared_ptr<log::PartitionLog>> OffsetsLog::log_of(PartitionId partit
     }
     std::shared_ptr<log::PartitionLog> log = found->log();
     if (!log) {
-        return Error(ErrorCode::io_error, fmt::format("{}-{} is offline", kOffsetsTopic, partition));
+        return Error(ErrorCode::io_error,
+                     fmt::format("{}-{} is offline", kOffsetsTopic, partition));
     }
     return log;
 }

@@ -48,7 +48,8 @@ public:
     // Waits until everything below `end` is fsynced. May suspend.
     Result<void> wait_durable(PartitionId partition, Offset end);
     // Calls `visit` for each durable record from the log start, in offset order. May suspend.
-    Result<void> replay(PartitionId partition, const std::function<void(const log::Record&)>& visit);
+    Result<void> replay(PartitionId partition,
+                        const std::function<void(const log::Record&)>& visit);
 
     uint64_t size_bytes(PartitionId partition) const;
     // Writes the partition's whole live state (from `build_live`, called without suspension

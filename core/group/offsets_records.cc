@@ -184,8 +184,8 @@ PartitionId offsets_partition_for(std::string_view group, int32_t partition_coun
         }
         i += length;
     }
-    return PartitionId(static_cast<int32_t>((hash & 0x7fffffffU) %
-                                            static_cast<uint32_t>(partition_count)));
+    return PartitionId(
+        static_cast<int32_t>((hash & 0x7fffffffU) % static_cast<uint32_t>(partition_count)));
 }
 
 }  // namespace brook::group

@@ -76,8 +76,8 @@ int16_t commit(BrokerRig& rig, client::KafkaConnection& kafka, const std::string
 int64_t committed(BrokerRig& rig, client::KafkaConnection& kafka, const std::string& group) {
     protocol::OffsetFetchRequest request;
     request.group_id = group;
-    request.topics = std::vector<protocol::OffsetFetchRequest::OffsetFetchRequestTopic>{
-        {"orders", {0}}};
+    request.topics =
+        std::vector<protocol::OffsetFetchRequest::OffsetFetchRequestTopic>{{"orders", {0}}};
     for (int attempt = 0; attempt < 100; ++attempt) {
         auto response = call<protocol::OffsetFetchResponse>(kafka, request, 5, rig.deadline());
         if (response.error_code == to_wire(KafkaError::coordinator_load_in_progress)) {
@@ -122,8 +122,7 @@ TEST_CASE("group coordinator: commits survive a crash; the generation continues 
     });
 }
 
-TEST_CASE("group coordinator: a silent member is expired and the group becomes Empty",
-          "[group]") {
+TEST_CASE("group coordinator: a silent member is expired and the group becomes Empty", "[group]") {
     BrokerRig rig(group_config());
     rig.run([&] {
         auto kafka = rig.connect();
@@ -150,8 +149,8 @@ TEST_CASE("group coordinator: a silent member is expired and the group becomes E
 }
 
 TEST_CASE("group coordinator: offsets of an empty group expire after the retention", "[group]") {
-    BrokerRig rig(group_config({{"offsets.retention.minutes", "1"},
-                                {"offsets.retention.check.interval.ms", "1000"}}));
+    BrokerRig rig(group_config(
+        {{"offsets.retention.minutes", "1"}, {"offsets.retention.check.interval.ms", "1000"}}));
     rig.run([&] {
         auto kafka = rig.connect();
         create_orders(rig, *kafka);
@@ -170,8 +169,8 @@ TEST_CASE("group coordinator: offsets of an empty group expire after the retenti
 }
 
 TEST_CASE("group coordinator: the offsets topic stays bounded under many commits", "[group]") {
-    BrokerRig rig(group_config({{"offsets.topic.num.partitions", "1"},
-                                {"offsets.rewrite.threshold.bytes", "8192"}}));
+    BrokerRig rig(group_config(
+        {{"offsets.topic.num.partitions", "1"}, {"offsets.rewrite.threshold.bytes", "8192"}}));
     rig.run([&] {
         auto kafka = rig.connect();
         create_orders(rig, *kafka);
@@ -179,7 +178,8 @@ TEST_CASE("group coordinator: the offsets topic stays bounded under many commits
         for (int i = 1; i <= 2000; ++i) {
             REQUIRE(commit(rig, *kafka, "", -1, i, "standalone") == 0);
             if (i % 50 == 0) rig.sleep(milliseconds(150));  // let the ticker run
-            largest = std::max(largest, rig.broker->groups().offsets_log().size_bytes(PartitionId(0)));
+            largest =
+                std::max(largest, rig.broker->groups().offsets_log().size_bytes(PartitionId(0)));
         }
         // 2000 commits of ~130 bytes each would be ~260 KB; the rewrite keeps it near the
         // threshold (plus what arrives between two ticks).

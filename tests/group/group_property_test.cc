@@ -5,7 +5,6 @@
 #include <rapidcheck/catch.h>
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <set>
 
@@ -48,16 +47,17 @@ TEST_CASE("group property: one owner per partition per generation, generations o
                                        .max_session_timeout = seconds(60)});
         Instant now{seconds(1)};
         std::vector<Client> clients(kClients);
-        std::map<uint64_t, int> join_tickets;                         // ticket -> client
-        std::map<uint64_t, std::pair<int, int32_t>> sync_tickets;    // ticket -> client, gen
-        std::map<int32_t, std::map<int, std::string>> owners;        // gen -> partition -> member
+        std::map<uint64_t, int> join_tickets;                      // ticket -> client
+        std::map<uint64_t, std::pair<int, int32_t>> sync_tickets;  // ticket -> client, gen
+        std::map<int32_t, std::map<int, std::string>> owners;      // gen -> partition -> member
         int32_t highest_generation = 0;
         uint64_t next_ticket = 1;
         int next_member = 1;
 
         auto on_join = [&](int client, const JoinResult& result) {
             if (result.error != KafkaError::none) {
-                if (result.error == KafkaError::unknown_member_id) clients[client].member_id.clear();
+                if (result.error == KafkaError::unknown_member_id)
+                    clients[client].member_id.clear();
                 return;
             }
             RC_ASSERT(result.generation >= highest_generation);
@@ -65,7 +65,8 @@ TEST_CASE("group property: one owner per partition per generation, generations o
             clients[client].member_id = result.member_id;
             clients[client].generation = result.generation;
             clients[client].members.clear();
-            for (const JoinMember& m : result.members) clients[client].members.push_back(m.member_id);
+            for (const JoinMember& m : result.members)
+                clients[client].members.push_back(m.member_id);
         };
         auto on_sync = [&](int client, int32_t generation, const SyncResult& result) {
             if (result.error != KafkaError::none) return;
@@ -86,9 +87,9 @@ TEST_CASE("group property: one owner per partition per generation, generations o
         };
 
         std::vector<Step> steps = *rc::gen::container<std::vector<Step>>(rc::gen::build<Step>(
-            rc::gen::set(&Step::action, rc::gen::element(Action::join, Action::sync,
-                                                         Action::heartbeat, Action::leave,
-                                                         Action::go_silent, Action::advance)),
+            rc::gen::set(&Step::action,
+                         rc::gen::element(Action::join, Action::sync, Action::heartbeat,
+                                          Action::leave, Action::go_silent, Action::advance)),
             rc::gen::set(&Step::client, rc::gen::inRange(0, kClients)),
             rc::gen::set(&Step::millis, rc::gen::inRange(1, 4000))));
         for (const Step& step : steps) {
@@ -115,7 +116,7 @@ TEST_CASE("group property: one owner per partition per generation, generations o
                 case Action::sync: {
                     if (client.member_id.empty() || client.silent) break;
                     SyncInput in{client.member_id, std::nullopt, client.generation,
-                                 std::nullopt, std::nullopt, {}};
+                                 std::nullopt,     std::nullopt, {}};
                     for (std::size_t m = 0; m < client.members.size(); ++m) {
                         std::vector<int> mine;
                         for (int p = static_cast<int>(m); p < kPartitions;
@@ -132,7 +133,8 @@ TEST_CASE("group property: one owner per partition per generation, generations o
                 }
                 case Action::heartbeat:
                     if (!client.member_id.empty() && !client.silent) {
-                        (void)group.heartbeat(client.member_id, std::nullopt, client.generation, now);
+                        (void)group.heartbeat(client.member_id, std::nullopt, client.generation,
+                                              now);
                     }
                     break;
                 case Action::leave:
@@ -141,7 +143,9 @@ TEST_CASE("group property: one owner per partition per generation, generations o
                         client = Client{};
                     }
                     break;
-                case Action::go_silent: client.silent = true; break;
+                case Action::go_silent:
+                    client.silent = true;
+                    break;
                 case Action::advance:
                     now += milliseconds(step.millis);
                     group.advance(now);

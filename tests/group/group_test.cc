@@ -2,7 +2,6 @@
 #include "core/group/group.h"
 
 #include <catch2/catch.hpp>
-
 #include <map>
 
 namespace brook::group {
@@ -125,8 +124,7 @@ TEST_CASE("group: the initial delay waits for more members, bounded", "[group]")
     REQUIRE(rig.joined[b].generation == 1);
 }
 
-TEST_CASE("group: a member that misses heartbeats is removed and the group rebalances",
-          "[group]") {
+TEST_CASE("group: a member that misses heartbeats is removed and the group rebalances", "[group]") {
     Rig rig;
     uint64_t a = rig.join(rig.input(""));
     std::string first = rig.joined[a].member_id;

@@ -9,8 +9,8 @@ TEST_CASE("offsets records: keys and values round-trip in Kafka's layouts", "[gr
     OffsetKey key{"app", "orders", PartitionId(3)};
     Bytes encoded = encode_offset_key(key);
     // version 1, then "app" and "orders" as int16-length strings, then the partition.
-    REQUIRE(encoded == Bytes{0, 1, 0, 3, 'a', 'p', 'p', 0, 6, 'o', 'r', 'd', 'e', 'r', 's',
-                             0, 0, 0, 3});
+    REQUIRE(encoded ==
+            Bytes{0, 1, 0, 3, 'a', 'p', 'p', 0, 6, 'o', 'r', 'd', 'e', 'r', 's', 0, 0, 0, 3});
     auto decoded = decode_key(encoded);
     REQUIRE(decoded.ok());
     REQUIRE(std::get<OffsetKey>(*decoded) == key);
@@ -24,9 +24,13 @@ TEST_CASE("offsets records: keys and values round-trip in Kafka's layouts", "[gr
     REQUIRE(value.ok());
     REQUIRE(*value == offset);
 
-    GroupMetadata metadata{"consumer", 5, "range", "m-1", 1'800'000'000'000,
-                           {StoredMember{"m-1", "i-1", "c", "/127.0.0.1", 30000, 10000,
-                                         Bytes{1, 2}, Bytes{3}}}};
+    GroupMetadata metadata{
+        "consumer",
+        5,
+        "range",
+        "m-1",
+        1'800'000'000'000,
+        {StoredMember{"m-1", "i-1", "c", "/127.0.0.1", 30000, 10000, Bytes{1, 2}, Bytes{3}}}};
     auto group = decode_group_value(encode_group_value(metadata));
     REQUIRE(group.ok());
     REQUIRE(*group == metadata);
