@@ -153,6 +153,7 @@ Result<void> ProducerConfig::validate() const {
 
 Result<void> ConsumerConfig::set(std::string_view name, std::string_view value) {
     if (auto shared = set_cluster_option(cluster, name, value)) return *shared;
+    if (auto group_option = set_group_option(*this, name, value)) return *group_option;
     if (name == "group.id") {
         group_id = std::string(value);
         return {};

@@ -28,6 +28,12 @@ std::optional<VersionRange> client_version_range(ApiKey api_key) {
         case ApiKey::find_coordinator: range = VersionRange{0, 4}; break;
         case ApiKey::offset_commit: range = VersionRange{2, 8}; break;  // v9: member epochs
         case ApiKey::offset_fetch: range = VersionRange{1, 7}; break;   // v8: many groups
+        // The group member fills group.instance.id (JoinGroup v5, the others v3) and expects
+        // JoinGroup's MEMBER_ID_REQUIRED round trip (v4+).
+        case ApiKey::join_group: range = VersionRange{5, 9}; break;
+        case ApiKey::sync_group: range = VersionRange{3, 5}; break;
+        case ApiKey::heartbeat: range = VersionRange{3, 4}; break;
+        case ApiKey::leave_group: range = VersionRange{3, 5}; break;
         default: return std::nullopt;
     }
     const protocol::ApiSchema* schema = protocol::find_api_schema(api_key);

@@ -42,6 +42,7 @@ struct Consumer::State {
     std::map<TopicPartition, PartitionState> assignment;  // "the current assignment"
     std::deque<ConsumerRecord> buffered;                  // fetched, not yet returned
     GroupGeneration generation;
+    std::unique_ptr<GroupSubscription> group;  // subscribe mode
     bool closed = false;
 };
 
@@ -327,6 +328,17 @@ Result<std::vector<ConsumerRecord>> Consumer::poll(Instant deadline) {
     State& state = *state_;
     if (state.closed) return Error(ErrorCode::shutting_down, "the consumer is closed");
     while (true) {
+        if (state.group) {
+            // The group first: a rebalance revokes (and commits) before any record goes out.
+            if (auto ready = state.group->poll(deadline); !ready) {  // May suspend.
+                if (state.group->member().state() == MemberState::fatal) return ready.error();
+                cluster_->log().debug("poll: {}", ready.error().describe());
+                if (state.env.clock.now() >= deadline) return std::vector<ConsumerRecord>{};
+                state.env.clock.sleep_until(std::min(
+                    deadline, state.env.clock.now() + cluster_->config().retry_backoff));
+                continue;
+            }
+        }
         if (!state.buffered.empty()) {
             std::size_t count = std::min<std::size_t>(state.buffered.size(),
                                                       static_cast<std::size_t>(std::max(1, state.config.max_poll_records)));
@@ -385,8 +397,10 @@ Result<void> Consumer::commit(const std::map<TopicPartition, Offset>& offsets, I
     if (state_->config.group_id.empty()) {
         return Error(ErrorCode::invalid_argument, "commit needs a group.id");
     }
-    TRY_ASSIGN(auto results, commit_offsets(*cluster_, state_->config.group_id,
-                                            state_->generation, offsets, deadline));
+    TRY_ASSIGN(auto results, state_->group
+                                 ? state_->group->commit(offsets, deadline)
+                                 : commit_offsets(*cluster_, state_->config.group_id,
+                                                  state_->generation, offsets, deadline));
     for (const auto& [tp, error] : results) {
         if (error != KafkaError::none) {
             return kafka_failure(fmt::format("group {}: commit {}", state_->config.group_id,
@@ -435,7 +449,25 @@ void Consumer::set_group_generation(GroupGeneration generation) {
     state_->generation = std::move(generation);
 }
 
+Result<void> Consumer::subscribe(std::vector<std::string> topics) {
+    if (state_->config.group_id.empty()) {
+        return Error(ErrorCode::invalid_argument, "subscribe needs a group.id");
+    }
+    if (!state_->group && !state_->assignment.empty()) {
+        return Error(ErrorCode::invalid_argument, "subscribe after assign()");
+    }
+    if (!state_->group) {
+        state_->group = std::make_unique<GroupSubscription>(*this, *cluster_, state_->config);
+    }
+    state_->group->subscribe(std::move(topics));
+    return {};
+}
+
+GroupSubscription* Consumer::group() { return state_->group.get(); }
+
 void Consumer::close() {
+    if (state_->closed) return;
+    if (state_->group) state_->group->close(cluster_->request_deadline());  // May suspend.
     state_->closed = true;
     state_->buffered.clear();
     cluster_->close();

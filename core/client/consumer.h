@@ -11,8 +11,8 @@
 //   TRY(consumer.commit(clock.now() + seconds(5)));          // the positions, to group.id
 //
 // The fetch loop works over "the current assignment" and nothing else: assign() sets it (and
-// keeps the positions of partitions that stay), and a later subscribe() will set it from the
-// group's SyncGroup answer and give commits its generation with set_group_generation(). A
+// keeps the positions of partitions that stay), and subscribe() sets it from the group's
+// SyncGroup answer and gives commits its generation (group_subscription.h). A
 // partition without a position gets one before it is fetched: the committed offset when
 // group.id is set and one is committed, else auto.offset.reset (earliest, latest, or an error
 // with none). poll() returns buffered records first, else sends one long-polling Fetch per
@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/client/cluster.h"
+#include "core/client/group_subscription.h"
 #include "core/client/offset_calls.h"
 #include "core/client/topic_partition.h"
 #include "core/log/record_batch.h"
@@ -50,6 +51,11 @@ struct ConsumerConfig {
     Duration fetch_max_wait = milliseconds(500);         // fetch.max.wait.ms
     int32_t max_partition_fetch_bytes = 1024 * 1024;     // max.partition.fetch.bytes
     int32_t max_poll_records = 500;                      // max.poll.records
+    // Subscribe mode (group_subscription.h); group.id is `group_id` above.
+    GroupMemberConfig group;                             // session.timeout.ms, group.instance.id, ...
+    bool enable_auto_commit = true;                      // enable.auto.commit
+    Duration auto_commit_interval = seconds(5);          // auto.commit.interval.ms
+    bool commit_on_revoke = false;                       // commit.on.revoke (Brook's)
 
     // Sets one option by its Kafka name ("group.id", "auto.offset.reset", "fetch.max.wait.ms",
     // "bootstrap.servers", ...). invalid_argument for an unknown name or a bad value.
@@ -110,11 +116,19 @@ public:
     Result<std::map<TopicPartition, std::optional<Offset>>> committed(
         const std::vector<TopicPartition>& partitions, Instant deadline);
 
+    // Joins group.id's group for `topics`: from then on the group's assignment is the current
+    // assignment, and poll() first runs the group protocol (group_subscription.h).
+    // invalid_argument without a group.id or after assign().
+    Result<void> subscribe(std::vector<std::string> topics);
+    // The group subscription, nullptr in assign mode.
+    GroupSubscription* group();
+
     // The seam for group subscription: the generation that commits carry.
     void set_group_generation(GroupGeneration generation);
     const ConsumerConfig& config() const;
 
-    // Drops the connections; the consumer is unusable afterwards.
+    // Leaves the group (committing first, when enabled), then drops the connections; the
+    // consumer is unusable afterwards. May suspend.
     void close();
     Cluster& cluster() { return *cluster_; }
 
