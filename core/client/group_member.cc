@@ -156,7 +156,8 @@ std::vector<uint8_t> GroupMember::subscription_bytes() const {
     return encode_subscription(subscription, kSubscriptionVersionMax);
 }
 
-void GroupMember::give_up(const std::set<TopicPartition>& partitions, bool lost) {
+void GroupMember::give_up(std::set<TopicPartition> partitions, bool lost) {
+    // By value: callers pass owned_ itself, which shrinks below.
     if (partitions.empty()) return;
     if (listener_.revoked) listener_.revoked(partitions, lost);  // May suspend.
     for (const TopicPartition& tp : partitions) owned_.erase(tp);

@@ -107,7 +107,7 @@ private:
     Result<std::vector<protocol::SyncGroupRequest::SyncGroupRequestAssignment>> assign(
         const protocol::JoinGroupResponse& joined);
     void install(const Assignment& assignment);
-    void give_up(const std::set<TopicPartition>& partitions, bool lost);
+    void give_up(std::set<TopicPartition> partitions, bool lost);
     std::vector<uint8_t> subscription_bytes() const;
     // Applies an error from the coordinator that every group request shares; true if handled.
     bool absorb_error(KafkaError error);
