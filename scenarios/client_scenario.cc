@@ -132,6 +132,7 @@ void producer_main(Environment& env, Shared& shared, const Parameters& p, uint32
     config.retry_backoff = config.cluster.retry_backoff;
     config.partitioner = env.random.chance(1, 2) ? client::Partitioner::sticky
                                                  : client::Partitioner::round_robin;
+    config.compression = static_cast<compression::Compression>(env.random.uniform(5));
     client::Producer producer(env, config);
     uint64_t sequence = 0;
     while (shared.producing) {
@@ -140,6 +141,8 @@ void producer_main(Environment& env, Shared& shared, const Parameters& p, uint32
         log::store_big_endian<uint64_t>(value.data() + 4, sequence);
         client::ProducerRecord record{.topic = kTopic, .value = std::move(value)};
         if (env.random.chance(1, 3)) {
+            record.key = client::Bytes{static_cast<uint8_t>(env.random.uniform(16))};
+        } else if (env.random.chance(1, 3)) {
             record.partition = PartitionId(
                 static_cast<int32_t>(env.random.uniform(static_cast<uint64_t>(p.partitions))));
         }

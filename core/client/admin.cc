@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/protocol/byte_reader.h"
+#include "core/client/consumer_protocol.h"
 
 namespace brook::client {
 
@@ -14,31 +14,6 @@ std::string ItemResult::describe() const {
     if (message && !message->empty()) text += fmt::format(" ({})", *message);
     return text;
 }
-
-namespace {
-
-// The consumer protocol's Assignment (version i16, [topic string, [partition i32]], user data):
-// best effort, an empty list when the bytes are something else.
-std::vector<TopicPartition> decode_assignment(const std::vector<uint8_t>& bytes) {
-    std::vector<TopicPartition> out;
-    protocol::ByteReader reader(bytes);
-    auto version = reader.read_int16();
-    auto topics = reader.read_int32();
-    if (!version || !topics || *topics < 0) return {};
-    for (int32_t t = 0; t < *topics; ++t) {
-        auto topic = reader.read_string(/*compact=*/false);
-        auto count = reader.read_int32();
-        if (!topic || !count || *count < 0) return {};
-        for (int32_t p = 0; p < *count; ++p) {
-            auto partition = reader.read_int32();
-            if (!partition) return {};
-            out.push_back({*topic, PartitionId(*partition)});
-        }
-    }
-    return out;
-}
-
-}  // namespace
 
 Admin::Admin(Environment& env, ClusterConfig config)
     : cluster_(std::make_unique<Cluster>(env, std::move(config))) {}
@@ -305,7 +280,15 @@ Result<std::vector<GroupDescription>> Admin::describe_groups(const std::vector<s
                 m.client_id = member.client_id;
                 m.client_host = member.client_host;
                 if (group.protocol_type == "consumer") {
-                    m.assignment = decode_assignment(member.member_assignment);
+                    // Best effort: a member's bytes that do not decode leave its list empty.
+                    auto assignment = decode_assignment(member.member_assignment);
+                    if (assignment) {
+                        for (const auto& [topic, partitions] : assignment->partitions) {
+                            for (PartitionId partition : partitions) {
+                                m.assignment.push_back({topic, partition});
+                            }
+                        }
+                    }
                 }
                 description.members.push_back(std::move(m));
             }

@@ -87,6 +87,12 @@ Result<void> ProducerConfig::set(std::string_view name, std::string_view value) 
         }
         return {};
     }
+    if (name == "compression.type") {
+        std::optional<compression::Compression> codec = compression::parse_compression(value);
+        if (!codec) return bad_value(name, value);
+        compression = *codec;
+        return {};
+    }
     if (name == "linger.ms") {
         TRY_ASSIGN(linger, parse_ms(name, value));
         return {};

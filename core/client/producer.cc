@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/client/partitioner.h"
 #include "core/client/record_accumulator.h"
 #include "core/log/record_batch_builder.h"
 
@@ -97,10 +98,7 @@ Result<PartitionId> Producer::State::choose_partition(const ProducerRecord& reco
         }
         return *record.partition;
     }
-    if (record.key) {
-        return Error(ErrorCode::unsupported,
-                     "keyed partitioning waits for core/client/partitioner.h");
-    }
+    if (record.key) return partition_for_key(*record.key, count);
     if (config.partitioner == Partitioner::round_robin) {
         uint32_t next = round_robin[topic.name]++;
         return PartitionId(static_cast<int32_t>(next % static_cast<uint32_t>(count)));
@@ -182,6 +180,7 @@ void Producer::State::send_to(NodeId node, std::vector<std::unique_ptr<ProducerB
     for (auto& batch : batches) {
         if (batch->encoded.empty()) {
             log::RecordBatchBuilder builder(batch->records.front().timestamp_ms);
+            builder.set_compression(config.compression);
             for (const log::Record& record : batch->records) builder.add(record);
             batch->encoded = builder.build();
         }

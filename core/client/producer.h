@@ -11,8 +11,8 @@
 //   producer.close();
 //
 // Records are partitioned like Kafka's Java client (an explicit partition; else murmur2 of the
-// key; else the sticky or round-robin partitioner), collected into one open batch per
-// partition, and a batch is sent when it is full (batch.size), has waited linger.ms, or a flush
+// key, core/client/partitioner.h; else the sticky or round-robin partitioner), collected into
+// one open batch per partition (compressed with compression.type when it is sent), and a batch is sent when it is full (batch.size), has waited linger.ms, or a flush
 // asks. A sender fiber groups ready batches by leader into one Produce request per broker, at
 // most max.in.flight.requests.per.connection at a time. A batch that fails with a retriable
 // error goes back to the FRONT of its partition's queue and waits retry.backoff.ms; a partition
@@ -36,11 +36,8 @@
 
 #include "core/client/cluster.h"
 #include "core/client/topic_partition.h"
+#include "core/compression/compression.h"
 #include "core/runtime/wait_queue.h"
-
-namespace brook::compression {
-enum class Compression : uint8_t;  // core/compression/compression.h
-}
 
 namespace brook::client {
 
@@ -54,7 +51,7 @@ struct ProducerConfig {
     int16_t acks = -1;                                  // acks: 0, 1, -1 (all)
     Duration linger = milliseconds(5);                  // linger.ms
     int32_t batch_size = 16 * 1024;                     // batch.size
-    compression::Compression compression{};             // compression.type (none)
+    compression::Compression compression = compression::Compression::none;  // compression.type
     int32_t retries = 2147483647;                       // retries
     Duration retry_backoff = milliseconds(100);         // retry.backoff.ms
     Duration delivery_timeout = minutes(2);             // delivery.timeout.ms
