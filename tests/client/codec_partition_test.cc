@@ -17,10 +17,8 @@ TEST_CASE("producer: keyed records go to murmur2(key) mod partitions, like the J
         rig.create_topic("keyed", 6);
         Producer producer(rig.client(), rig.producer_config());
         std::vector<DeliveryReport> reports;
-        std::vector<std::string> keys;
         for (int i = 0; i < 40; ++i) {
             std::string key = fmt::format("customer-{}", i % 10);
-            keys.push_back(key);
             REQUIRE(producer.send({.topic = "keyed", .key = bytes_of(key), .value = bytes_of("v")},
                                   [&](const DeliveryReport& report) { reports.push_back(report); })
                         .ok());
