@@ -48,7 +48,8 @@ Result<std::vector<ItemResult>> Admin::create_topics(const std::vector<NewTopic>
                                   request, std::min(deadline, cluster_->request_deadline())));
     std::vector<ItemResult> results;
     for (const auto& topic : response.topics) {
-        results.push_back({topic.name, kafka_error_from_wire(topic.error_code), topic.error_message});
+        results.push_back(
+            {topic.name, kafka_error_from_wire(topic.error_code), topic.error_message});
     }
     cluster_->invalidate();
     return results;
@@ -141,7 +142,8 @@ Result<std::vector<ItemResult>> Admin::create_partitions(
                                   request, std::min(deadline, cluster_->request_deadline())));
     std::vector<ItemResult> results;
     for (const auto& topic : response.results) {
-        results.push_back({topic.name, kafka_error_from_wire(topic.error_code), topic.error_message});
+        results.push_back(
+            {topic.name, kafka_error_from_wire(topic.error_code), topic.error_message});
     }
     cluster_->invalidate();
     return results;
@@ -226,14 +228,14 @@ Result<std::vector<ItemResult>> Admin::incremental_alter_configs(
     }
     TRY_ASSIGN(auto response, link->call<protocol::AlterConfigsResponse>(request, call_deadline));
     for (const auto& answer : response.responses) {
-        results.push_back({answer.resource_name, kafka_error_from_wire(answer.error_code),
-                           answer.error_message});
+        results.push_back(
+            {answer.resource_name, kafka_error_from_wire(answer.error_code), answer.error_message});
     }
     return results;
 }
 
-Result<std::vector<ListedOffset>> Admin::list_offsets(const std::map<TopicPartition, int64_t>& query,
-                                                      Instant deadline) {
+Result<std::vector<ListedOffset>> Admin::list_offsets(
+    const std::map<TopicPartition, int64_t>& query, Instant deadline) {
     return client::list_offsets(*cluster_, query, deadline);
 }
 
@@ -247,7 +249,8 @@ Result<std::vector<GroupListing>> Admin::list_groups(Instant deadline) {
         TRY_ASSIGN(auto response, link->call<protocol::ListGroupsResponse>(
                                       request, std::min(deadline, cluster_->request_deadline())));
         KafkaError error = kafka_error_from_wire(response.error_code);
-        if (error != KafkaError::none) return kafka_failure(link->describe() + ": ListGroups", error);
+        if (error != KafkaError::none)
+            return kafka_failure(link->describe() + ": ListGroups", error);
         for (const auto& group : response.groups) {
             groups.push_back({group.group_id, group.protocol_type, group.group_state});
         }

@@ -35,14 +35,14 @@ namespace brook::client {
 using protocol::KafkaError;
 
 struct ClusterConfig {
-    std::vector<Address> bootstrap_servers;              // bootstrap.servers
-    std::string client_id = "brook";                     // client.id
-    Duration request_timeout = seconds(30);              // request.timeout.ms
-    Duration metadata_max_age = minutes(5);              // metadata.max.age.ms
-    Duration reconnect_backoff = milliseconds(50);       // reconnect.backoff.ms
-    Duration reconnect_backoff_max = seconds(1);         // reconnect.backoff.max.ms
-    Duration retry_backoff = milliseconds(100);          // retry.backoff.ms (metadata retries)
-    bool allow_auto_create_topics = true;                // allow.auto.create.topics
+    std::vector<Address> bootstrap_servers;         // bootstrap.servers
+    std::string client_id = "brook";                // client.id
+    Duration request_timeout = seconds(30);         // request.timeout.ms
+    Duration metadata_max_age = minutes(5);         // metadata.max.age.ms
+    Duration reconnect_backoff = milliseconds(50);  // reconnect.backoff.ms
+    Duration reconnect_backoff_max = seconds(1);    // reconnect.backoff.max.ms
+    Duration retry_backoff = milliseconds(100);     // retry.backoff.ms (metadata retries)
+    bool allow_auto_create_topics = true;           // allow.auto.create.topics
 };
 
 struct PartitionMetadata {
@@ -138,8 +138,8 @@ public:
 private:
     struct NodeState {
         std::shared_ptr<BrokerLink> link;
-        Instant retry_at{};          // no reconnect before this
-        Duration backoff{};          // the next backoff after a failure
+        Instant retry_at{};  // no reconnect before this
+        Duration backoff{};  // the next backoff after a failure
         std::optional<Error> last_error;
     };
 
@@ -153,10 +153,10 @@ private:
     ClusterConfig config_;
     Logger log_;
     Mutex refresh_mutex_;
-    std::map<NodeId, NodeState> nodes_;            // brokers (id >= 0) and bootstrap (id < 0)
+    std::map<NodeId, NodeState> nodes_;  // brokers (id >= 0) and bootstrap (id < 0)
     std::map<NodeId, BrokerMetadata> brokers_;
     std::map<std::string, TopicMetadata> topics_;
-    std::set<std::string> interest_;               // topics asked about, refreshed together
+    std::set<std::string> interest_;  // topics asked about, refreshed together
     std::optional<NodeId> controller_;
     std::optional<std::string> cluster_id_;
     std::optional<Instant> refreshed_at_;

@@ -7,8 +7,7 @@ using protocol::kafka_error_from_wire;
 namespace {
 
 bool coordinator_moved(KafkaError error) {
-    return error == KafkaError::not_coordinator ||
-           error == KafkaError::coordinator_not_available ||
+    return error == KafkaError::not_coordinator || error == KafkaError::coordinator_not_available ||
            error == KafkaError::coordinator_load_in_progress;
 }
 
@@ -78,16 +77,17 @@ Result<std::vector<ListedOffset>> list_offsets(Cluster& cluster,
                         failure = kafka_failure((*link)->describe() + ": " + tp.to_string(), error);
                         continue;
                     }
-                    answers[tp] = ListedOffset{tp, error, Offset(partition.offset),
-                                               partition.timestamp};
+                    answers[tp] =
+                        ListedOffset{tp, error, Offset(partition.offset), partition.timestamp};
                     left.erase(tp);
                 }
             }
         }
         if (left.empty()) break;
         if (!back_off(cluster, deadline)) {
-            return failure ? failure->wrap("ListOffsets")
-                           : Error(ErrorCode::timeout, "ListOffsets: no answer before the deadline");
+            return failure
+                       ? failure->wrap("ListOffsets")
+                       : Error(ErrorCode::timeout, "ListOffsets: no answer before the deadline");
         }
     }
     std::vector<ListedOffset> ordered;
@@ -114,9 +114,8 @@ Result<std::map<TopicPartition, KafkaError>> commit_offsets(
     }
     while (true) {
         TRY_ASSIGN(auto link, cluster.coordinator_link(group_id, deadline));  // May suspend.
-        TRY_ASSIGN(auto response,
-                   link->call<protocol::OffsetCommitResponse>(
-                       request, std::min(deadline, cluster.request_deadline())));
+        TRY_ASSIGN(auto response, link->call<protocol::OffsetCommitResponse>(
+                                      request, std::min(deadline, cluster.request_deadline())));
         std::map<TopicPartition, KafkaError> results;
         bool retry = false;
         for (const auto& topic : response.topics) {
@@ -153,9 +152,8 @@ Result<GroupOffsets> fetch_committed(Cluster& cluster, const std::string& group_
             return Error(ErrorCode::unsupported,
                          link->describe() + ": OffsetFetch of all partitions needs v2");
         }
-        TRY_ASSIGN(auto response,
-                   link->call<protocol::OffsetFetchResponse>(
-                       request, std::min(deadline, cluster.request_deadline())));
+        TRY_ASSIGN(auto response, link->call<protocol::OffsetFetchResponse>(
+                                      request, std::min(deadline, cluster.request_deadline())));
         GroupOffsets result;
         result.group_id = group_id;
         result.error = kafka_error_from_wire(response.error_code);

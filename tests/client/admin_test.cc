@@ -79,20 +79,22 @@ TEST_CASE("admin: describe and alter topic configs") {
             return std::nullopt;
         };
         CHECK(value_of("retention.ms") == std::optional<std::string>("60000"));
-        auto altered = admin.incremental_alter_configs(
-            {{alpha, {{"retention.ms", AlterOp::set, "120000"},
-                      {"cleanup.policy", AlterOp::set, "delete"}}}},
-            rig.deadline());
+        auto altered =
+            admin.incremental_alter_configs({{alpha,
+                                              {{"retention.ms", AlterOp::set, "120000"},
+                                               {"cleanup.policy", AlterOp::set, "delete"}}}},
+                                            rig.deadline());
         REQUIRE(altered.ok());
         REQUIRE(altered->size() == 1);
         INFO((*altered)[0].describe());
         CHECK((*altered)[0].ok());
         CHECK(value_of("retention.ms") == std::optional<std::string>("120000"));
-        auto bad = admin.incremental_alter_configs({{alpha, {{"retention.ms", AlterOp::set, "soon"}}}},
-                                                   rig.deadline());
+        auto bad = admin.incremental_alter_configs(
+            {{alpha, {{"retention.ms", AlterOp::set, "soon"}}}}, rig.deadline());
         REQUIRE(bad.ok());
         CHECK((*bad)[0].error == KafkaError::invalid_config);
-        auto missing = admin.describe_configs({{ConfigResource::Type::topic, "nope"}}, rig.deadline());
+        auto missing =
+            admin.describe_configs({{ConfigResource::Type::topic, "nope"}}, rig.deadline());
         REQUIRE(missing.ok());
         CHECK((*missing)[0].error == KafkaError::unknown_topic_or_partition);
         admin.close();
@@ -105,8 +107,11 @@ TEST_CASE("admin: list_offsets at earliest, latest and a timestamp for many part
         rig.create_topic("alpha", 2);
         Producer producer(rig.client(), rig.producer_config());
         for (int i = 0; i < 6; ++i) {
-            REQUIRE(producer.send({.topic = "alpha", .partition = PartitionId(i % 2),
-                                   .value = bytes_of("v"), .timestamp_ms = 1'000'000 + i})
+            REQUIRE(producer
+                        .send({.topic = "alpha",
+                               .partition = PartitionId(i % 2),
+                               .value = bytes_of("v"),
+                               .timestamp_ms = 1'000'000 + i})
                         .ok());
         }
         REQUIRE(producer.flush(rig.deadline()).ok());
@@ -114,9 +119,9 @@ TEST_CASE("admin: list_offsets at earliest, latest and a timestamp for many part
         Admin admin(rig.client(), rig.cluster_config());
         TopicPartition p0{"alpha", PartitionId(0)}, p1{"alpha", PartitionId(1)};
         TopicPartition missing{"alpha", PartitionId(9)};
-        auto ends = admin.list_offsets({{p0, kLatestTimestamp}, {p1, kEarliestTimestamp},
-                                        {missing, kLatestTimestamp}},
-                                       rig.deadline());
+        auto ends = admin.list_offsets(
+            {{p0, kLatestTimestamp}, {p1, kEarliestTimestamp}, {missing, kLatestTimestamp}},
+            rig.deadline());
         REQUIRE(ends.ok());
         REQUIRE(ends->size() == 3);
         CHECK((*ends)[0].offset == Offset(3));  // ordered like the query: p0, p1, missing

@@ -19,8 +19,9 @@ TEST_CASE("producer: keyed records go to murmur2(key) mod partitions, like the J
         std::vector<DeliveryReport> reports;
         for (int i = 0; i < 40; ++i) {
             std::string key = fmt::format("customer-{}", i % 10);
-            REQUIRE(producer.send({.topic = "keyed", .key = bytes_of(key), .value = bytes_of("v")},
-                                  [&](const DeliveryReport& report) { reports.push_back(report); })
+            REQUIRE(producer
+                        .send({.topic = "keyed", .key = bytes_of(key), .value = bytes_of("v")},
+                              [&](const DeliveryReport& report) { reports.push_back(report); })
                         .ok());
         }
         REQUIRE(producer.flush(rig.deadline()).ok());
@@ -60,7 +61,8 @@ TEST_CASE("producer and consumer: every compression codec, both ways") {
             for (int i = 0; i < 20; ++i) {
                 ProducerRecord record{.topic = "packed", .partition = partition};
                 record.key = bytes_of(fmt::format("k{}", i));
-                record.value = bytes_of(fmt::format("{} value {} {}", name, i, std::string(50, 'z')));
+                record.value =
+                    bytes_of(fmt::format("{} value {} {}", name, i, std::string(50, 'z')));
                 record.headers = {{"h", bytes_of("v")}, {"null", std::nullopt}};
                 REQUIRE(producer.send(std::move(record)).ok());
             }
@@ -68,18 +70,22 @@ TEST_CASE("producer and consumer: every compression codec, both ways") {
             producer.close();
             // ...the broker stores the codec's batches as they came...
             auto kafka = rig.connect();
-            auto fetched = client::fetch(*kafka, "packed", partition, Offset(0), {}, rig.deadline());
+            auto fetched =
+                client::fetch(*kafka, "packed", partition, Offset(0), {}, rig.deadline());
             REQUIRE(fetched.ok());
             auto batches = log::parse_record_set(fetched->records);
             REQUIRE(batches.ok());
-            for (const auto& batch : *batches) CHECK(batch.compression() == static_cast<int>(codec));
+            for (const auto& batch : *batches)
+                CHECK(batch.compression() == static_cast<int>(codec));
             // ...and a batch compressed elsewhere (the log's own builder, sent raw) joins them.
             log::RecordBatchBuilder builder(1'800'000'000'000);
             builder.set_compression(codec);
-            builder.add({.key = std::nullopt, .value = bytes_of("raw"), .headers = {},
+            builder.add({.key = std::nullopt,
+                         .value = bytes_of("raw"),
+                         .headers = {},
                          .timestamp_ms = 1'800'000'000'000});
-            auto raw = client::produce(*kafka, "packed", partition, builder.build(), -1,
-                                       rig.deadline());
+            auto raw =
+                client::produce(*kafka, "packed", partition, builder.build(), -1, rig.deadline());
             REQUIRE(raw.ok());
             REQUIRE(raw->error == KafkaError::none);
             kafka->close();
