@@ -421,6 +421,11 @@ Result<std::shared_ptr<BrokerLink>> Cluster::leader_link(const TopicPartition& t
 
 Result<std::shared_ptr<BrokerLink>> Cluster::coordinator_link(const std::string& group_id,
                                                               Instant deadline) {
+    if (auto known = coordinators_.find(group_id); known != coordinators_.end()) {
+        auto link = this->link(known->second, deadline);  // May suspend.
+        if (link) return link;
+        coordinators_.erase(group_id);
+    }
     while (true) {
         TRY_ASSIGN(std::shared_ptr<BrokerLink> broker, any_link(deadline));
         protocol::FindCoordinatorRequest request;
@@ -454,6 +459,7 @@ Result<std::shared_ptr<BrokerLink>> Cluster::coordinator_link(const std::string&
                 NodeId(node),
                 BrokerMetadata{NodeId(node), Address{host, static_cast<uint16_t>(port)},
                                std::nullopt});
+            coordinators_[group_id] = NodeId(node);
             return link(NodeId(node), deadline);
         }
         Error failure = kafka_failure(

@@ -118,9 +118,13 @@ public:
     // A live link to any broker (the first that answers, bootstrap servers before metadata is
     // known). May suspend.
     Result<std::shared_ptr<BrokerLink>> any_link(Instant deadline);
-    // A link to the coordinator of a consumer group (FindCoordinator). May suspend.
+    // A link to the coordinator of a consumer group: the one remembered, else FindCoordinator.
+    // May suspend.
     Result<std::shared_ptr<BrokerLink>> coordinator_link(const std::string& group_id,
                                                          Instant deadline);
+    // Forgets the group's coordinator (after NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE or a
+    // lost connection): the next coordinator_link() asks FindCoordinator again.
+    void forget_coordinator(const std::string& group_id) { coordinators_.erase(group_id); }
 
     // The brokers of the last metadata, by node id.
     const std::map<NodeId, BrokerMetadata>& brokers() const { return brokers_; }
@@ -156,7 +160,8 @@ private:
     std::map<NodeId, NodeState> nodes_;  // brokers (id >= 0) and bootstrap (id < 0)
     std::map<NodeId, BrokerMetadata> brokers_;
     std::map<std::string, TopicMetadata> topics_;
-    std::set<std::string> interest_;  // topics asked about, refreshed together
+    std::set<std::string> interest_;              // topics asked about, refreshed together
+    std::map<std::string, NodeId> coordinators_;  // remembered group coordinators, by group id
     std::optional<NodeId> controller_;
     std::optional<std::string> cluster_id_;
     std::optional<Instant> refreshed_at_;
