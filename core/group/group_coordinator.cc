@@ -44,6 +44,14 @@ KafkaError GroupCoordinator::not_ready() const {
     return KafkaError::none;
 }
 
+KafkaError GroupCoordinator::storage_failure(const Error& error) {
+    switch (error.code()) {
+        case ErrorCode::io_error: return KafkaError::not_coordinator;
+        case ErrorCode::too_large: return KafkaError::invalid_commit_offset_size;
+        default: return KafkaError::coordinator_not_available;
+    }
+}
+
 std::shared_ptr<GroupCoordinator::Entry> GroupCoordinator::find(const std::string& group_id) const {
     auto found = groups_.find(group_id);
     return found == groups_.end() ? nullptr : found->second;
@@ -251,7 +259,7 @@ std::vector<KafkaError> GroupCoordinator::commit(const std::string& group_id,
     });  // May suspend.
     if (!stored) {
         log_.warn("group {}: committing offsets: {}", group_id, stored.error().describe());
-        for (std::size_t i : accepted) results[i] = KafkaError::coordinator_not_available;
+        for (std::size_t i : accepted) results[i] = storage_failure(stored.error());
     }
     return results;
 }

@@ -137,6 +137,9 @@ private:
     };
 
     KafkaError not_ready() const;
+    // Kafka's answer when the offsets log refused or lost a write (GroupMetadataManager):
+    // NOT_COORDINATOR for a storage error, so the client looks the coordinator up again.
+    static KafkaError storage_failure(const Error& error);
     std::shared_ptr<Entry> find(const std::string& group_id) const;
     std::shared_ptr<Entry> find_or_create(const std::string& group_id);
     PartitionId partition_of(const std::string& group_id) const;

@@ -258,7 +258,7 @@ KafkaError GroupCoordinator::delete_group(const std::string& group_id) {
     });  // May suspend.
     if (!stored) {
         log_.warn("group {}: deleting: {}", group_id, stored.error().describe());
-        return KafkaError::coordinator_not_available;
+        return storage_failure(stored.error());
     }
     return KafkaError::none;
 }
@@ -303,7 +303,7 @@ std::pair<KafkaError, std::vector<KafkaError>> GroupCoordinator::delete_offsets(
     });  // May suspend.
     if (!stored) {
         log_.warn("group {}: deleting offsets: {}", group_id, stored.error().describe());
-        return {KafkaError::coordinator_not_available, {}};
+        return {storage_failure(stored.error()), {}};
     }
     return {KafkaError::none, results};
 }
