@@ -171,6 +171,9 @@ private:
     WaitQueue delivered_;       // a parked slot was filled
     WaitQueue timers_changed_;  // a deadline may have moved, or stop()
     Instant next_retention_check_{};
+    // Per offsets partition: the size below which it is not worth measuring its live state
+    // again (the threshold, or twice the live state found last time).
+    std::map<int32_t, uint64_t> rewrite_floor_bytes_;
     bool loaded_ = false;
     bool stopping_ = false;
 };
