@@ -96,7 +96,7 @@ void create_orders(BrokerRig& rig, client::KafkaConnection& kafka) {
             KafkaError::none);
 }
 
-TEST_CASE("group coordinator: commits survive a crash; the generation continues above", "[group]") {
+TEST_CASE("group coordinator: commits survive a crash, and the generation continues above", "[group]") {
     BrokerRig rig(group_config());
     rig.run([&] {
         auto kafka = rig.connect();
