@@ -44,6 +44,17 @@ KafkaError GroupCoordinator::not_ready() const {
     return KafkaError::none;
 }
 
+KafkaError GroupCoordinator::storage_failure(const Error& error) {
+    switch (error.code()) {
+        case ErrorCode::io_error:
+            return KafkaError::not_coordinator;
+        case ErrorCode::too_large:
+            return KafkaError::invalid_commit_offset_size;
+        default:
+            return KafkaError::coordinator_not_available;
+    }
+}
+
 std::shared_ptr<GroupCoordinator::Entry> GroupCoordinator::find(const std::string& group_id) const {
     auto found = groups_.find(group_id);
     return found == groups_.end() ? nullptr : found->second;
@@ -242,16 +253,36 @@ std::vector<KafkaError> GroupCoordinator::commit(const std::string& group_id,
         accepted.push_back(i);
     }
     if (records.empty()) return results;
+    std::map<TopicPartitionKey, std::optional<CommittedOffset>> previous;
+    std::map<TopicPartitionKey, CommittedOffset> written;
     Result<void> stored = store(group_id, records, [&] {
         for (std::size_t i : accepted) {
+            const TopicPartitionKey& where = input.offsets[i].first;
             CommittedOffset stamped = input.offsets[i].second;
             stamped.commit_timestamp_ms = now_ms;
-            entry->offsets[input.offsets[i].first] = std::move(stamped);
+            auto old = entry->offsets.find(where);
+            previous.emplace(where, old == entry->offsets.end()
+                                        ? std::nullopt
+                                        : std::optional<CommittedOffset>(old->second));
+            written[where] = stamped;
+            entry->offsets[where] = std::move(stamped);
         }
     });  // May suspend.
     if (!stored) {
         log_.warn("group {}: committing offsets: {}", group_id, stored.error().describe());
-        for (std::size_t i : accepted) results[i] = KafkaError::coordinator_not_available;
+        for (std::size_t i : accepted) results[i] = storage_failure(stored.error());
+        // A failed fsync takes the log offline, and its recovery keeps only what was synced:
+        // forget the unacknowledged values too (unless a later commit replaced them), so
+        // OffsetFetch never shows an offset a restart would take back.
+        for (const auto& [where, value] : written) {
+            auto now = entry->offsets.find(where);
+            if (now == entry->offsets.end() || !(now->second == value)) continue;
+            if (previous.at(where)) {
+                now->second = *previous.at(where);
+            } else {
+                entry->offsets.erase(now);
+            }
+        }
     }
     return results;
 }

@@ -137,6 +137,9 @@ private:
     };
 
     KafkaError not_ready() const;
+    // Kafka's answer when the offsets log refused or lost a write (GroupMetadataManager):
+    // NOT_COORDINATOR for a storage error, so the client looks the coordinator up again.
+    static KafkaError storage_failure(const Error& error);
     std::shared_ptr<Entry> find(const std::string& group_id) const;
     std::shared_ptr<Entry> find_or_create(const std::string& group_id);
     PartitionId partition_of(const std::string& group_id) const;
@@ -168,6 +171,9 @@ private:
     WaitQueue delivered_;       // a parked slot was filled
     WaitQueue timers_changed_;  // a deadline may have moved, or stop()
     Instant next_retention_check_{};
+    // Per offsets partition: the size below which it is not worth measuring its live state
+    // again (the threshold, or twice the live state found last time).
+    std::map<int32_t, uint64_t> rewrite_floor_bytes_;
     bool loaded_ = false;
     bool stopping_ = false;
 };

@@ -218,16 +218,19 @@ void GroupCoordinator::expire_offsets() {
 
 // A partition is rewritten when it exceeds the threshold and holds more than twice its live
 // state: the live records are written again into a fresh segment and everything older goes.
-// So a partition never stays above max(threshold, 2 x live) for longer than one tick.
+// So a partition never stays above max(threshold, 2 x live) for longer than one tick (live as
+// last measured: the live state is measured again only once the partition outgrew that).
 void GroupCoordinator::bound_offsets_log() {
     for (int32_t p = 0; p < offsets_.partition_count(); ++p) {
         PartitionId partition(p);
         uint64_t size = offsets_.size_bytes(partition);
-        if (size <= config_.rewrite_threshold_bytes) continue;
+        uint64_t& floor = rewrite_floor_bytes_[p];
+        if (size <= std::max(floor, config_.rewrite_threshold_bytes)) continue;
         uint64_t live = 0;
         for (const log::Record& record : live_records(partition)) {
             live += record.key->size() + (record.value ? record.value->size() : 0) + 32;
         }
+        floor = 2 * live;
         if (size <= 2 * live) continue;
         Result<void> rewritten =
             offsets_.rewrite(partition, [&] { return live_records(partition); });  // May suspend.
@@ -258,7 +261,7 @@ KafkaError GroupCoordinator::delete_group(const std::string& group_id) {
     });  // May suspend.
     if (!stored) {
         log_.warn("group {}: deleting: {}", group_id, stored.error().describe());
-        return KafkaError::coordinator_not_available;
+        return storage_failure(stored.error());
     }
     return KafkaError::none;
 }
@@ -303,7 +306,7 @@ std::pair<KafkaError, std::vector<KafkaError>> GroupCoordinator::delete_offsets(
     });  // May suspend.
     if (!stored) {
         log_.warn("group {}: deleting offsets: {}", group_id, stored.error().describe());
-        return {KafkaError::coordinator_not_available, {}};
+        return {storage_failure(stored.error()), {}};
     }
     return {KafkaError::none, results};
 }

@@ -96,7 +96,7 @@ void create_orders(BrokerRig& rig, client::KafkaConnection& kafka) {
             KafkaError::none);
 }
 
-TEST_CASE("group coordinator: commits survive a crash; the generation continues above", "[group]") {
+TEST_CASE("group coordinator: commits survive a crash, and the generation continues above", "[group]") {
     BrokerRig rig(group_config());
     rig.run([&] {
         auto kafka = rig.connect();
@@ -119,6 +119,32 @@ TEST_CASE("group coordinator: commits survive a crash; the generation continues 
         REQUIRE(next_generation > generation);
         REQUIRE(commit(rig, *kafka, again, next_generation, 50) == 0);
         REQUIRE(committed(rig, *kafka, "app") == 50);
+    });
+}
+
+TEST_CASE("group coordinator: a commit whose fsync fails is refused and forgotten", "[group]") {
+    BrokerRig rig(group_config());
+    rig.run([&] {
+        auto kafka = rig.connect();
+        create_orders(rig, *kafka);
+        REQUIRE(commit(rig, *kafka, "", -1, 42, "standalone") == 0);
+        sim::SimDiskFaults faults;
+        faults.sync_error_ppm = 1'000'000;
+        rig.sim.disk("n1").set_faults(faults);
+        REQUIRE(commit(rig, *kafka, "", -1, 43, "standalone") ==
+                to_wire(KafkaError::not_coordinator));
+        REQUIRE(committed(rig, *kafka, "standalone") == 42);
+        rig.sim.disk("n1").set_faults(sim::SimDiskFaults{});
+        // The ticker reopens the offline offsets log (every 500 ms); commits work again.
+        int16_t error = -1;
+        for (int attempt = 0; attempt < 50 && error != 0; ++attempt) {
+            rig.sleep(milliseconds(100));
+            error = commit(rig, *kafka, "", -1, 44, "standalone");
+        }
+        REQUIRE(error == 0);
+        rig.crash_and_restart();
+        kafka = rig.connect();
+        REQUIRE(committed(rig, *kafka, "standalone") == 44);
     });
 }
 

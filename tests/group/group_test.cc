@@ -249,7 +249,7 @@ TEST_CASE("group: a static member with changed protocols triggers a rebalance", 
     REQUIRE(rig.joined[b].members[0].metadata == Bytes{9});
 }
 
-TEST_CASE("group: leaving (v3 batch) empties the group; only then it can be deleted", "[group]") {
+TEST_CASE("group: leaving (v3 batch) empties the group, and only then can it be deleted", "[group]") {
     Rig rig;
     uint64_t a = rig.join(rig.input(""));
     std::string first = rig.joined[a].member_id;

@@ -6,7 +6,10 @@ Checks:
   - `kcat -G` reads every record of a 3-partition topic as the only member of its group, and
     a second run of the same group reads only what was produced since (offsets committed);
   - KafkaJS (node/kafkajs_group.js) reads every record in a group, and a second run resumes at
-    the committed offsets: it reads exactly the records produced since.
+    the committed offsets: it reads exactly the records produced since;
+  - static membership (confluent-kafka, group.instance.id): a static member that restarts
+    (close without LeaveGroup, then a new consumer with the same instance id) gets its old
+    partitions back without the other member being rebalanced.
 
 Usage: group_clients_test.py path/to/brook
 """
@@ -15,9 +18,12 @@ import json
 import os
 import shutil
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from brook_harness import NODE_DIR, Test  # noqa: E402
+from brook_harness import NODE_DIR, Test, TestFailure  # noqa: E402
+
+from confluent_kafka import Consumer  # noqa: E402
 
 GROUP_CLIENT = os.path.join(NODE_DIR, "kafkajs_group.js")
 
@@ -68,10 +74,62 @@ def kafkajs(test, broker, node):
                f"read {second['values'][:3]}..., first offsets {second['first']}")
 
 
+def static_member(broker, instance):
+    return Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "static",
+                     "group.instance.id": instance, "session.timeout.ms": 10000,
+                     "auto.offset.reset": "earliest", "client.id": "brook-static-test"})
+
+
+def poll_until(test, consumers, condition, timeout_s, what):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for consumer in consumers:
+            consumer.poll(0.1)
+        if condition():
+            test.log(f"ok: {what}")
+            test.checks += 1
+            return
+    raise TestFailure(f"timed out after {timeout_s} s waiting for {what}")
+
+
+def partitions_of(consumer):
+    return sorted(tp.partition for tp in consumer.assignment())
+
+
+def static_membership(test, broker):
+    topic = "static-groups"
+    produce(test, broker, topic, "static", 30)
+    revoked = []
+    b = static_member(broker, "b")
+    b.subscribe([topic], on_revoke=lambda consumer, partitions: revoked.append(partitions))
+    a = static_member(broker, "a")
+    a.subscribe([topic])
+    try:
+        poll_until(test, [a, b], lambda: sorted(partitions_of(a) + partitions_of(b)) == [0, 1, 2]
+                   and partitions_of(a) and partitions_of(b), 30,
+                   "two static members share 3 partitions")
+        before = partitions_of(a)
+        revoked.clear()
+        a.close()  # a static member leaves no LeaveGroup behind: its session keeps its place
+        a = static_member(broker, "a")
+        a.subscribe([topic])
+        poll_until(test, [a, b], lambda: partitions_of(a) != [], 20,
+                   "the restarted static member is assigned again")
+        for _ in range(10):  # a rebalance of b would show within a few polls
+            b.poll(0.1)
+        test.check(partitions_of(a) == before and not revoked,
+                   "it got its old partitions back, and the other member was not rebalanced",
+                   f"before {before}, now {partitions_of(a)}, b revoked {revoked}")
+    finally:
+        a.close()
+        b.close()
+
+
 def body(test):
     broker = test.broker({"group.initial.rebalance.delay.ms": "0",
                           "offsets.topic.num.partitions": "4", "num.partitions": "3"})
     test.part("kcat -G", kcat, test, broker)
+    test.part("static membership", static_membership, test, broker)
     node = shutil.which("node")
     if node is None or not os.path.isdir(os.path.join(NODE_DIR, "node_modules", "kafkajs")):
         test.skip("KafkaJS group", "node or tests/integration/node/node_modules/kafkajs missing")
