@@ -66,10 +66,6 @@ public:
     int32_t offsets_topic_num_partitions = 50;         // stored for the group coordinator
     int32_t group_initial_rebalance_delay_ms = 3000;  // stored for the group coordinator
 
-    // A planted bug for the negative simulation scenario `broker-fetch-unsynced`: Fetch serves
-    // up to the log end instead of the durable end, so consumers can read what a crash takes
-    // back. Not a server.properties key; nothing but that scenario sets it.
-    bool fetch_unsynced_for_testing = false;
 
     // Defaults of every topic's log, from log.* keys and message.max.bytes.
     const log::LogConfig& log_defaults() const { return log_defaults_; }
