@@ -56,17 +56,22 @@ KafkaSetup draw_disk_faults(Random& random) {
         faults.sync_error_ppm = draw_ppm(random, 10, 5000);
         faults.sync_directory_error_ppm = draw_ppm(random, 10, 5000);
     }
+    uint32_t bit_flip_ppm = 0;
     if (setup.enable(random, "bit_flips", 1, 4)) {
         // A single node cannot repair a flipped bit: acknowledged data may be lost, but corrupt
-        // bytes must never pass as data.
-        faults.write_bit_flip_ppm = draw_ppm(random, 100, 20000);
+        // bytes must never pass as data. Flips start once the topic exists: a flipped bit in the
+        // topic's metadata file stops the broker from starting at all (checksum mismatch), which
+        // is its right, but would end every such seed the same way.
+        bit_flip_ppm = draw_ppm(random, 100, 20000);
+        setup.schedule.add(milliseconds(random.between(1000, 2000)), "bit-flips",
+                           {std::string(kBrokerNode), fmt::format("{}", bit_flip_ppm)});
         setup.check.storage_may_lose_data = true;
         setup.shape.skip_corrupt_batches = true;
     }
     setup.put("read_error_ppm", faults.read_error_ppm);
     setup.put("write_error_ppm", faults.write_error_ppm);
     setup.put("sync_error_ppm", faults.sync_error_ppm);
-    setup.put("write_bit_flip_ppm", faults.write_bit_flip_ppm);
+    setup.put("write_bit_flip_ppm", bit_flip_ppm);
     maybe_slow_syncs(setup, random);
     if (setup.enable(random, "disk_full", 1, 3)) {
         std::string node(kBrokerNode);

@@ -66,6 +66,10 @@ bool executable(const sim::FaultEvent& event, const std::vector<std::string>& pr
     if (event.action == "clock-jump" || event.action == "clock-drift") {
         return t.size() == 2 && known(t[0]) && parse_integer(t[1]).has_value();
     }
+    if (event.action == "bit-flips") {
+        std::optional<int64_t> ppm = t.size() == 2 ? parse_integer(t[1]) : std::nullopt;
+        return t.size() == 2 && t[0] == node && ppm && *ppm >= 0 && *ppm <= sim::kPartsPerMillion;
+    }
     return false;
 }
 
@@ -85,6 +89,10 @@ void execute(Simulation& sim, const sim::FaultEvent& event, const KafkaSetup& se
         sim.clock(t[0]).jump(milliseconds(*parse_integer(t[1])));
     } else if (event.action == "clock-drift") {
         sim.clock(t[0]).set_drift_ppm(*parse_integer(t[1]));
+    } else if (event.action == "bit-flips") {
+        sim::SimDiskFaults faults = sim.disk(t[0]).faults();
+        faults.write_bit_flip_ppm = static_cast<uint32_t>(*parse_integer(t[1]));
+        sim.disk(t[0]).set_faults(faults);
     } else if (event.action == "disk-full" || event.action == "disk-space") {
         sim::SimDiskFaults faults = sim.disk(t[0]).faults();
         faults.capacity_bytes =

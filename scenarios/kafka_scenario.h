@@ -24,6 +24,7 @@
 //   clock-jump X MS               X's wall clock steps by MS milliseconds (negative: back)
 //   clock-drift X PPM             X's wall clock runs PPM parts per million fast (or slow)
 //   disk-full n1, disk-space n1   the node's disk is full from now on / has space again
+//   bit-flips n1 PPM              from now on, writes silently flip a bit with these odds
 #pragma once
 
 #include <functional>
