@@ -193,12 +193,18 @@ Outcome run(const RunOptions& options, const DrawSetup& draw) {
     for (Instant end = sim.now() + kVerifyBound + seconds(1); sim.now() < end && !verified;) {
         sim.run_for(milliseconds(100));
     }
-    if (!verified) return finish(Verdict::liveness, "the verifier did not finish");
-    if (verify_failure) return finish(Verdict::liveness, *verify_failure);
+    if (!verified) verify_failure = "the verifier did not finish";
 
-    // Phase 4: the whole history.
+    // Phase 4: the whole history. It is judged even when the verifier could not read to the
+    // end: acknowledged values it could not reach are then `unseen`, which says more than
+    // "stuck".
     CheckResult result = check_kafka_history(history, setup.check);
-    if (!result.valid()) return finish(Verdict::correctness, result.summary());
+    if (!result.valid()) {
+        return finish(Verdict::correctness,
+                      verify_failure ? fmt::format("{} ({})", result.summary(), *verify_failure)
+                                     : result.summary());
+    }
+    if (verify_failure) return finish(Verdict::liveness, *verify_failure);
     if (result.acknowledged == 0) return finish(Verdict::liveness, "nothing was acknowledged");
     return finish(Verdict::passed, result.summary());
 }
