@@ -122,6 +122,7 @@ private:
         for (const Operation& operation : history_.operations()) {
             auto key = std::pair(operation.process, operation.partition.value());
             if (operation.type == OperationType::seek || operation.type == OperationType::assign) {
+                if (previous.contains(key)) ++result_.seeks;
                 expected[key] = operation.offset.value() >= 0
                                     ? std::optional<int64_t>(operation.offset.value())
                                     : std::nullopt;
@@ -261,7 +262,8 @@ bool CheckResult::has(std::string_view name) const {
 
 std::string CheckResult::summary() const {
     if (anomalies.empty()) {
-        return fmt::format("{} values acknowledged, {} records read", acknowledged, read);
+        return fmt::format("{} values acknowledged, {} records read, {} seeks", acknowledged,
+                           read, seeks);
     }
     std::map<std::string, std::size_t> counts;
     std::vector<const Anomaly*> first;

@@ -54,6 +54,7 @@ struct CheckResult {
     std::vector<Anomaly> anomalies;
     std::size_t acknowledged = 0;  // values acknowledged
     std::size_t read = 0;          // records read by polls
+    std::size_t seeks = 0;         // consumers moving their position (after the first)
 
     bool valid() const { return anomalies.empty(); }
     bool has(std::string_view name) const;
