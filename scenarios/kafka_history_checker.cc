@@ -262,8 +262,8 @@ bool CheckResult::has(std::string_view name) const {
 
 std::string CheckResult::summary() const {
     if (anomalies.empty()) {
-        return fmt::format("{} values acknowledged, {} records read, {} seeks", acknowledged,
-                           read, seeks);
+        return fmt::format("{} values acknowledged, {} records read, {} seeks", acknowledged, read,
+                           seeks);
     }
     std::map<std::string, std::size_t> counts;
     std::vector<const Anomaly*> first;

@@ -49,9 +49,10 @@ int bench_sim(const std::string& scenario, uint64_t seeds) {
         fmt::print(stderr, "brook bench sim: --seeds must be at least 1\n");
         return 2;
     }
-    fmt::print("| scenario | seeds | seeds per minute (wall) | seeds per CPU minute | simulated s "
-               "per wall s | simulated s per CPU s | events per seed (mean) | events per seed "
-               "(max) | failed |\n");
+    fmt::print(
+        "| scenario | seeds | seeds per minute (wall) | seeds per CPU minute | simulated s "
+        "per wall s | simulated s per CPU s | events per seed (mean) | events per seed "
+        "(max) | failed |\n");
     fmt::print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     if (!scenario.empty()) {
         const scenarios::Scenario* found = scenarios::find_scenario(scenario);
