@@ -36,9 +36,8 @@ struct Parameters {
     int64_t crash_interval_ms;
     int64_t link_latency_max_us;
     Duration fault_phase;
-    bool planted_bug = false;  // the negative scenario: Fetch serves unsynced data
 
-    static Parameters draw(Random& random, bool planted_bug) {
+    static Parameters draw(Random& random) {
         Parameters p;
         p.producers = static_cast<int>(random.between(1, 3));
         p.consumers = static_cast<int>(random.between(1, 2));
@@ -52,13 +51,6 @@ struct Parameters {
         p.crash_interval_ms = random.between(300, 3000);
         p.link_latency_max_us = random.between(100, 5000);
         p.fault_phase = milliseconds(random.between(3000, 8000));
-        p.planted_bug = planted_bug;
-        if (planted_bug) {
-            // Crashes that drop every unsynced write make the bug visible in most seeds.
-            p.crash_keep_none_ppm = 1'000'000;
-            p.consumers = 2;
-            p.crash_interval_ms = random.between(200, 800);
-        }
         return p;
     }
 
@@ -79,7 +71,6 @@ struct Parameters {
         put("crash_interval_ms", crash_interval_ms);
         put("link_latency_max_us", link_latency_max_us);
         put("fault_phase_ms", to_ms(fault_phase));
-        put("planted_bug", planted_bug);
     }
 };
 
@@ -95,7 +86,6 @@ struct Shared {
 
 broker::BrokerConfig node_config(const Parameters& p) {
     broker::BrokerConfig config;
-    config.fetch_unsynced_for_testing = p.planted_bug;
     auto set = [&](std::string_view key, std::string value) {
         Result<void> done = config.set(key, value);
         ASSERT(done.ok(), "scenario config {}: {}", key, done.error().describe());
@@ -337,14 +327,14 @@ void nemesis(Simulation& sim, const Parameters& p, const bool& active) {
     }
 }
 
-Outcome run_broker(const RunOptions& options, bool planted_bug) {
+Outcome run_broker(const RunOptions& options) {
     Shared shared;  // before the simulation: its fibers borrow it until it is destroyed
     bool faults_active = true;
     std::optional<std::string> verify_failure;
     bool verified = false;
     Simulation sim(options.seed);
     if (!options.trace_path.empty()) sim.trace().write_to(options.trace_path);
-    Parameters p = Parameters::draw(sim.random(), planted_bug);
+    Parameters p = Parameters::draw(sim.random());
     p.report(options);
 
     Outcome outcome;
@@ -367,11 +357,6 @@ Outcome run_broker(const RunOptions& options, bool planted_bug) {
     faults.crash_tear_ppm = p.crash_tear_ppm;
     faults.crash_keep_none_ppm = p.crash_keep_none_ppm;
     faults.sync_error_ppm = p.sync_error_ppm;
-    if (p.planted_bug) {
-        // Slow fsyncs widen the window in which unsynced records are served.
-        faults.sync_latency_min = milliseconds(5);
-        faults.sync_latency_max = milliseconds(30);
-    }
     sim.disk(node).set_faults(faults);
     std::vector<std::string> producers;
     for (int i = 1; i <= p.producers; ++i) {
@@ -438,14 +423,7 @@ Scenario broker_scenario() {
                     "single-node broker over the wire protocol: acks=-1 producers and consumers "
                     "while the node crashes, disks lose and tear unsynced writes, syncs fail "
                     "and connections reset",
-                    [](const RunOptions& options) { return run_broker(options, false); }};
-}
-
-Scenario broker_fetch_unsynced_scenario() {
-    return Scenario{"broker-fetch-unsynced",
-                    "NEGATIVE: Fetch serves records before they are fsynced; the checker must "
-                    "see a consumer read what a crash took back",
-                    [](const RunOptions& options) { return run_broker(options, true); }};
+                    [](const RunOptions& options) { return run_broker(options); }};
 }
 
 }  // namespace brook::scenarios

@@ -17,7 +17,5 @@
 namespace brook::scenarios {
 
 Scenario broker_scenario();
-// The same with a planted bug (Fetch serves unsynced data); it must fail.
-Scenario broker_fetch_unsynced_scenario();
 
 }  // namespace brook::scenarios

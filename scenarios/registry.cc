@@ -1,6 +1,7 @@
 #include "scenarios/broker_scenario.h"
 #include "scenarios/client_scenario.h"
 #include "scenarios/counter_scenario.h"
+#include "scenarios/fault_scenarios.h"
 #include "scenarios/log_scenario.h"
 #include "scenarios/scenario.h"
 
@@ -22,8 +23,12 @@ const std::vector<Scenario>& all_scenarios() {
         counter_unsynced_scenario(),
         log_scenario(),
         broker_scenario(),
-        broker_fetch_unsynced_scenario(),
         client_scenario(),
+        produce_consume_crash_scenario(),
+        disk_faults_scenario(),
+        network_faults_scenario(),
+        clock_jumps_scenario(),
+        retention_race_scenario(),
     };
     return scenarios;
 }

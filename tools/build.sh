@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Configures and builds one flavour of Brook into its own folder.
 #   tools/build.sh            build/        g++, optimised, assertions on
-#   tools/build.sh sanitize   build-asan/   clang, ASan + UBSan, libFuzzer targets
+#   tools/build.sh sanitize   build-asan/   clang, ASan + UBSan, libFuzzer targets, planted bugs
+#                                           (BROOK_PLANTED_BUGS: `brook sim run --plant`; this
+#                                           build is for testing only, never a release binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +27,7 @@ case "$flavour" in
     ;;
   sanitize)
     dir=build-asan
-    configure "$dir" clang clang++ -DBROOK_SANITIZE=ON -DBROOK_FUZZ=ON
+    configure "$dir" clang clang++ -DBROOK_SANITIZE=ON -DBROOK_FUZZ=ON -DBROOK_PLANTED_BUGS=ON
     ;;
   *)
     echo "usage: tools/build.sh [release|sanitize]" >&2

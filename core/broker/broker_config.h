@@ -75,10 +75,6 @@ public:
     // rewritten (docs/design/groups.md), since the topic is not compacted.
     int64_t offsets_rewrite_threshold_bytes = 16 * 1024 * 1024;
 
-    // A planted bug for the negative simulation scenario `broker-fetch-unsynced`: Fetch serves
-    // up to the log end instead of the durable end, so consumers can read what a crash takes
-    // back. Not a server.properties key; nothing but that scenario sets it.
-    bool fetch_unsynced_for_testing = false;
 
     // Defaults of every topic's log, from log.* keys and message.max.bytes.
     const log::LogConfig& log_defaults() const { return log_defaults_; }

@@ -11,6 +11,7 @@
 // max_wait_ms passes, then reads again.
 #include <algorithm>
 
+#include "core/base/planted_bug.h"
 #include "core/broker/limits.h"
 #include "core/broker/request_handlers.h"
 #include "core/runtime/wait_queue.h"
@@ -63,7 +64,7 @@ FetchResponse::PartitionData read_partition(BrokerServices& services, const std:
     if (!partition) return fail(KafkaError::unknown_topic_or_partition);
     std::shared_ptr<log::PartitionLog> log = partition->log();
     if (!log || log->offline()) return fail(KafkaError::kafka_storage_error);
-    Offset durable = services.config.fetch_unsynced_for_testing ? log->log_end_offset()
+    Offset durable = planted(PlantedBug::fetch_past_end) ? log->log_end_offset()
                                                                  : log->durable_end_offset();
     out.high_watermark = durable.value();
     out.last_stable_offset = durable.value();

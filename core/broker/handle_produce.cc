@@ -6,6 +6,7 @@
 // starts handlers in request order, so pipelined Produce requests on one connection append in
 // the order they were sent, while a later request's batches can still join an earlier one's
 // fsync (group commit). Responses leave in request order (ClientConnection).
+#include "core/base/planted_bug.h"
 #include "core/broker/request_handlers.h"
 
 namespace brook::broker {
@@ -91,6 +92,7 @@ std::optional<ProduceResponse> handle_produce(BrokerServices& services,
     // A failed fsync takes the log offline: the batch may or may not survive, so the client
     // must hear an error (it will retry; Kafka clients treat KAFKA_STORAGE_ERROR as retriable).
     for (Pending& entry : pending) {
+        if (planted(PlantedBug::ack_before_fsync)) break;
         Result<bool> flushed = entry.log->flush_if_due(entry.end);  // May suspend.
         if (!flushed) {
             auto& out = response.responses[entry.topic].partition_responses[entry.partition];

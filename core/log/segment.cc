@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/base/planted_bug.h"
 #include "core/log/record_batch_builder.h"
 
 namespace brook::log {
@@ -191,7 +192,11 @@ Result<ScanEnd> Segment::recover(LeaderEpoch epoch_max) {
     TRY_ASSIGN(ScanEnd end, scan(epoch_max));
     TRY_ASSIGN(uint64_t file_size, file_->size());
     size_ = end.valid_bytes;
-    if (file_size != end.valid_bytes) TRY(file_->truncate(end.valid_bytes));
+    if (planted(PlantedBug::skip_tail_truncation)) {
+        size_ = file_size;  // the torn tail stays, and appends land after it
+    } else if (file_size != end.valid_bytes) {
+        TRY(file_->truncate(end.valid_bytes));
+    }
     // What survived a process crash may sit only in the page cache: make it durable before
     // anyone is told it exists.
     TRY(file_->sync());

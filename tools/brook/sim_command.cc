@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "core/base/planted_bug.h"
 #include "sim/trace_html.h"
 #include "tools/brook/arguments.h"
 #include "tools/brook/commands.h"
@@ -18,9 +19,10 @@ namespace {
 constexpr const char* kUsage = R"(usage:
   brook sim list
       one scenario a line: its name, then what it does
-  brook sim run --scenario NAME --seeds A..B [--jobs N] [--check-determinism]
+  brook sim run --scenario NAME --seeds A..B [--jobs N] [--check-determinism] [--progress]
       runs every seed from A to B inclusive, each in its own process (N at a time); prints
-      each failure with its replay command and ends with "N passed, N failed"
+      each failure with its replay command and ends with "N passed, N failed"; shows seeds
+      done, failures and seeds per second on stderr when it is a terminal (or with --progress)
   brook sim replay --scenario NAME --seed N [--trace FILE] [--html FILE]
       runs one seed in this process: prints SEED=N and every parameter derived from it,
       writes the readable trace to FILE, and ends with the trace hash; --html writes the
@@ -29,6 +31,10 @@ constexpr const char* kUsage = R"(usage:
   brook sim shrink --scenario NAME --seed N [--out FILE]
       reduces a failing seed's fault schedule to a minimal one that still fails the same way
       and writes it to FILE (default seed-N.schedule) for `replay --schedule`
+
+  --plant BUG (run, replay, shrink) turns on a planted bug, in builds made with
+      BROOK_PLANTED_BUGS (tools/build.sh sanitize): ack-before-fsync, skip-tail-truncation,
+      fetch-past-end, forget-committed-offset
 
 exit status: 0 all passed, 1 a correctness failure, 2 usage, 3 a liveness failure, 4 a crash
 )";
@@ -86,9 +92,34 @@ const scenarios::Scenario* scenario_argument(Arguments& args, int& status) {
     return scenario;
 }
 
+// The planted bug selected with --plant, if any ("" when none); echoed in replay commands.
+std::string planted_option;
+
 std::string replay_command(const scenarios::Scenario& scenario, uint64_t seed) {
-    return fmt::format("brook sim replay --scenario {} --seed {} --trace seed-{}.trace",
-                       scenario.name, seed, seed);
+    return fmt::format("brook sim replay --scenario {} --seed {}{} --trace seed-{}.trace",
+                       scenario.name, seed, planted_option, seed);
+}
+
+// Applies --plant, refused with a clear message where planted bugs are not compiled in.
+// Returns 0 or a usage error's exit status.
+int plant_argument(Arguments& args) {
+    std::optional<std::string> name = args.value("--plant");
+    if (!name) return 0;
+    std::optional<PlantedBug> bug = planted_bug_from_name(*name);
+    if (!bug) {
+        std::string known;
+        for (PlantedBug each : kAllPlantedBugs) known += fmt::format(" {}", planted_bug_name(each));
+        return usage_error(fmt::format("no planted bug named '{}'; there are:{}", *name, known));
+    }
+#ifdef BROOK_PLANTED_BUGS
+    plant(*bug);
+    planted_option = fmt::format(" --plant {}", *name);
+    return 0;
+#else
+    return usage_error(
+        "--plant needs a build with planted bugs (CMake -DBROOK_PLANTED_BUGS=ON, which only "
+        "`tools/build.sh sanitize` sets: build-asan/brook); this binary has none");
+#endif
 }
 
 int exit_status_for(const SeedResult& result) {
@@ -123,13 +154,19 @@ int run_command(Arguments& args) {
         options.jobs = static_cast<int>(parsed);
     }
     options.check_determinism = args.flag("--check-determinism");
+    bool show_progress = args.flag("--progress") || ::isatty(STDERR_FILENO) != 0;
+    if (int planted_status = plant_argument(args)) return planted_status;
     if (auto unknown = args.unused()) return usage_error(fmt::format("unknown option {}", *unknown));
 
     uint64_t total = options.last_seed - options.first_seed + 1;
     uint64_t passed = 0, failed = 0, done = 0, events = 0;
     int worst = 0;
-    bool interactive = ::isatty(STDERR_FILENO) != 0;
+    bool terminal = ::isatty(STDERR_FILENO) != 0;
     auto started = std::chrono::steady_clock::now();
+    // A terminal line is redrawn at most 4 times a second; without a terminal (--progress into a
+    // log) a new line at most once a second.
+    auto progress_every = terminal ? std::chrono::milliseconds(250) : std::chrono::seconds(1);
+    auto last_progress = started - progress_every;
     auto progress = [&] {
         double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
                              .count();
@@ -146,7 +183,7 @@ int run_command(Arguments& args) {
         } else {
             ++failed;
             if (worst == 0 || status == kExitCorrectness) worst = status;
-            if (interactive) fmt::print(stderr, "\r\033[K");
+            if (show_progress && terminal) fmt::print(stderr, "\r\033[K");
             std::string what = result.crashed
                                    ? fmt::format("crash ({})", result.crash_reason)
                                    : fmt::format("{}: {}",
@@ -156,13 +193,17 @@ int run_command(Arguments& args) {
                        replay_command(*scenario, result.seed));
             std::fflush(stdout);
         }
-        if (interactive) {
-            fmt::print(stderr, "\r\033[K{}", progress());
-        } else if (done % std::max<uint64_t>(1, total / 10) == 0 || done == total) {
-            fmt::print(stderr, "{}\n", progress());
+        auto now = std::chrono::steady_clock::now();
+        if (show_progress && (now - last_progress >= progress_every || done == total)) {
+            last_progress = now;
+            if (terminal) {
+                fmt::print(stderr, "\r\033[K{}", progress());
+            } else {
+                fmt::print(stderr, "{}\n", progress());
+            }
         }
     });
-    if (interactive) fmt::print(stderr, "\r\033[K{}\n", progress());
+    if (show_progress && terminal) fmt::print(stderr, "\n");
     double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     fmt::print("{} seeds in {:.1f}s wall, {} simulated events\n", total, elapsed, events);
@@ -188,6 +229,7 @@ int replay_command_main(Arguments& args) {
     uint64_t seed = 0;
     const scenarios::Scenario* scenario = scenario_and_seed_arguments(args, seed, status);
     if (scenario == nullptr) return status;
+    if (int planted_status = plant_argument(args)) return planted_status;
     scenarios::RunOptions options{.seed = seed};
     options.trace_path = args.value("--trace").value_or("");
     std::string html_path = args.value("--html").value_or("");
@@ -206,6 +248,7 @@ int replay_command_main(Arguments& args) {
 
     fmt::print("SEED={}\n", seed);
     fmt::print("scenario={}\n", scenario->name);
+    if (!planted_option.empty()) fmt::print("planted={}\n", planted_option.substr(9));
     if (options.schedule) fmt::print("schedule=given ({} events)\n", options.schedule->size());
     sim::TraceHtmlOptions html{.scenario = scenario->name, .seed = seed};
     options.on_parameter = [&html](std::string_view name, std::string value) {
@@ -238,6 +281,7 @@ int shrink_command(Arguments& args) {
     const scenarios::Scenario* scenario = scenario_and_seed_arguments(args, seed, status);
     if (scenario == nullptr) return status;
     std::string out = args.value("--out").value_or(fmt::format("seed-{}.schedule", seed));
+    if (int planted_status = plant_argument(args)) return planted_status;
     if (auto unknown = args.unused()) return usage_error(fmt::format("unknown option {}", *unknown));
 
     ShrinkResult shrink = shrink_schedule(*scenario, seed, [](std::size_t size, bool fails) {
@@ -249,10 +293,10 @@ int shrink_command(Arguments& args) {
     }
     std::string text = fmt::format(
         "# brook sim shrink --scenario {} --seed {}: {} of {} events still fail ({}: {})\n"
-        "# replay: brook sim replay --scenario {} --seed {} --schedule {}\n{}",
+        "# replay: brook sim replay --scenario {} --seed {}{} --schedule {}\n{}",
         scenario->name, seed, shrink.minimal.size(), shrink.original.size(),
-        scenarios::verdict_name(shrink.verdict), shrink.failure, scenario->name, seed, out,
-        shrink.minimal.to_text());
+        scenarios::verdict_name(shrink.verdict), shrink.failure, scenario->name, seed,
+        planted_option, out, shrink.minimal.to_text());
     if (!write_file(out, text)) {
         fmt::print(stderr, "brook sim: cannot write {}\n", out);
         return kExitUsage;
@@ -260,8 +304,8 @@ int shrink_command(Arguments& args) {
     fmt::print("{} events of {} are enough to fail ({} runs): {}\n", shrink.minimal.size(),
                shrink.original.size(), shrink.attempts, shrink.failure);
     fmt::print("{}", shrink.minimal.to_text());
-    fmt::print("written to {}\nreplay: brook sim replay --scenario {} --seed {} --schedule {}\n",
-               out, scenario->name, seed, out);
+    fmt::print("written to {}\nreplay: brook sim replay --scenario {} --seed {}{} --schedule {}\n",
+               out, scenario->name, seed, planted_option, out);
     return 0;
 }
 

@@ -1,0 +1,48 @@
+// Known bugs that can be compiled into Brook to prove the simulator finds them (FoundationDB's
+// negative tests, TigerBeetle's "the VOPR must find this").
+//
+//   if (planted(PlantedBug::ack_before_fsync)) return response;   // skip the wait for fsync
+//
+//   brook sim run --plant ack-before-fsync --scenario produce-consume-crash --seeds 1..40
+//
+// They exist only when CMake's BROOK_PLANTED_BUGS is ON, which only the sanitizer build
+// (build-asan/, never a release binary) turns on. Without it `planted()` is `constexpr false`:
+// every planted branch is dead code the compiler removes, so a release binary has no trace of
+// them. With it, each bug stays off until selected at run time with plant().
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace brook {
+
+enum class PlantedBug {
+    ack_before_fsync,      // Produce answers acks=-1 before its batches are fsynced
+    skip_tail_truncation,  // log recovery keeps a torn or invalid tail instead of cutting it
+    fetch_past_end,        // Fetch serves records beyond the durable end (unsynced data)
+    // The group coordinator forgets a committed offset (for example across a restart). Wired
+    // in core/groups by its owner; the slot exists so the name is stable.
+    forget_committed_offset,
+};
+
+inline constexpr PlantedBug kAllPlantedBugs[] = {
+    PlantedBug::ack_before_fsync, PlantedBug::skip_tail_truncation, PlantedBug::fetch_past_end,
+    PlantedBug::forget_committed_offset};
+
+// "ack-before-fsync", ...
+std::string_view planted_bug_name(PlantedBug bug);
+std::optional<PlantedBug> planted_bug_from_name(std::string_view name);
+
+#ifdef BROOK_PLANTED_BUGS
+inline constexpr bool kPlantedBugsBuilt = true;
+// Whether `bug` was selected in this process.
+bool planted(PlantedBug bug);
+// Selects `bug` for the rest of this process (and the seeds it forks).
+void plant(PlantedBug bug);
+#else
+inline constexpr bool kPlantedBugsBuilt = false;
+constexpr bool planted(PlantedBug) { return false; }
+#endif
+
+}  // namespace brook

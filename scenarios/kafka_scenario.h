@@ -1,0 +1,86 @@
+// The frame every history-checked broker scenario shares: one broker node ("n1", the code of
+// `brook serve`), the Kafka workload (scenarios/kafka_workload.h) and a fault policy drawn from
+// the seed, run in phases and judged by check_kafka_history.
+//
+//   Scenario disk_faults_scenario() {
+//       return kafka_scenario("disk-faults", "...", [](Random& random) {
+//           KafkaSetup setup = KafkaSetup::draw_common(random);
+//           if (setup.enable(random, "eio", 1, 2)) setup.disk_faults.sync_error_ppm = 2000;
+//           setup.schedule.add(seconds(2), "crash", {"n1"});
+//           return setup;
+//       });
+//   }
+//
+// Phases: (1) faults: the drawn online faults (disk odds, connection resets, latency) plus the
+// fault schedule; (2) quiet: faults off, links healed, the node up, every producer must get a
+// send acknowledged within 10 s (liveness); (3) producers stop, the node crashes once more (what
+// is unsynced is lost or torn) and restarts, and a verifier reads every partition from its log
+// start to its end; (4) the checker judges the whole history.
+//
+// Schedule actions (targets after the action; "n1" is the broker, p1.. c1.. the clients):
+//   crash n1, restart n1          the node's process dies (its disk crashes) / boots again
+//   partition X n1, heal X n1     both directions between X and n1 blocked / healed
+//   reset X n1                    every connection between X and n1 is reset
+//   clock-jump X MS               X's wall clock steps by MS milliseconds (negative: back)
+//   clock-drift X PPM             X's wall clock runs PPM parts per million fast (or slow)
+//   disk-full n1, disk-space n1   the node's disk is full from now on / has space again
+//   bit-flips n1 PPM              from now on, writes silently flip a bit with these odds
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/io/random.h"
+#include "scenarios/kafka_history_checker.h"
+#include "scenarios/kafka_workload.h"
+#include "scenarios/scenario.h"
+#include "sim/fault_schedule.h"
+#include "sim/sim_disk.h"
+
+namespace brook::scenarios {
+
+inline constexpr std::string_view kBrokerNode = "n1";
+
+struct KafkaSetup {
+    WorkloadShape shape;
+    std::map<std::string, std::string> broker_configs;  // server.properties keys
+    sim::SimDiskFaults disk_faults;                     // online disk faults of the fault phase
+    uint64_t reset_per_million_chunks = 0;
+    int64_t link_latency_max_us = 1000;
+    Duration fault_phase = seconds(5);
+    CheckOptions check;
+    sim::FaultSchedule schedule;
+    // Every parameter drawn, in order, for RunOptions::on_parameter.
+    std::vector<std::pair<std::string, std::string>> parameters;
+
+    // The workload's shape, segment size, crash durability mode and phase length, drawn.
+    static KafkaSetup draw_common(Random& random);
+
+    // Records a parameter (a later put of the same name replaces the value, in place).
+    template <typename T>
+    void put(std::string name, const T& value) {
+        std::string text = fmt::format("{}", value);
+        for (auto& [existing, old] : parameters) {
+            if (existing == name) {
+                old = std::move(text);
+                return;
+            }
+        }
+        parameters.emplace_back(std::move(name), std::move(text));
+    }
+    // Swarm testing: draws whether fault kind `name` is on in this seed (odds in/of) and
+    // records it.
+    bool enable(Random& random, std::string name, uint64_t in, uint64_t of);
+    // Crash/restart pairs through the fault phase: a crash every up to `interval_ms_max`,
+    // down for up to `downtime_ms_max`.
+    void draw_crashes(Random& random, int64_t interval_ms_max, int64_t downtime_ms_max);
+};
+
+using DrawSetup = std::function<KafkaSetup(Random& random)>;
+
+Scenario kafka_scenario(std::string name, std::string description, DrawSetup draw);
+
+}  // namespace brook::scenarios

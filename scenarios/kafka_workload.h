@@ -1,0 +1,85 @@
+// The Kafka workload the history-checked scenarios share: producers and consumers of one topic
+// on a simulated broker, speaking Kafka's wire protocol over the simulated network, recording
+// every operation into a History (scenarios/history.h) for the checker.
+//
+//   KafkaWorkload workload(history, shape);
+//   workload.start(sim);                        // adds processes p1.., c1..
+//   sim.run_for(seconds(5));                    // faults happen meanwhile
+//   workload.begin_quiet();  ... workload.all_producers_acknowledged_since_quiet() ...
+//   workload.stop_producing();
+//   sim.add_process("verifier", [&](Environment& env) { done = workload.verify(env); });
+//
+// Producers send batches of 1-4 records with acks=-1, pipelining up to `pipeline` requests; each
+// record's value starts with a unique 64-bit number, never resent. Consumers poll every
+// partition in turn with long-polling fetches from their own position, drop records before it
+// (a fetch returns the whole batch holding it), and seek to the log start when retention
+// passed their position (OFFSET_OUT_OF_RANGE), as auto.offset.reset=earliest does.
+//
+// It speaks through core/client/kafka_calls.h for now; Brook's Producer and Consumer
+// (core/client/producer.h, consumer.h) will replace those calls when they land.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/client/kafka_connection.h"
+#include "core/runtime/environment.h"
+#include "scenarios/history.h"
+#include "sim/simulation.h"
+
+namespace brook::scenarios {
+
+struct WorkloadShape {
+    int producers = 1;
+    int consumers = 1;
+    int partitions = 1;
+    int pipeline = 1;                   // produce requests a producer keeps in flight
+    int64_t consumer_pause_max_ms = 0;  // slow consumers: a pause of up to this between polls
+    int64_t producer_pause_max_us = 20000;
+    int32_t record_value_bytes_max = 300;
+    std::map<std::string, std::string> topic_configs;  // CreateTopics configs (retention, ...)
+    // The disk may corrupt stored batches: consumers that meet one skip past it instead of
+    // waiting forever at it.
+    bool skip_corrupt_batches = false;
+};
+
+inline constexpr std::string_view kWorkloadTopic = "events";
+
+class KafkaWorkload {
+public:
+    KafkaWorkload(History& history, WorkloadShape shape, Address broker);
+
+    // Adds the producer and consumer processes.
+    void start(sim::Simulation& sim);
+    // From now on acknowledgements count towards all_producers_acknowledged_since_quiet().
+    void begin_quiet() { quiet_ = true; }
+    bool all_producers_acknowledged_since_quiet() const;
+    // The first producer without an acknowledgement in the quiet phase, for the liveness report.
+    std::string producer_without_quiet_ack() const;
+    void stop_producing() { producing_ = false; }
+
+    // Reads every partition from its log start to its end into the history (process
+    // "verifier"). nullopt when done, else why it could not finish. May suspend.
+    std::optional<std::string> verify(Environment& env, Duration give_up_after);
+
+private:
+    void producer(Environment& env, const std::string& name);
+    void consumer(Environment& env, const std::string& name);
+    // One poll of `partition` from `position`; false when the connection must be reopened.
+    bool poll_once(Environment& env, client::KafkaConnection& kafka, const std::string& name,
+                   PartitionId partition, Offset& position);
+
+    History& history_;
+    WorkloadShape shape_;
+    Address broker_;
+    uint64_t next_value_ = 1;
+    bool producing_ = true;
+    bool quiet_ = false;
+    std::map<std::string, int> quiet_acks_;
+    std::vector<std::string> producers_;
+};
+
+}  // namespace brook::scenarios
