@@ -2,6 +2,7 @@
 #include "scenarios/client_scenario.h"
 #include "scenarios/counter_scenario.h"
 #include "scenarios/fault_scenarios.h"
+#include "scenarios/group_scenario.h"
 #include "scenarios/log_scenario.h"
 #include "scenarios/scenario.h"
 
@@ -29,6 +30,7 @@ const std::vector<Scenario>& all_scenarios() {
         network_faults_scenario(),
         clock_jumps_scenario(),
         retention_race_scenario(),
+        group_churn_scenario(),
     };
     return scenarios;
 }

@@ -233,7 +233,7 @@ Result<std::shared_ptr<BrokerLink>> Cluster::open_link(NodeId node, const Addres
         invalidate();
     }
     if (env_.clock.now() < state.retry_at) {
-        if (state.retry_at > deadline) {
+        if (state.retry_at >= deadline) {
             return Error(
                 ErrorCode::timeout,
                 fmt::format("broker {} ({}): reconnect backoff outlasts the deadline{}",
@@ -251,6 +251,12 @@ Result<std::shared_ptr<BrokerLink>> Cluster::open_link(NodeId node, const Addres
         return after.link;
     }
     if (!opened) {
+        // The caller's deadline cut the attempt short: not the broker's failure, so no backoff
+        // (else a caller polling in steps of the backoff retries at its deadline forever).
+        if (connect_deadline == deadline && opened.error().code() == ErrorCode::timeout &&
+            env_.clock.now() >= deadline) {
+            return opened.error();
+        }
         Duration backoff = after.backoff == Duration{} ? config_.reconnect_backoff : after.backoff;
         after.retry_at = env_.clock.now() + backoff;
         after.backoff = std::min(backoff * 2, config_.reconnect_backoff_max);

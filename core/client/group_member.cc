@@ -235,8 +235,11 @@ Result<GroupMember::Round> GroupMember::join_round(Instant deadline) {
         rejoin_needed_ = true;
         return Round::rejoin;
     }
-    if (error == KafkaError::unknown_member_id) {
-        member_id_.clear();  // also for a static member: the coordinator maps its instance id
+    if (error == KafkaError::unknown_member_id || error == KafkaError::illegal_generation) {
+        // The coordinator forgot this membership (expired, or restarted): what it owned may be
+        // someone else's already, and its positions may be stale. poll() drops it unread
+        // and rejoins afresh; also a static member, whose instance id the coordinator maps.
+        lost_ = true;
         rejoin_needed_ = true;
         return Round::rejoin;
     }
