@@ -356,15 +356,17 @@ void GroupMember::install(const Assignment& assignment) {
     }
     std::set<TopicPartition> revoked = minus(owned_, next);
     std::set<TopicPartition> added = minus(next, owned_);
-    state_ = MemberState::stable;
-    heartbeat_wake_.notify_all();
     if (!revoked.empty()) {
         // Only a cooperative member still owns something here. The moved partitions reach
-        // their new owner in the next generation, which this member's rejoin starts.
+        // their new owner in the next generation, which this member's rejoin starts. Until
+        // the revocation (a commit) is done the member is not stable: nobody may take its
+        // old set for its assignment.
         give_up(revoked, /*lost=*/false);  // May suspend.
         rejoin_needed_ = true;
     }
     owned_ = std::move(next);
+    state_ = MemberState::stable;
+    heartbeat_wake_.notify_all();
     if (listener_.assigned) listener_.assigned(added);
 }
 

@@ -1,6 +1,7 @@
 // The coordinator's durable side: writing group and offset records, rebuilding from the offsets
 // topic at start, timers, offsets retention, deletion, and the rewrite that bounds the topic.
 #include "core/base/check.h"
+#include "core/base/planted_bug.h"
 #include "core/group/group_coordinator.h"
 #include "core/protocol/byte_reader.h"
 
@@ -93,7 +94,11 @@ void GroupCoordinator::apply_loaded(const log::Record& record,
             log_.warn("{}: skipping an offset: {}", kOffsetsTopic, value.error().describe());
             return;
         }
-        find_or_create(offset_key->group)->offsets[where] = *value;
+        std::shared_ptr<Entry> entry = find_or_create(offset_key->group);
+        // Planted bug forget-committed-offset: the rebuild keeps a partition's first commit
+        // instead of its last, so after a restart OffsetFetch answers an older offset.
+        if (planted(PlantedBug::forget_committed_offset) && entry->offsets.contains(where)) return;
+        entry->offsets[where] = *value;
         return;
     }
     const std::string& group_id = std::get<GroupKey>(*key).group;
