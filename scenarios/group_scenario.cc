@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/broker/broker.h"
+#include "core/client/admin.h"
 #include "core/client/consumer.h"
 #include "core/client/producer.h"
 #include "scenarios/group_checker.h"
@@ -132,7 +133,24 @@ client::ClusterConfig cluster_config(Random& random, const std::string& client_i
     return config;
 }
 
+// Creates the topic (until it exists) before anyone produces to it. May suspend.
+void create_topic(Environment& env, const Parameters& p) {
+    client::Admin admin(env, cluster_config(env.random, "admin"));
+    while (true) {
+        auto created = admin.create_topics({{.name = kTopic, .partitions = p.partitions}},
+                                           env.clock.now() + seconds(2));  // May suspend.
+        if (created && created->size() == 1 &&
+            (created->front().ok() ||
+             created->front().error == client::KafkaError::topic_already_exists)) {
+            break;
+        }
+        env.clock.sleep_for(milliseconds(50));
+    }
+    admin.close();
+}
+
 void producer_main(Environment& env, Shared& shared, const Parameters& p) {
+    create_topic(env, p);
     client::ProducerConfig config;
     config.cluster = cluster_config(env.random, "producer");
     config.acks = -1;

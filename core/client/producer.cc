@@ -320,7 +320,10 @@ Result<void> Producer::send(ProducerRecord record, DeliveryCallback on_delivery)
     TopicPartition tp{record.topic, partition};
     bool full = state.accumulator.append(tp, to_log_record(record, timestamp_ms), bytes,
                                          std::move(on_delivery), state.env.clock.now());
-    if (full || state.config.linger == Duration{}) state.wake_sender.notify_all();
+    // Always: a new batch's linger deadline is one the sender, maybe asleep without any, must
+    // learn of (else it would wait for the next full batch or flush).
+    (void)full;
+    state.wake_sender.notify_all();
     return {};
 }
 
