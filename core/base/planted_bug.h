@@ -21,8 +21,8 @@ enum class PlantedBug {
     ack_before_fsync,      // Produce answers acks=-1 before its batches are fsynced
     skip_tail_truncation,  // log recovery keeps a torn or invalid tail instead of cutting it
     fetch_past_end,        // Fetch serves records beyond the durable end (unsynced data)
-    // The group coordinator forgets a committed offset (for example across a restart). Wired
-    // in core/groups by its owner; the slot exists so the name is stable.
+    // The group coordinator forgets a committed offset across a restart: its rebuild keeps a
+    // partition's first commit, not its last (group_coordinator_storage.cc).
     forget_committed_offset,
 };
 
