@@ -2,30 +2,10 @@
 // topic at start, timers, offsets retention, deletion, and the rewrite that bounds the topic.
 #include "core/base/check.h"
 #include "core/base/planted_bug.h"
+#include "core/client/consumer_protocol.h"
 #include "core/group/group_coordinator.h"
-#include "core/protocol/byte_reader.h"
 
 namespace brook::group {
-
-namespace {
-
-// The topics of a consumer-protocol subscription (ConsumerProtocolSubscription: version, then
-// an array of topic names); empty for other protocol types or undecodable metadata.
-std::vector<std::string> subscribed_topics(std::span<const uint8_t> metadata) {
-    protocol::ByteReader reader(metadata);
-    std::vector<std::string> topics;
-    if (!reader.read_int16()) return {};
-    Result<int32_t> count = reader.read_array_count(false, 2);
-    if (!count) return {};
-    for (int32_t i = 0; i < *count; ++i) {
-        Result<std::string> topic = reader.read_string(false);
-        if (!topic) return {};
-        topics.push_back(std::move(*topic));
-    }
-    return topics;
-}
-
-}  // namespace
 
 Result<void> GroupCoordinator::store(const std::string& group_id,
                                      const std::vector<log::Record>& records,
@@ -283,7 +263,11 @@ std::pair<KafkaError, std::vector<KafkaError>> GroupCoordinator::delete_offsets(
         for (const auto& [id, member] : group.members()) {
             for (const Protocol& protocol : member.protocols) {
                 if (protocol.name != group.protocol_name()) continue;
-                for (std::string& topic : subscribed_topics(protocol.metadata)) {
+                // Undecodable metadata protects nothing (Kafka reads it the same way).
+                Result<client::Subscription> subscription =
+                    client::decode_subscription(protocol.metadata);
+                if (!subscription) continue;
+                for (std::string& topic : subscription->topics) {
                     subscribed.push_back(std::move(topic));
                 }
             }

@@ -2,6 +2,7 @@
 // crash keeps, offsets expiry, and the bounded offsets topic.
 #include <catch2/catch.hpp>
 
+#include "core/client/consumer_protocol.h"
 #include "core/group/offsets_log.h"
 #include "tests/broker/broker_rig.h"
 
@@ -96,7 +97,8 @@ void create_orders(BrokerRig& rig, client::KafkaConnection& kafka) {
             KafkaError::none);
 }
 
-TEST_CASE("group coordinator: commits survive a crash, and the generation continues above", "[group]") {
+TEST_CASE("group coordinator: commits survive a crash, and the generation continues above",
+          "[group]") {
     BrokerRig rig(group_config());
     rig.run([&] {
         auto kafka = rig.connect();
@@ -145,6 +147,54 @@ TEST_CASE("group coordinator: a commit whose fsync fails is refused and forgotte
         rig.crash_and_restart();
         kafka = rig.connect();
         REQUIRE(committed(rig, *kafka, "standalone") == 44);
+    });
+}
+
+TEST_CASE("group coordinator: OffsetDelete keeps the offsets of subscribed topics", "[group]") {
+    BrokerRig rig(group_config());
+    rig.run([&] {
+        auto kafka = rig.connect();
+        create_orders(rig, *kafka);
+        REQUIRE(client::create_topic(*kafka, "other", 1, {}, rig.deadline()).value() ==
+                KafkaError::none);
+        // A consumer member subscribed to "orders" only.
+        protocol::JoinGroupRequest join = join_request("");
+        join.protocols[0].metadata = client::encode_subscription({.topics = {"orders"}}, 0);
+        auto joined = call<protocol::JoinGroupResponse>(*kafka, join, 2, rig.deadline());
+        REQUIRE(joined.error_code == 0);
+        // Before the leader's SyncGroup the generation has no assignment yet.
+        REQUIRE(commit(rig, *kafka, joined.member_id, joined.generation_id, 5) ==
+                to_wire(KafkaError::rebalance_in_progress));
+        protocol::SyncGroupRequest sync;
+        sync.group_id = "app";
+        sync.generation_id = joined.generation_id;
+        sync.member_id = joined.member_id;
+        REQUIRE(call<protocol::SyncGroupResponse>(*kafka, sync, 1, rig.deadline()).error_code == 0);
+        REQUIRE(commit(rig, *kafka, joined.member_id, joined.generation_id, 5) == 0);
+        protocol::OffsetCommitRequest other;
+        other.group_id = "app";
+        other.generation_id_or_member_epoch = joined.generation_id;
+        other.member_id = joined.member_id;
+        other.topics.push_back({"other", {{0, 8, -1, -1, ""}}});
+        auto stored = call<protocol::OffsetCommitResponse>(*kafka, other, 2, rig.deadline());
+        REQUIRE(stored.topics[0].partitions[0].error_code == 0);
+
+        protocol::OffsetDeleteRequest remove;
+        remove.group_id = "app";
+        remove.topics.push_back({"orders", {{0}}});
+        remove.topics.push_back({"other", {{0}}});
+        auto removed = call<protocol::OffsetDeleteResponse>(*kafka, remove, 0, rig.deadline());
+        REQUIRE(removed.error_code == 0);
+        REQUIRE(removed.topics[0].partitions[0].error_code ==
+                to_wire(KafkaError::group_subscribed_to_topic));
+        REQUIRE(removed.topics[1].partitions[0].error_code == 0);
+        protocol::OffsetFetchRequest fetch;
+        fetch.group_id = "app";
+        fetch.topics = std::nullopt;  // v2+: every partition with an offset
+        auto left = call<protocol::OffsetFetchResponse>(*kafka, fetch, 3, rig.deadline());
+        REQUIRE(left.topics.size() == 1);
+        REQUIRE(left.topics[0].name == "orders");
+        REQUIRE(left.topics[0].partitions[0].committed_offset == 5);
     });
 }
 
