@@ -27,6 +27,7 @@ const std::vector<Scenario>& all_scenarios() {
         network_faults_scenario(),
         clock_jumps_scenario(),
         retention_race_scenario(),
+        all_faults_scenario(),
     };
     return scenarios;
 }
