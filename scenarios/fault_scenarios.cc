@@ -23,13 +23,15 @@ std::string pick(Random& random, const std::vector<std::string>& names) {
 
 // Fsyncs that take milliseconds widen every window between a write and its durability.
 void maybe_slow_syncs(KafkaSetup& setup, Random& random) {
+    sim::SimDiskFaults defaults;
+    setup.disk_faults.sync_latency_min = defaults.sync_latency_min;
+    setup.disk_faults.sync_latency_max = defaults.sync_latency_max;
     if (!setup.enable(random, "slow_syncs", 1, 3)) return;
     setup.disk_faults.sync_latency_min = milliseconds(random.between(1, 5));
     setup.disk_faults.sync_latency_max = milliseconds(random.between(5, 30));
 }
 
-KafkaSetup draw_produce_consume_crash(Random& random) {
-    KafkaSetup setup = KafkaSetup::draw_common(random);
+void add_produce_consume_crash(KafkaSetup& setup, Random& random) {
     int64_t interval_ms = random.between(300, 3000);
     setup.put("crash_interval_ms_max", interval_ms);
     if (setup.enable(random, "resets", 1, 3)) {
@@ -42,11 +44,9 @@ KafkaSetup draw_produce_consume_crash(Random& random) {
     }
     maybe_slow_syncs(setup, random);
     setup.draw_crashes(random, interval_ms, 300);
-    return setup;
 }
 
-KafkaSetup draw_disk_faults(Random& random) {
-    KafkaSetup setup = KafkaSetup::draw_common(random);
+void add_disk_faults(KafkaSetup& setup, Random& random) {
     sim::SimDiskFaults& faults = setup.disk_faults;
     if (setup.enable(random, "read_errors", 1, 3))
         faults.read_error_ppm = draw_ppm(random, 10, 5000);
@@ -82,12 +82,10 @@ KafkaSetup draw_disk_faults(Random& random) {
             setup.schedule.add(t, "disk-space", {node});
         }
     }
-    if (setup.enable(random, "crashes", 1, 2)) setup.draw_crashes(random, 2500, 300);
-    return setup;
+    if (setup.enable(random, "disk_crashes", 1, 2)) setup.draw_crashes(random, 2500, 300);
 }
 
-KafkaSetup draw_network_faults(Random& random) {
-    KafkaSetup setup = KafkaSetup::draw_common(random);
+void add_network_faults(KafkaSetup& setup, Random& random) {
     std::vector<std::string> names = clients(setup);
     std::string node(kBrokerNode);
     if (setup.enable(random, "client_partitions", 2, 3)) {
@@ -112,12 +110,10 @@ KafkaSetup draw_network_faults(Random& random) {
         setup.link_latency_max_us = random.between(10'000, 200'000);
         setup.put("link_latency_max_us", setup.link_latency_max_us);
     }
-    if (setup.enable(random, "crashes", 1, 4)) setup.draw_crashes(random, 3000, 300);
-    return setup;
+    if (setup.enable(random, "network_crashes", 1, 4)) setup.draw_crashes(random, 3000, 300);
 }
 
-KafkaSetup draw_clock_jumps(Random& random) {
-    KafkaSetup setup = KafkaSetup::draw_common(random);
+void add_clock_jumps(KafkaSetup& setup, Random& random) {
     std::vector<std::string> names = clients(setup);
     std::string node(kBrokerNode);
     auto draw_jumps = [&](bool broker) {
@@ -145,12 +141,10 @@ KafkaSetup draw_clock_jumps(Random& random) {
         setup.broker_configs["log.retention.check.interval.ms"] = "200";
         setup.put("retention_ms", setup.shape.topic_configs["retention.ms"]);
     }
-    if (setup.enable(random, "crashes", 1, 3)) setup.draw_crashes(random, 3000, 300);
-    return setup;
+    if (setup.enable(random, "clock_crashes", 1, 3)) setup.draw_crashes(random, 3000, 300);
 }
 
-KafkaSetup draw_retention_race(Random& random) {
-    KafkaSetup setup = KafkaSetup::draw_common(random);
+void add_retention_race(KafkaSetup& setup, Random& random) {
     uint64_t segment_bytes = static_cast<uint64_t>(random.between(1024, 8192));
     setup.broker_configs["log.segment.bytes"] = fmt::format("{}", segment_bytes);
     setup.put("segment_bytes", segment_bytes);
@@ -166,7 +160,26 @@ KafkaSetup draw_retention_race(Random& random) {
     for (const auto& [key, value] : setup.shape.topic_configs) setup.put(key, value);
     setup.shape.consumer_pause_max_ms = random.between(50, 2000);
     setup.put("consumer_pause_max_ms", setup.shape.consumer_pause_max_ms);
-    if (setup.enable(random, "crashes", 1, 3)) setup.draw_crashes(random, 3000, 300);
+    if (setup.enable(random, "retention_crashes", 1, 3)) setup.draw_crashes(random, 3000, 300);
+}
+
+// The scenarios: the common draw, then one family's faults.
+template <void (*add)(KafkaSetup&, Random&)>
+KafkaSetup draw_family(Random& random) {
+    KafkaSetup setup = KafkaSetup::draw_common(random);
+    add(setup, random);
+    return setup;
+}
+
+// Every family at once, each on or off per seed: the rare combinations (a clock jump during
+// retention while the disk is full) that no single family reaches.
+KafkaSetup draw_all_families(Random& random) {
+    KafkaSetup setup = KafkaSetup::draw_common(random);
+    if (setup.enable(random, "family_crashes", 1, 2)) add_produce_consume_crash(setup, random);
+    if (setup.enable(random, "family_disk", 1, 2)) add_disk_faults(setup, random);
+    if (setup.enable(random, "family_network", 1, 2)) add_network_faults(setup, random);
+    if (setup.enable(random, "family_clock", 1, 2)) add_clock_jumps(setup, random);
+    if (setup.enable(random, "family_retention", 1, 2)) add_retention_race(setup, random);
     return setup;
 }
 
@@ -176,34 +189,40 @@ Scenario produce_consume_crash_scenario() {
     return kafka_scenario("produce-consume-crash",
                           "history-checked produce/consume while the broker crashes; resets, "
                           "failing and slow fsyncs",
-                          draw_produce_consume_crash);
+                          draw_family<add_produce_consume_crash>);
 }
 
 Scenario disk_faults_scenario() {
     return kafka_scenario("disk-faults",
                           "torn and lost unsynced writes, bit flips, EIO, ENOSPC: acknowledged "
                           "data survives, corrupt data is never served as data",
-                          draw_disk_faults);
+                          draw_family<add_disk_faults>);
 }
 
 Scenario network_faults_scenario() {
     return kafka_scenario("network-faults",
                           "partitions, resets and slow links between clients and the broker",
-                          draw_network_faults);
+                          draw_family<add_network_faults>);
 }
 
 Scenario clock_jumps_scenario() {
     return kafka_scenario("clock-jumps",
                           "broker and client wall clocks jump and drift, with time-based "
                           "retention: ordering and durability hold",
-                          draw_clock_jumps);
+                          draw_family<add_clock_jumps>);
+}
+
+Scenario all_faults_scenario() {
+    return kafka_scenario("all-faults",
+                          "every fault family of the scenarios above, each on or off per seed",
+                          draw_all_families);
 }
 
 Scenario retention_race_scenario() {
     return kafka_scenario("retention-race",
                           "retention by time and size deletes segments under slow consumers, "
                           "who reset on OFFSET_OUT_OF_RANGE and never read wrong data",
-                          draw_retention_race);
+                          draw_family<add_retention_race>);
 }
 
 }  // namespace brook::scenarios

@@ -11,6 +11,7 @@
 //                          time-based retention sometimes on
 //   retention-race         retention by time and size deletes segments under slow consumers,
 //                          who must see OFFSET_OUT_OF_RANGE and reset, never wrong data
+//   all-faults             every family above, each on or off per seed
 #pragma once
 
 #include "scenarios/scenario.h"
@@ -22,5 +23,6 @@ Scenario disk_faults_scenario();
 Scenario network_faults_scenario();
 Scenario clock_jumps_scenario();
 Scenario retention_race_scenario();
+Scenario all_faults_scenario();
 
 }  // namespace brook::scenarios

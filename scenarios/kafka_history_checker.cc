@@ -49,7 +49,7 @@ private:
                             offset, at->second.first, op(at->second.second), value, op(by)));
         }
         auto [first, new_value] = placed_.emplace(value, std::pair(where, by));
-        if (!new_value && first->second.first != where) {
+        if (!new_value && first->second.first != where && !options_.allow_duplicates) {
             report("duplicate",
                    fmt::format("value {} at partition {} offset {} (per {}) and at "
                                "partition {} offset {} (per {})",

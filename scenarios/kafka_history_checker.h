@@ -40,6 +40,9 @@ struct CheckOptions {
     // corrupt batches are expected too (clients reject them); phantom, duplicate, G1a and the
     // poll ordering anomalies still are.
     bool storage_may_lose_data = false;
+    // Producers retry without idempotence, so a value may be stored twice: `duplicate` is
+    // not reported (Jepsen counts duplicates only against idempotent producers).
+    bool allow_duplicates = false;
     // The history ends with reads of every partition up to its end, so every acknowledged value
     // must have been seen (else `unseen`).
     bool final_reads = true;

@@ -160,7 +160,7 @@ Outcome run(const RunOptions& options, const DrawSetup& draw) {
     sim.run_for(setup.fault_phase);
     faults_active = false;
 
-    // Phase 2: quiet; every producer must make progress.
+    // Phase 2: quiet; every client must make progress.
     sim::SimDiskFaults calm;
     calm.crash_keep_all_ppm = setup.disk_faults.crash_keep_all_ppm;
     calm.crash_keep_none_ppm = setup.disk_faults.crash_keep_none_ppm;
@@ -172,13 +172,14 @@ Outcome run(const RunOptions& options, const DrawSetup& draw) {
     if (!sim.is_up(node)) sim.restart(node);
     workload->begin_quiet();
     for (Instant end = sim.now() + kLivenessBound;
-         sim.now() < end && !workload->all_producers_acknowledged_since_quiet();) {
+         sim.now() < end && !workload->idle_since_quiet().empty();) {
         sim.run_for(milliseconds(100));
     }
-    if (std::string idle = workload->producer_without_quiet_ack(); !idle.empty()) {
+    if (std::string idle = workload->idle_since_quiet(); !idle.empty()) {
         return finish(Verdict::liveness,
-                      fmt::format("{} got nothing acknowledged in {} s after faults stopped", idle,
-                                  to_ms(kLivenessBound) / 1000));
+                      fmt::format("{} made no progress (nothing acknowledged or read) in {} s "
+                                  "after faults stopped",
+                                  idle, to_ms(kLivenessBound) / 1000));
     }
 
     // Phase 3: a last crash; then everything acknowledged must be readable.

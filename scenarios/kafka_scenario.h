@@ -13,9 +13,10 @@
 //
 // Phases: (1) faults: the drawn online faults (disk odds, connection resets, latency) plus the
 // fault schedule; (2) quiet: faults off, links healed, the node up, every producer must get a
-// send acknowledged within 10 s (liveness); (3) producers stop, the node crashes once more (what
-// is unsynced is lost or torn) and restarts, and a verifier reads every partition from its log
-// start to its end; (4) the checker judges the whole history.
+// send acknowledged and every consumer must read a record (or reset past retention) within
+// 10 s (liveness); (3) producers stop, the node crashes once more (what is unsynced is lost or
+// torn) and restarts, and a verifier reads every partition from its log start to its end; (4)
+// the checker judges the whole history.
 //
 // Schedule actions (targets after the action; "n1" is the broker, p1.. c1.. the clients):
 //   crash n1, restart n1          the node's process dies (its disk crashes) / boots again

@@ -106,17 +106,18 @@ void KafkaWorkload::start(sim::Simulation& sim) {
     }
     for (int i = 1; i <= shape_.consumers; ++i) {
         std::string name = fmt::format("c{}", i);
+        consumers_.push_back(name);
         sim.add_process(name, [this, name](Environment& env) { consumer(env, name); });
     }
 }
 
-bool KafkaWorkload::all_producers_acknowledged_since_quiet() const {
-    return producer_without_quiet_ack().empty();
-}
-
-std::string KafkaWorkload::producer_without_quiet_ack() const {
+std::string KafkaWorkload::idle_since_quiet() const {
     for (const std::string& name : producers_) {
-        if (!quiet_acks_.contains(name)) return name;
+        if (!quiet_progress_.contains(name)) return name;
+    }
+    if (shape_.skip_corrupt_batches) return "";
+    for (const std::string& name : consumers_) {
+        if (!quiet_progress_.contains(name)) return name;
     }
     return "";
 }
@@ -180,7 +181,7 @@ void KafkaWorkload::producer(Environment& env, const std::string& name) {
             KafkaError error = protocol::kafka_error_from_wire(result.error_code);
             if (error == KafkaError::none) {
                 history_.ok_send(id, env.clock.now(), Offset(result.base_offset));
-                if (quiet_) ++quiet_acks_[name];
+                if (quiet_) ++quiet_progress_[name];
             } else if (maybe_written(error)) {
                 history_.info(id, env.clock.now(), protocol::kafka_error_name(error));
             } else {
@@ -215,11 +216,17 @@ bool KafkaWorkload::poll_once(Environment& env, KafkaConnection& kafka, const st
                          ? fetched->log_start_offset
                          : std::max<int64_t>(fetched->high_watermark, 0));
         history_.seek(name, partition, reset, env.clock.now());
+        // A consumer too slow for retention keeps resetting; that moves it on, while a reset
+        // to where it already was (the broker refusing its own log start) would not.
+        if (quiet_ && reset != position) ++quiet_progress_[name];
         position = reset;
         return true;
     }
     Decoded decoded = decode(fetched->records, position);
-    if (!decoded.records.empty()) position = decoded.records.back().offset + 1;
+    if (!decoded.records.empty()) {
+        position = decoded.records.back().offset + 1;
+        if (quiet_) ++quiet_progress_[name];
+    }
     history_.ok_poll(poll, env.clock.now(), std::move(decoded.records),
                      Offset(fetched->log_start_offset), decoded.corrupt_batches);
     if (decoded.corrupt_batches > 0 && shape_.skip_corrupt_batches &&

@@ -5,7 +5,7 @@
 //   KafkaWorkload workload(history, shape);
 //   workload.start(sim);                        // adds processes p1.., c1..
 //   sim.run_for(seconds(5));                    // faults happen meanwhile
-//   workload.begin_quiet();  ... workload.all_producers_acknowledged_since_quiet() ...
+//   workload.begin_quiet();  ... workload.idle_since_quiet() ...
 //   workload.stop_producing();
 //   sim.add_process("verifier", [&](Environment& env) { done = workload.verify(env); });
 //
@@ -54,11 +54,13 @@ public:
 
     // Adds the producer and consumer processes.
     void start(sim::Simulation& sim);
-    // From now on acknowledgements count towards all_producers_acknowledged_since_quiet().
+    // From now on acknowledgements and reads count towards idle_since_quiet().
     void begin_quiet() { quiet_ = true; }
-    bool all_producers_acknowledged_since_quiet() const;
-    // The first producer without an acknowledgement in the quiet phase, for the liveness report.
-    std::string producer_without_quiet_ack() const;
+    // The first client that has made no progress since begin_quiet(): a producer without an
+    // acknowledgement, or a consumer that neither read a record nor reset to a new position
+    // ("" when all have). Consumers are
+    // exempt when the disk may corrupt data: one may wait at a damaged batch for good.
+    std::string idle_since_quiet() const;
     void stop_producing() { producing_ = false; }
 
     // Reads every partition from its log start to its end into the history (process
@@ -78,8 +80,9 @@ private:
     uint64_t next_value_ = 1;
     bool producing_ = true;
     bool quiet_ = false;
-    std::map<std::string, int> quiet_acks_;
+    std::map<std::string, int> quiet_progress_;  // acknowledgements or records, per client
     std::vector<std::string> producers_;
+    std::vector<std::string> consumers_;
 };
 
 }  // namespace brook::scenarios

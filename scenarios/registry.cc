@@ -30,6 +30,7 @@ const std::vector<Scenario>& all_scenarios() {
         network_faults_scenario(),
         clock_jumps_scenario(),
         retention_race_scenario(),
+        all_faults_scenario(),
         group_churn_scenario(),
     };
     return scenarios;
