@@ -336,6 +336,10 @@ Result<std::vector<protocol::SyncGroupRequest::SyncGroupRequestAssignment>> Grou
     for (const std::string& topic : topics) {
         auto metadata = cluster_.topic(topic, cluster_.request_deadline());  // May suspend.
         if (!metadata) {
+            // A topic that does not exist gets no owners; one whose metadata could not be had
+            // now fails the round (it is rejoined), rather than going unowned until the next
+            // rebalance, which might never come.
+            if (metadata.error().code() != ErrorCode::not_found) return metadata.error();
             cluster_.log().warn("group {}: topic {} left out of the assignment: {}",
                                 config_.group_id, topic, metadata.error().describe());
             continue;

@@ -75,12 +75,15 @@ GroupSubscription::GroupSubscription(Consumer& consumer, Cluster& cluster,
 
 Result<void> GroupSubscription::poll(Instant deadline) {
     TRY(member_.poll(deadline));  // May suspend.
-    TRY(start_pending(deadline));  // May suspend.
+    // OffsetFetch and OffsetCommit get the full request.timeout.ms, not what is left of a short
+    // poll: a call cut short by its deadline breaks the connection the fetches share.
+    TRY(start_pending(cluster_.request_deadline()));  // May suspend.
     Instant now = cluster_.env().clock.now();
     if (config_.enable_auto_commit && now >= next_auto_commit_ && member_.state() == MemberState::stable) {
         next_auto_commit_ = now + config_.auto_commit_interval;
         std::set<TopicPartition> owned = member_.owned();
-        if (Result<void> committed = commit_positions(owned, deadline); !committed) {  // May suspend.
+        Result<void> committed = commit_positions(owned, cluster_.request_deadline());  // May suspend.
+        if (!committed) {
             cluster_.log().info("group {}: auto commit: {}", config_.group_id,
                                 committed.error().describe());
         }
@@ -150,8 +153,7 @@ Result<void> GroupSubscription::start_pending(Instant deadline) {
     std::vector<TopicPartition> asking(pending_start_.begin(), pending_start_.end());
     Instant asked_at = cluster_.env().clock.now();
     TRY_ASSIGN(GroupOffsets fetched,
-               fetch_committed(cluster_, config_.group_id, asking,
-                               std::min(deadline, cluster_.request_deadline())));  // May suspend.
+               fetch_committed(cluster_, config_.group_id, asking, deadline));  // May suspend.
     if (fetched.error != KafkaError::none) {
         return kafka_failure("group " + config_.group_id + ": OffsetFetch", fetched.error);
     }

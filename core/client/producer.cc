@@ -318,11 +318,10 @@ Result<void> Producer::send(ProducerRecord record, DeliveryCallback on_delivery)
     }
     int64_t timestamp_ms = record.timestamp_ms.value_or(wall_ms(state.env.clock.wall_now()));
     TopicPartition tp{record.topic, partition};
-    bool full = state.accumulator.append(tp, to_log_record(record, timestamp_ms), bytes,
-                                         std::move(on_delivery), state.env.clock.now());
-    // Always: a new batch's linger deadline is one the sender, maybe asleep without any, must
-    // learn of (else it would wait for the next full batch or flush).
-    (void)full;
+    // Whether the batch is full or not: a new batch's linger deadline is one the sender, maybe
+    // asleep without any, must learn of (else it would wait for a full batch or a flush).
+    (void)state.accumulator.append(tp, to_log_record(record, timestamp_ms), bytes,
+                                   std::move(on_delivery), state.env.clock.now());
     state.wake_sender.notify_all();
     return {};
 }
