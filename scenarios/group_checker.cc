@@ -8,8 +8,8 @@ void GroupChecker::acknowledged(const client::TopicPartition& tp, Offset offset)
     acknowledged_.insert({tp, offset});
 }
 
-void GroupChecker::assigned(const std::string& group, const std::string& member,
-                            int32_t generation, const std::set<client::TopicPartition>& owned) {
+void GroupChecker::assigned(const std::string& group, const std::string& member, int32_t generation,
+                            const std::set<client::TopicPartition>& owned) {
     auto& owners = owners_[{group, generation}];
     for (const client::TopicPartition& tp : owned) {
         auto [at, inserted] = owners.try_emplace(tp, member);
@@ -25,11 +25,11 @@ void GroupChecker::commit_acknowledged(const std::string& group, const client::T
     ++commits_;
     std::vector<Commit>& commits = commits_by_partition_[{group, tp}];
     if (!commits.empty() && offset < commits.back().offset) {
-        violation(fmt::format("commit-went-backward: group {} {}: {} acknowledged at {} after "
-                              "{} acknowledged at {}",
-                              group, tp.to_string(), offset.value(), at,
-                              commits.back().offset.value(),
-                              commits.back().at));
+        violation(
+            fmt::format("commit-went-backward: group {} {}: {} acknowledged at {} after "
+                        "{} acknowledged at {}",
+                        group, tp.to_string(), offset.value(), at, commits.back().offset.value(),
+                        commits.back().at));
     }
     commits.push_back({offset, at});
 }
@@ -46,11 +46,11 @@ void GroupChecker::started(const std::string& group, const std::string& member,
         if (commit.at <= asked_at) before = &commit;
     }
     if (before != nullptr && offset < before->offset) {
-        violation(fmt::format("commit-not-honoured: group {} member {} started {} at {}, below "
-                              "the commit {} acknowledged at {} (OffsetFetch sent at {})",
-                              group, member, tp.to_string(), offset.value(),
-                              before->offset.value(), before->at,
-                              asked_at));
+        violation(
+            fmt::format("commit-not-honoured: group {} member {} started {} at {}, below "
+                        "the commit {} acknowledged at {} (OffsetFetch sent at {})",
+                        group, member, tp.to_string(), offset.value(), before->offset.value(),
+                        before->at, asked_at));
     }
 }
 

@@ -68,7 +68,8 @@ private:
     std::set<std::pair<client::TopicPartition, Offset>> acknowledged_;
     std::map<std::string, std::set<std::pair<client::TopicPartition, Offset>>> delivered_;
     // (group, generation) -> partition -> member
-    std::map<std::pair<std::string, int32_t>, std::map<client::TopicPartition, std::string>> owners_;
+    std::map<std::pair<std::string, int32_t>, std::map<client::TopicPartition, std::string>>
+        owners_;
     std::map<Key, std::vector<Commit>> commits_by_partition_;  // in acknowledgement order
     std::vector<std::string> violations_;
     std::size_t commits_ = 0;

@@ -46,12 +46,14 @@ struct Parameters {
         Parameters p;
         p.partitions = static_cast<int>(random.between(2, 6));
         p.members_per_group = static_cast<int>(random.between(2, 4));
-        for (std::string& assignor : p.assignor) assignor = kAssignors[random.uniform(kAssignors.size())];
+        for (std::string& assignor : p.assignor)
+            assignor = kAssignors[random.uniform(kAssignors.size())];
         p.static_percent = random.chance(1, 2) ? static_cast<uint32_t>(random.between(0, 100)) : 0;
         p.session_timeout_ms = random.between(800, 3000);
         p.auto_commit_ms = random.between(50, 500);
         p.initial_rebalance_delay_ms = random.between(0, 300);
-        p.reset_per_million_chunks = random.chance(1, 2) ? static_cast<uint64_t>(random.between(10, 2000)) : 0;
+        p.reset_per_million_chunks =
+            random.chance(1, 2) ? static_cast<uint64_t>(random.between(10, 2000)) : 0;
         p.broker_crash_interval_ms = random.chance(3, 4) ? random.between(800, 4000) : 0;
         p.churn_interval_ms = random.between(200, 1500);
         p.leave_interval_ms = random.between(500, 4000);
@@ -118,7 +120,8 @@ void node_main(Environment& env, const Parameters& p) {
     while (true) {
         broker::Broker node(env, node_config(p));
         Result<void> ran = node.run();  // returns only if it could not start
-        Logger(env.log_sink, "scenario").info("broker stopped: {}", ran ? "ok" : ran.error().describe());
+        Logger(env.log_sink, "scenario")
+            .info("broker stopped: {}", ran ? "ok" : ran.error().describe());
         env.clock.sleep_for(milliseconds(100));
     }
 }
@@ -160,11 +163,15 @@ void producer_main(Environment& env, Shared& shared, const Parameters& p) {
     uint64_t sequence = 0;
     while (shared.producing) {
         std::string text = fmt::format("r-{}", sequence++);
-        client::ProducerRecord record{.topic = kTopic, .value = client::Bytes(text.begin(), text.end())};
-        record.partition = PartitionId(static_cast<int32_t>(env.random.uniform(static_cast<uint64_t>(p.partitions))));
-        auto sent = producer.send(std::move(record), [&shared](const client::DeliveryReport& report) {
-            if (report.ok()) shared.checker.acknowledged({kTopic, report.partition}, report.offset);
-        });  // May suspend.
+        client::ProducerRecord record{.topic = kTopic,
+                                      .value = client::Bytes(text.begin(), text.end())};
+        record.partition = PartitionId(
+            static_cast<int32_t>(env.random.uniform(static_cast<uint64_t>(p.partitions))));
+        auto sent =
+            producer.send(std::move(record), [&shared](const client::DeliveryReport& report) {
+                if (report.ok())
+                    shared.checker.acknowledged({kTopic, report.partition}, report.offset);
+            });  // May suspend.
         if (!sent) env.clock.sleep_for(milliseconds(50));
         env.clock.sleep_for(milliseconds(env.random.between(1, 20)));
     }
@@ -200,27 +207,32 @@ void member_life(Environment& env, Shared& shared, const Parameters& p, const Me
     // What the checker is told also goes to the trace, to read a failure by.
     Logger log(env.log_sink, "member");
     consumer.group()->set_observer({
-        .assigned = [&](const client::GroupGeneration& g, const std::set<client::TopicPartition>& owned) {
-            log.info("{} generation {} member {}: {} partitions", group, g.generation_id,
-                     g.member_id, owned.size());
-            checker.assigned(group, spec.instance.value_or(g.member_id), g.generation_id, owned);
-        },
-        .started = [&](const client::TopicPartition& tp, Offset offset, bool committed, Instant asked_at) {
-            log.info("{} starts {} at {} ({})", group, tp.to_string(), offset.value(),
-                     committed ? "committed" : "reset");
-            checker.started(group, spec.host, tp, offset, asked_at);
-        },
+        .assigned =
+            [&](const client::GroupGeneration& g, const std::set<client::TopicPartition>& owned) {
+                log.info("{} generation {} member {}: {} partitions", group, g.generation_id,
+                         g.member_id, owned.size());
+                checker.assigned(group, spec.instance.value_or(g.member_id), g.generation_id,
+                                 owned);
+            },
+        .started =
+            [&](const client::TopicPartition& tp, Offset offset, bool committed, Instant asked_at) {
+                log.info("{} starts {} at {} ({})", group, tp.to_string(), offset.value(),
+                         committed ? "committed" : "reset");
+                checker.started(group, spec.host, tp, offset, asked_at);
+            },
         .revoked = {},
-        .committed = [&](const client::GroupGeneration&, const std::map<client::TopicPartition, Offset>& offsets,
-                         const std::map<client::TopicPartition, client::KafkaError>& results, Instant) {
-            for (const auto& [tp, error] : results) {
-                log.info("{} commit {} at {}: {}", group, tp.to_string(), offsets.at(tp).value(),
-                         protocol::kafka_error_name(error));
-                if (error == client::KafkaError::none) {
-                    checker.commit_acknowledged(group, tp, offsets.at(tp), env.clock.now());
+        .committed =
+            [&](const client::GroupGeneration&,
+                const std::map<client::TopicPartition, Offset>& offsets,
+                const std::map<client::TopicPartition, client::KafkaError>& results, Instant) {
+                for (const auto& [tp, error] : results) {
+                    log.info("{} commit {} at {}: {}", group, tp.to_string(),
+                             offsets.at(tp).value(), protocol::kafka_error_name(error));
+                    if (error == client::KafkaError::none) {
+                        checker.commit_acknowledged(group, tp, offsets.at(tp), env.clock.now());
+                    }
                 }
-            }
-        },
+            },
     });
     struct Live {
         Shared& shared;
@@ -228,7 +240,8 @@ void member_life(Environment& env, Shared& shared, const Parameters& p, const Me
         ~Live() { shared.live.erase(host); }  // also when a crash unwinds this fiber
     } live{shared, spec.host};
     shared.live[spec.host] = &consumer;
-    Instant leave_at = env.clock.now() + milliseconds(env.random.between(200, 2 * p.leave_interval_ms));
+    Instant leave_at =
+        env.clock.now() + milliseconds(env.random.between(200, 2 * p.leave_interval_ms));
     while (!(shared.faults_active && env.clock.now() >= leave_at)) {
         auto polled = consumer.poll(env.clock.now() + milliseconds(100));  // May suspend.
         if (!polled) {
@@ -245,7 +258,7 @@ void member_life(Environment& env, Shared& shared, const Parameters& p, const Me
 
 void member_main(Environment& env, Shared& shared, const Parameters& p, std::size_t index) {
     while (true) {
-        member_life(env, shared, p, shared.specs[index]);                    // May suspend.
+        member_life(env, shared, p, shared.specs[index]);                 // May suspend.
         env.clock.sleep_for(milliseconds(env.random.between(100, 800)));  // May suspend.
     }
 }
@@ -255,9 +268,10 @@ void member_main(Environment& env, Shared& shared, const Parameters& p, std::siz
 void nemesis(Simulation& sim, const Parameters& p, const Shared& shared, const bool& active) {
     Random& random = sim.random();
     std::string node(kNode);
-    Instant next_crash = p.broker_crash_interval_ms > 0
-                             ? sim.now() + milliseconds(random.between(300, p.broker_crash_interval_ms))
-                             : kNever;
+    Instant next_crash =
+        p.broker_crash_interval_ms > 0
+            ? sim.now() + milliseconds(random.between(300, p.broker_crash_interval_ms))
+            : kNever;
     Instant next_churn = sim.now() + milliseconds(random.between(100, p.churn_interval_ms));
     std::vector<std::pair<Instant, std::string>> restarts;  // crashed member hosts
     std::vector<std::pair<Instant, std::string>> heals;     // stalled member hosts
@@ -269,8 +283,10 @@ void nemesis(Simulation& sim, const Parameters& p, const Shared& shared, const b
         });
     };
     auto busy = [&](const std::string& host) {
-        for (const auto& item : restarts) if (item.second == host) return true;
-        for (const auto& item : heals) if (item.second == host) return true;
+        for (const auto& item : restarts)
+            if (item.second == host) return true;
+        for (const auto& item : heals)
+            if (item.second == host) return true;
         return false;
     };
     while (active) {
@@ -280,7 +296,8 @@ void nemesis(Simulation& sim, const Parameters& p, const Shared& shared, const b
             sim.crash(node);
             sim.scheduler().park(sim.now() + milliseconds(random.between(0, 300)));
             sim.restart(node);
-            next_crash = sim.now() + milliseconds(random.between(300, 2 * p.broker_crash_interval_ms));
+            next_crash =
+                sim.now() + milliseconds(random.between(300, 2 * p.broker_crash_interval_ms));
         }
         due(restarts, false, [&](const std::string& host) { sim.restart(host); });
         due(heals, false, [&](const std::string& host) { sim.network().heal(host, node); });
@@ -369,7 +386,8 @@ Outcome run_group_churn(const RunOptions& options) {
         }
     }
     for (std::size_t i = 0; i < shared.specs.size(); ++i) {
-        sim.add_process(shared.specs[i].host, [&, i](Environment& env) { member_main(env, shared, p, i); });
+        sim.add_process(shared.specs[i].host,
+                        [&, i](Environment& env) { member_main(env, shared, p, i); });
     }
     sim.scheduler().spawn("nemesis", [&] { nemesis(sim, p, shared, faults_active); });
 
@@ -385,10 +403,12 @@ Outcome run_group_churn(const RunOptions& options) {
     for (Instant end = sim.now() + seconds(30); sim.now() < end && !shared.producer_closed;) {
         sim.run_for(milliseconds(100));
     }
-    if (!shared.producer_closed) return finish(Verdict::liveness, "the producer did not flush in 30 s");
+    if (!shared.producer_closed)
+        return finish(Verdict::liveness, "the producer did not flush in 30 s");
 
     std::optional<std::string> waiting;
-    for (Instant end = quiet_at + kStabiliseLimit; sim.now() < end; sim.run_for(milliseconds(100))) {
+    for (Instant end = quiet_at + kStabiliseLimit; sim.now() < end;
+         sim.run_for(milliseconds(100))) {
         waiting.reset();
         for (int g = 0; g < 2 && !waiting; ++g) {
             if (auto why = unsettled(shared, p, g)) waiting = kGroups[g] + ": " + *why;
@@ -396,9 +416,8 @@ Outcome run_group_churn(const RunOptions& options) {
         if (!waiting) break;
     }
     if (waiting) {
-        return finish(Verdict::liveness,
-                      fmt::format("not stable {} s after the faults stopped: {}",
-                                  to_ms(kStabiliseLimit) / 1000, *waiting));
+        return finish(Verdict::liveness, fmt::format("not stable {} s after the faults stopped: {}",
+                                                     to_ms(kStabiliseLimit) / 1000, *waiting));
     }
     Duration settled_after = sim.now() - quiet_at;
     for (Instant end = sim.now() + kDrainLimit; sim.now() < end; sim.run_for(milliseconds(100))) {
@@ -410,12 +429,13 @@ Outcome run_group_churn(const RunOptions& options) {
     if (std::optional<std::string> anomaly = shared.checker.check(kGroups)) {
         return finish(Verdict::correctness, *anomaly);
     }
-    return finish(Verdict::passed,
-                  fmt::format("{} acknowledged, {} generations, {} commits, {} starts, stable {} ms "
-                              "after the faults",
-                              shared.checker.acknowledged_count(), shared.checker.generation_count(),
-                              shared.checker.commit_count(), shared.checker.start_count(),
-                              to_ms(settled_after)));
+    return finish(
+        Verdict::passed,
+        fmt::format("{} acknowledged, {} generations, {} commits, {} starts, stable {} ms "
+                    "after the faults",
+                    shared.checker.acknowledged_count(), shared.checker.generation_count(),
+                    shared.checker.commit_count(), shared.checker.start_count(),
+                    to_ms(settled_after)));
 }
 
 }  // namespace

@@ -16,8 +16,7 @@ constexpr Duration kJoinGrace = seconds(5);
 constexpr int16_t kAssignmentVersion = 0;
 
 bool coordinator_error(KafkaError error) {
-    return error == KafkaError::not_coordinator ||
-           error == KafkaError::coordinator_not_available ||
+    return error == KafkaError::not_coordinator || error == KafkaError::coordinator_not_available ||
            error == KafkaError::coordinator_load_in_progress;
 }
 
@@ -29,12 +28,15 @@ bool fatal_join_error(KafkaError error) {
         case KafkaError::invalid_session_timeout:
         case KafkaError::group_max_size_reached:
         case KafkaError::group_authorization_failed:
-        case KafkaError::invalid_group_id: return true;
-        default: return false;
+        case KafkaError::invalid_group_id:
+            return true;
+        default:
+            return false;
     }
 }
 
-std::set<TopicPartition> minus(const std::set<TopicPartition>& a, const std::set<TopicPartition>& b) {
+std::set<TopicPartition> minus(const std::set<TopicPartition>& a,
+                               const std::set<TopicPartition>& b) {
     std::set<TopicPartition> out;
     std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::inserter(out, out.end()));
     return out;
@@ -44,11 +46,16 @@ std::set<TopicPartition> minus(const std::set<TopicPartition>& a, const std::set
 
 std::string_view member_state_name(MemberState state) {
     switch (state) {
-        case MemberState::unjoined: return "unjoined";
-        case MemberState::joining: return "joining";
-        case MemberState::stable: return "stable";
-        case MemberState::fatal: return "fatal";
-        case MemberState::closed: return "closed";
+        case MemberState::unjoined:
+            return "unjoined";
+        case MemberState::joining:
+            return "joining";
+        case MemberState::stable:
+            return "stable";
+        case MemberState::fatal:
+            return "fatal";
+        case MemberState::closed:
+            return "closed";
     }
     return "?";
 }
@@ -124,10 +131,15 @@ void GroupMember::coordinator_lost() {
 
 bool GroupMember::absorb_error(KafkaError error) {
     switch (error) {
-        case KafkaError::none: return true;
-        case KafkaError::rebalance_in_progress: rejoin_needed_ = true; return true;
+        case KafkaError::none:
+            return true;
+        case KafkaError::rebalance_in_progress:
+            rejoin_needed_ = true;
+            return true;
         case KafkaError::illegal_generation:
-        case KafkaError::unknown_member_id: lost_ = true; return true;
+        case KafkaError::unknown_member_id:
+            lost_ = true;
+            return true;
         case KafkaError::fenced_instance_id:
             (void)fatal(kafka_failure("group " + config_.group_id + ": instance " +
                                           config_.group_instance_id.value_or("?"),
@@ -193,8 +205,8 @@ Result<void> GroupMember::poll(Instant deadline) {
         Instant now = cluster_.env().clock.now();
         if (now >= deadline) {
             return failure ? failure->wrap("group " + config_.group_id)
-                           : Error(ErrorCode::timeout,
-                                   "group " + config_.group_id + ": not stable before the deadline");
+                           : Error(ErrorCode::timeout, "group " + config_.group_id +
+                                                           ": not stable before the deadline");
         }
         cluster_.env().clock.sleep_until(
             std::min(deadline, now + cluster_.config().retry_backoff));  // May suspend.
@@ -221,9 +233,11 @@ Result<GroupMember::Round> GroupMember::join_round(Instant deadline) {
     }
     // A rejoin asked for while this round is out is answered by the next round.
     rejoin_needed_ = false;
-    Instant call_deadline = std::max(cluster_.request_deadline(),
-                                     cluster_.env().clock.now() + config_.rebalance_timeout + kJoinGrace);
-    auto response = link->call<protocol::JoinGroupResponse>(request, call_deadline);  // May suspend.
+    Instant call_deadline =
+        std::max(cluster_.request_deadline(),
+                 cluster_.env().clock.now() + config_.rebalance_timeout + kJoinGrace);
+    auto response =
+        link->call<protocol::JoinGroupResponse>(request, call_deadline);  // May suspend.
     if (!response) {
         coordinator_lost();
         rejoin_needed_ = true;
@@ -280,8 +294,8 @@ Result<GroupMember::Round> GroupMember::sync_round(const protocol::JoinGroupResp
         request.protocol_name = protocol_name_;
     }
     int32_t generation = generation_id_;
-    auto response =
-        link->call<protocol::SyncGroupResponse>(request, cluster_.request_deadline());  // May suspend.
+    auto response = link->call<protocol::SyncGroupResponse>(
+        request, cluster_.request_deadline());  // May suspend.
     if (!response) {
         coordinator_lost();
         rejoin_needed_ = true;
@@ -317,7 +331,8 @@ Result<std::vector<protocol::SyncGroupRequest::SyncGroupRequestAssignment>> Grou
     const protocol::JoinGroupResponse& joined) {
     std::unique_ptr<Assignor> assignor = make_assignor(protocol_name_);
     if (assignor == nullptr) {
-        return Error(ErrorCode::unsupported, "the coordinator chose unknown assignor " + protocol_name_);
+        return Error(ErrorCode::unsupported,
+                     "the coordinator chose unknown assignor " + protocol_name_);
     }
     std::vector<MemberSubscription> members;
     std::set<std::string> topics;
@@ -427,8 +442,9 @@ void GroupMember::close(Instant deadline) {
             request.members.push_back({member_id_, std::nullopt, std::nullopt});
             auto left = (*link)->call<protocol::LeaveGroupResponse>(
                 request, std::min(deadline, cluster_.request_deadline()));  // May suspend.
-            if (!left) cluster_.log().info("group {}: LeaveGroup: {}", config_.group_id,
-                                           left.error().describe());
+            if (!left)
+                cluster_.log().info("group {}: LeaveGroup: {}", config_.group_id,
+                                    left.error().describe());
         }
     }
     state_ = MemberState::closed;

@@ -41,12 +41,13 @@
 namespace brook::client {
 
 struct GroupMemberConfig {
-    std::string group_id;                               // group.id
-    std::optional<std::string> group_instance_id;       // group.instance.id (static membership)
-    std::vector<std::string> assignors = {"range", "cooperative-sticky"};  // partition.assignment.strategy
-    Duration session_timeout = seconds(45);             // session.timeout.ms
-    Duration rebalance_timeout = minutes(5);            // max.poll.interval.ms
-    Duration heartbeat_interval = seconds(3);           // heartbeat.interval.ms
+    std::string group_id;                          // group.id
+    std::optional<std::string> group_instance_id;  // group.instance.id (static membership)
+    // partition.assignment.strategy, in the order of preference.
+    std::vector<std::string> assignors = {"range", "cooperative-sticky"};
+    Duration session_timeout = seconds(45);    // session.timeout.ms
+    Duration rebalance_timeout = minutes(5);   // max.poll.interval.ms
+    Duration heartbeat_interval = seconds(3);  // heartbeat.interval.ms
 };
 
 // Where the member stands. Only `stable` members own partitions they may read.

@@ -22,14 +22,16 @@ std::optional<Result<void>> set_group_option(ConsumerConfig& config, std::string
         int64_t ms = -1;
         auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), ms);
         if (error != std::errc() || end != value.data() + value.size() || ms < 0) {
-            return Error(ErrorCode::invalid_argument, fmt::format("{}: bad value '{}'", name, value));
+            return Error(ErrorCode::invalid_argument,
+                         fmt::format("{}: bad value '{}'", name, value));
         }
         field = milliseconds(ms);
         return {};
     };
     auto boolean_of = [&](bool& field) -> Result<void> {
         if (value != "true" && value != "false") {
-            return Error(ErrorCode::invalid_argument, fmt::format("{}: bad value '{}'", name, value));
+            return Error(ErrorCode::invalid_argument,
+                         fmt::format("{}: bad value '{}'", name, value));
         }
         field = value == "true";
         return {};
@@ -66,7 +68,10 @@ std::optional<Result<void>> set_group_option(ConsumerConfig& config, std::string
 
 GroupSubscription::GroupSubscription(Consumer& consumer, Cluster& cluster,
                                      const ConsumerConfig& config)
-    : consumer_(consumer), cluster_(cluster), config_(config), member_(cluster, member_config(config)) {
+    : consumer_(consumer),
+      cluster_(cluster),
+      config_(config),
+      member_(cluster, member_config(config)) {
     member_.set_listener({
         .revoked = [this](const auto& partitions, bool lost) { on_revoked(partitions, lost); },
         .assigned = [this](const auto& partitions) { on_assigned(partitions); },
@@ -79,10 +84,12 @@ Result<void> GroupSubscription::poll(Instant deadline) {
     // poll: a call cut short by its deadline breaks the connection the fetches share.
     TRY(start_pending(cluster_.request_deadline()));  // May suspend.
     Instant now = cluster_.env().clock.now();
-    if (config_.enable_auto_commit && now >= next_auto_commit_ && member_.state() == MemberState::stable) {
+    if (config_.enable_auto_commit && now >= next_auto_commit_ &&
+        member_.state() == MemberState::stable) {
         next_auto_commit_ = now + config_.auto_commit_interval;
         std::set<TopicPartition> owned = member_.owned();
-        Result<void> committed = commit_positions(owned, cluster_.request_deadline());  // May suspend.
+        Result<void> committed =
+            commit_positions(owned, cluster_.request_deadline());  // May suspend.
         if (!committed) {
             cluster_.log().info("group {}: auto commit: {}", config_.group_id,
                                 committed.error().describe());
@@ -108,7 +115,7 @@ Result<void> GroupSubscription::commit_positions(const std::set<TopicPartition>&
                                                  Instant deadline) {
     std::map<TopicPartition, Offset> offsets;
     for (const TopicPartition& tp : partitions) {
-        if (pending_start_.contains(tp)) continue;  // never read: nothing to commit
+        if (pending_start_.contains(tp)) continue;         // never read: nothing to commit
         auto position = consumer_.position(tp, deadline);  // May suspend.
         if (position) offsets[tp] = *position;
     }
@@ -116,8 +123,8 @@ Result<void> GroupSubscription::commit_positions(const std::set<TopicPartition>&
     TRY_ASSIGN(auto results, commit(offsets, deadline));  // May suspend.
     for (const auto& [tp, error] : results) {
         if (error != KafkaError::none) {
-            return kafka_failure(fmt::format("group {}: commit {}", config_.group_id, tp.to_string()),
-                                 error);
+            return kafka_failure(
+                fmt::format("group {}: commit {}", config_.group_id, tp.to_string()), error);
         }
     }
     return {};
@@ -125,7 +132,8 @@ Result<void> GroupSubscription::commit_positions(const std::set<TopicPartition>&
 
 void GroupSubscription::on_revoked(const std::set<TopicPartition>& partitions, bool lost) {
     if (!lost && (config_.enable_auto_commit || config_.commit_on_revoke)) {
-        Result<void> committed = commit_positions(partitions, cluster_.request_deadline());  // May suspend.
+        Result<void> committed =
+            commit_positions(partitions, cluster_.request_deadline());  // May suspend.
         if (!committed) {
             cluster_.log().info("group {}: commit before revoke: {}", config_.group_id,
                                 committed.error().describe());

@@ -40,7 +40,8 @@ struct GroupObserver {
     // Partitions given up (after their commit, if any).
     std::function<void(const std::set<TopicPartition>& partitions, bool lost)> revoked;
     // An OffsetCommit's answer per partition; `sent_at`: when it was sent.
-    std::function<void(const GroupGeneration& generation, const std::map<TopicPartition, Offset>& offsets,
+    std::function<void(const GroupGeneration& generation,
+                       const std::map<TopicPartition, Offset>& offsets,
                        const std::map<TopicPartition, KafkaError>& results, Instant sent_at)>
         committed;
 };
@@ -67,8 +68,8 @@ public:
 
     // Commits `offsets` under the current generation, tells the observer, and passes a refusal
     // for the generation on to the member. May suspend.
-    Result<std::map<TopicPartition, KafkaError>> commit(const std::map<TopicPartition, Offset>& offsets,
-                                                        Instant deadline);
+    Result<std::map<TopicPartition, KafkaError>> commit(
+        const std::map<TopicPartition, Offset>& offsets, Instant deadline);
 
     // Commits what is owned (when enabled), then LeaveGroup. May suspend.
     void close(Instant deadline);

@@ -24,15 +24,16 @@ struct Member {
     Member(Environment& env, ConsumerConfig config) : env(env), consumer(env, std::move(config)) {
         REQUIRE(consumer.subscribe({kTopic}).ok());
         consumer.group()->set_observer({
-            .assigned = [this](const GroupGeneration& g, const std::set<TopicPartition>& owned) {
-                generations.push_back({g.generation_id, owned});
-            },
-            .started = [this](const TopicPartition& tp, Offset offset, bool committed, Instant) {
-                starts[tp] = {offset, committed};
-            },
-            .revoked = [this](const std::set<TopicPartition>& partitions, bool) {
-                revoked.insert(partitions.begin(), partitions.end());
-            },
+            .assigned =
+                [this](const GroupGeneration& g, const std::set<TopicPartition>& owned) {
+                    generations.push_back({g.generation_id, owned});
+                },
+            .started =
+                [this](const TopicPartition& tp, Offset offset, bool committed, Instant) {
+                    starts[tp] = {offset, committed};
+                },
+            .revoked = [this](const std::set<TopicPartition>& partitions,
+                              bool) { revoked.insert(partitions.begin(), partitions.end()); },
             .committed = {},
         });
         env.scheduler.spawn("member-poll", [this] {
@@ -120,7 +121,8 @@ void produce(ClientRig& rig, int count) {
     for (int i = 0; i < count; ++i) {
         ProducerRecord record{.topic = kTopic, .partition = PartitionId(i % kPartitions)};
         record.value = bytes_of(fmt::format("v-{}", i));
-        REQUIRE(producer.send(std::move(record), [](const DeliveryReport& r) { REQUIRE(r.ok()); }).ok());
+        REQUIRE(producer.send(std::move(record), [](const DeliveryReport& r) { REQUIRE(r.ok()); })
+                    .ok());
     }
     REQUIRE(producer.flush(rig.deadline()).ok());
     producer.close();
@@ -185,7 +187,8 @@ TEST_CASE("group member: a stalled member is removed after the session timeout, 
     });
 }
 
-TEST_CASE("group member: a static member that restarts takes its assignment back without a rebalance") {
+TEST_CASE(
+    "group member: a static member that restarts takes its assignment back without a rebalance") {
     GroupRig rig;
     rig.run([&] {
         rig.create_topic(kTopic, kPartitions);
@@ -289,7 +292,8 @@ TEST_CASE("group member: the group options by their Kafka names") {
     CHECK(!config.enable_auto_commit);
     CHECK(config.set("partition.assignment.strategy", "sticky").error().code() ==
           ErrorCode::invalid_argument);
-    CHECK(config.set("heartbeat.interval.ms", "soon").error().code() == ErrorCode::invalid_argument);
+    CHECK(config.set("heartbeat.interval.ms", "soon").error().code() ==
+          ErrorCode::invalid_argument);
 }
 
 }  // namespace

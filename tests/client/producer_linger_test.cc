@@ -18,10 +18,13 @@ TEST_CASE("producer: a lingering batch leaves after linger.ms without a flush") 
         for (int i = 0; i < 3; ++i) {
             ProducerRecord record{.topic = "events", .partition = PartitionId(0)};
             record.value = bytes_of("small");
-            REQUIRE(producer.send(std::move(record), [&](const DeliveryReport& report) {
-                                REQUIRE(report.ok());
-                                ++delivered;
-                            }).ok());
+            REQUIRE(producer
+                        .send(std::move(record),
+                              [&](const DeliveryReport& report) {
+                                  REQUIRE(report.ok());
+                                  ++delivered;
+                              })
+                        .ok());
             rig.sleep(milliseconds(500));
             CHECK(delivered == i + 1);  // one batch per record: each left after its linger
         }
