@@ -20,18 +20,30 @@ void GroupChecker::assigned(const std::string& group, const std::string& member,
     }
 }
 
+const GroupChecker::Commit* GroupChecker::highest_before(const std::vector<Commit>& commits,
+                                                         Instant time) const {
+    const Commit* highest = nullptr;
+    for (const Commit& commit : commits) {
+        if (commit.at < time && (highest == nullptr || commit.offset > highest->offset)) {
+            highest = &commit;
+        }
+    }
+    return highest;
+}
+
 void GroupChecker::commit_acknowledged(const std::string& group, const client::TopicPartition& tp,
-                                       Offset offset, Instant at) {
+                                       Offset offset, Instant sent_at, Instant acknowledged_at) {
     ++commits_;
     std::vector<Commit>& commits = commits_by_partition_[{group, tp}];
-    if (!commits.empty() && offset < commits.back().offset) {
+    const Commit* before = highest_before(commits, sent_at);
+    if (before != nullptr && offset < before->offset) {
         violation(
-            fmt::format("commit-went-backward: group {} {}: {} acknowledged at {} after "
-                        "{} acknowledged at {}",
-                        group, tp.to_string(), offset.value(), at, commits.back().offset.value(),
-                        commits.back().at));
+            fmt::format("commit-went-backward: group {} {}: {} (sent at {}, acknowledged at "
+                        "{}) after {} acknowledged at {}",
+                        group, tp.to_string(), offset.value(), sent_at, acknowledged_at,
+                        before->offset.value(), before->at));
     }
-    commits.push_back({offset, at});
+    commits.push_back({offset, sent_at, acknowledged_at});
 }
 
 void GroupChecker::started(const std::string& group, const std::string& member,
@@ -39,12 +51,9 @@ void GroupChecker::started(const std::string& group, const std::string& member,
     ++starts_;
     auto found = commits_by_partition_.find({group, tp});
     if (found == commits_by_partition_.end()) return;
-    // The highest commit acknowledged before the OffsetFetch went out (commits only grow, so
-    // it is the last of those).
-    const Commit* before = nullptr;
-    for (const Commit& commit : found->second) {
-        if (commit.at <= asked_at) before = &commit;
-    }
+    // What the coordinator must answer at least: the highest commit acknowledged before the
+    // OffsetFetch went out.
+    const Commit* before = highest_before(found->second, asked_at);
     if (before != nullptr && offset < before->offset) {
         violation(
             fmt::format("commit-not-honoured: group {} member {} started {} at {}, below "

@@ -5,7 +5,7 @@
 //   GroupChecker checker;
 //   checker.acknowledged(tp, Offset(7));                                  // producer, acks=all
 //   checker.assigned("g1", "instance-2", 5, {tp});                        // after SyncGroup
-//   checker.commit_acknowledged("g1", tp, Offset(8), now);                // OffsetCommit: none
+//   checker.commit_acknowledged("g1", tp, Offset(8), sent_at, now);       // OffsetCommit: none
 //   checker.started("g1", "m3", tp, Offset(8), asked_at);                 // a new owner's start
 //   checker.delivered("g1", tp, Offset(7));                               // poll() returned it
 //   if (auto anomaly = checker.check({"g1", "g2"})) fail(*anomaly);
@@ -14,8 +14,9 @@
 //   split-ownership      two members own one partition in the same generation of a group
 //                        (members are named by group.instance.id when static: a restarted
 //                        static member legitimately takes its own seat back);
-//   commit-went-backward a group's acknowledged commits of a partition decrease, in the order
-//                        of their acknowledgements (nothing in the workload resets offsets);
+//   commit-went-backward a commit of a partition is acknowledged below one whose
+//                        acknowledgement came before it was sent (commits in flight together
+//                        may land in either order; nothing in the workload resets offsets);
 //   commit-not-honoured  a member starts a partition below the last commit acknowledged before
 //                        it sent the OffsetFetch that decided its start: the coordinator lost
 //                        or ignored an acknowledged commit;
@@ -41,7 +42,7 @@ public:
     void assigned(const std::string& group, const std::string& member, int32_t generation,
                   const std::set<client::TopicPartition>& owned);
     void commit_acknowledged(const std::string& group, const client::TopicPartition& tp,
-                             Offset offset, Instant at);
+                             Offset offset, Instant sent_at, Instant acknowledged_at);
     void started(const std::string& group, const std::string& member,
                  const client::TopicPartition& tp, Offset offset, Instant asked_at);
     void delivered(const std::string& group, const client::TopicPartition& tp, Offset offset);
@@ -61,8 +62,11 @@ public:
 private:
     struct Commit {
         Offset offset;
-        Instant at;
+        Instant sent_at;
+        Instant at;  // acknowledged
     };
+    // The highest commit of the partition acknowledged before `time`, if any.
+    const Commit* highest_before(const std::vector<Commit>& commits, Instant time) const;
     using Key = std::pair<std::string, client::TopicPartition>;  // group, partition
 
     std::set<std::pair<client::TopicPartition, Offset>> acknowledged_;

@@ -224,12 +224,14 @@ void member_life(Environment& env, Shared& shared, const Parameters& p, const Me
         .committed =
             [&](const client::GroupGeneration&,
                 const std::map<client::TopicPartition, Offset>& offsets,
-                const std::map<client::TopicPartition, client::KafkaError>& results, Instant) {
+                const std::map<client::TopicPartition, client::KafkaError>& results,
+                Instant sent_at) {
                 for (const auto& [tp, error] : results) {
                     log.info("{} commit {} at {}: {}", group, tp.to_string(),
                              offsets.at(tp).value(), protocol::kafka_error_name(error));
                     if (error == client::KafkaError::none) {
-                        checker.commit_acknowledged(group, tp, offsets.at(tp), env.clock.now());
+                        checker.commit_acknowledged(group, tp, offsets.at(tp), sent_at,
+                                                    env.clock.now());
                     }
                 }
             },

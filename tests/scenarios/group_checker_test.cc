@@ -18,11 +18,11 @@ TEST_CASE("group checker: a clean run passes") {
     checker.assigned("g1", "b", 2, {kP0, kP1});  // the next generation may move it
     checker.started("g1", "a", kP0, Offset(0), at(1));
     checker.delivered("g1", kP0, Offset(0));
-    checker.commit_acknowledged("g1", kP0, Offset(1), at(2));
+    checker.commit_acknowledged("g1", kP0, Offset(1), at(2), at(2));
     checker.started("g1", "b", kP0, Offset(1), at(3));
     checker.delivered("g1", kP0, Offset(1));
     checker.delivered("g1", kP0, Offset(1));  // at least once: twice is fine
-    checker.commit_acknowledged("g1", kP0, Offset(2), at(4));
+    checker.commit_acknowledged("g1", kP0, Offset(2), at(4), at(4));
     CHECK(checker.check({"g1"}) == std::nullopt);
     CHECK(checker.commit_count() == 2);
 }
@@ -45,8 +45,12 @@ TEST_CASE("group checker: two owners of a partition in one generation") {
 
 TEST_CASE("group checker: a commit that goes backward") {
     GroupChecker checker;
-    checker.commit_acknowledged("g1", kP0, Offset(79), at(10));
-    checker.commit_acknowledged("g1", kP0, Offset(0), at(11));
+    checker.commit_acknowledged("g1", kP0, Offset(79), at(10), at(10));
+    // Sent before 79 was acknowledged, answered after: it may have landed first (a stalled
+    // member's commit whose answer the network held).
+    checker.commit_acknowledged("g1", kP0, Offset(60), at(9), at(12));
+    CHECK(checker.check({"g1"}) == std::nullopt);
+    checker.commit_acknowledged("g1", kP0, Offset(0), at(11), at(13));
     auto anomaly = checker.check({"g1"});
     REQUIRE(anomaly);
     CHECK(anomaly->find("commit-went-backward: group g1 events-0: 0") != std::string::npos);
@@ -54,8 +58,8 @@ TEST_CASE("group checker: a commit that goes backward") {
 
 TEST_CASE("group checker: a start below the last commit acknowledged before the OffsetFetch") {
     GroupChecker checker;
-    checker.commit_acknowledged("g1", kP0, Offset(10), at(5));
-    checker.commit_acknowledged("g1", kP0, Offset(20), at(8));
+    checker.commit_acknowledged("g1", kP0, Offset(10), at(4), at(5));
+    checker.commit_acknowledged("g1", kP0, Offset(20), at(6), at(8));
     // Asked before the second commit was acknowledged: 10 was the answer to expect at least.
     checker.started("g1", "a", kP0, Offset(10), at(7));
     CHECK(checker.check({"g1"}) == std::nullopt);
