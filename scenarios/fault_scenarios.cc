@@ -44,6 +44,17 @@ void add_produce_consume_crash(KafkaSetup& setup, Random& random) {
     }
     maybe_slow_syncs(setup, random);
     setup.draw_crashes(random, interval_ms, 300);
+    if (setup.enable(random, "consumer_commits", 1, 2)) {
+        setup.shape.commits = true;
+        if (setup.enable(random, "consumer_crashes", 2, 3)) {
+            for (Duration t = milliseconds(random.between(200, 2000)); t < setup.fault_phase;
+                 t += milliseconds(random.between(200, 2000))) {
+                std::string consumer = fmt::format("c{}", random.between(1, setup.shape.consumers));
+                setup.schedule.add(t, "crash", {consumer});
+                setup.schedule.add(t + milliseconds(random.between(0, 500)), "restart", {consumer});
+            }
+        }
+    }
 }
 
 void add_disk_faults(KafkaSetup& setup, Random& random) {
