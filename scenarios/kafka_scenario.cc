@@ -181,6 +181,15 @@ Outcome run(const RunOptions& options, const DrawSetup& draw) {
         sim.run_for(milliseconds(100));
     }
     if (std::string idle = workload->idle_since_quiet(); !idle.empty()) {
+        // What was recorded so far may already show why (no final reads have happened yet).
+        CheckOptions partial = setup.check;
+        partial.final_reads = false;
+        CheckResult so_far = check_kafka_history(history, partial);
+        if (!so_far.valid()) {
+            return finish(Verdict::correctness,
+                          fmt::format("{} ({} made no progress after faults stopped)",
+                                      so_far.summary(), idle));
+        }
         return finish(Verdict::liveness,
                       fmt::format("{} made no progress (nothing acknowledged or read) in {} s "
                                   "after faults stopped",
