@@ -22,11 +22,12 @@ std::string pick(Random& random, const std::vector<std::string>& names) {
 }
 
 // Fsyncs that take milliseconds widen every window between a write and its durability.
-void maybe_slow_syncs(KafkaSetup& setup, Random& random) {
+void maybe_slow_syncs(KafkaSetup& setup, Random& random, uint64_t odds_in = 1,
+                      uint64_t odds_of = 3) {
     sim::SimDiskFaults defaults;
     setup.disk_faults.sync_latency_min = defaults.sync_latency_min;
     setup.disk_faults.sync_latency_max = defaults.sync_latency_max;
-    if (!setup.enable(random, "slow_syncs", 1, 3)) return;
+    if (!setup.enable(random, "slow_syncs", odds_in, odds_of)) return;
     setup.disk_faults.sync_latency_min = milliseconds(random.between(1, 5));
     setup.disk_faults.sync_latency_max = milliseconds(random.between(5, 30));
 }
@@ -42,8 +43,19 @@ void add_produce_consume_crash(KafkaSetup& setup, Random& random) {
         setup.disk_faults.sync_error_ppm = draw_ppm(random, 10, 3000);
         setup.put("sync_error_ppm", setup.disk_faults.sync_error_ppm);
     }
-    maybe_slow_syncs(setup, random);
+    maybe_slow_syncs(setup, random, 1, 2);  // where reads race fsyncs
     setup.draw_crashes(random, interval_ms, 300);
+    if (setup.enable(random, "consumer_commits", 1, 2)) {
+        setup.shape.commits = true;
+        if (setup.enable(random, "consumer_crashes", 2, 3)) {
+            for (Duration t = milliseconds(random.between(200, 2000)); t < setup.fault_phase;
+                 t += milliseconds(random.between(200, 2000))) {
+                std::string consumer = fmt::format("c{}", random.between(1, setup.shape.consumers));
+                setup.schedule.add(t, "crash", {consumer});
+                setup.schedule.add(t + milliseconds(random.between(0, 500)), "restart", {consumer});
+            }
+        }
+    }
 }
 
 void add_disk_faults(KafkaSetup& setup, Random& random) {

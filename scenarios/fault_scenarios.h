@@ -3,7 +3,8 @@
 // testing), and reports every choice through RunOptions::on_parameter.
 //
 //   produce-consume-crash  the node crashes and restarts while producers and consumers run;
-//                          resets, failing and slow fsyncs
+//                          resets, failing and slow fsyncs; consumers that commit, crash and
+//                          resume from their commits
 //   disk-faults            torn and lost unsynced writes, bit flips, EIO on read, write and
 //                          sync, ENOSPC windows
 //   network-faults         partitions and resets between clients and the broker, slow links

@@ -209,6 +209,7 @@ private:
     void check_commits() {
         for (const Operation& resume : history_.operations()) {
             if (resume.type != OperationType::assign || resume.group.empty()) continue;
+            ++result_.resumes;
             const Operation* last = nullptr;
             std::vector<const Operation*> commits;
             for (const Operation& commit : history_.operations()) {
@@ -262,8 +263,8 @@ bool CheckResult::has(std::string_view name) const {
 
 std::string CheckResult::summary() const {
     if (anomalies.empty()) {
-        return fmt::format("{} values acknowledged, {} records read, {} seeks", acknowledged, read,
-                           seeks);
+        return fmt::format("{} values acknowledged, {} records read, {} seeks, {} resumes",
+                           acknowledged, read, seeks, resumes);
     }
     std::map<std::string, std::size_t> counts;
     std::vector<const Anomaly*> first;

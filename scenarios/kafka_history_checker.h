@@ -58,6 +58,7 @@ struct CheckResult {
     std::size_t acknowledged = 0;  // values acknowledged
     std::size_t read = 0;          // records read by polls
     std::size_t seeks = 0;         // consumers moving their position (after the first)
+    std::size_t resumes = 0;       // consumers resuming from a group's committed offset
 
     bool valid() const { return anomalies.empty(); }
     bool has(std::string_view name) const;

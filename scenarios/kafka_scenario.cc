@@ -56,8 +56,11 @@ bool executable(const sim::FaultEvent& event, const std::vector<std::string>& pr
     };
     const std::vector<std::string>& t = event.targets;
     std::string node(kBrokerNode);
-    if (event.action == "crash" || event.action == "restart" || event.action == "disk-full" ||
-        event.action == "disk-space") {
+    if (event.action == "crash" || event.action == "restart") {
+        // The broker, or a consumer (which resumes from its group's commits when it restarts).
+        return t.size() == 1 && (t[0] == node || (known(t[0]) && t[0].starts_with("c")));
+    }
+    if (event.action == "disk-full" || event.action == "disk-space") {
         return t.size() == 1 && t[0] == node;
     }
     if (event.action == "partition" || event.action == "heal" || event.action == "reset") {
@@ -169,13 +172,24 @@ Outcome run(const RunOptions& options, const DrawSetup& draw) {
     sim.network().options().reset_per_million_chunks = 0;
     sim.network().heal_all();
     for (const std::string& process : processes) sim.clock(process).set_drift_ppm(0);
-    if (!sim.is_up(node)) sim.restart(node);
+    for (const std::string& process : processes) {
+        if (!sim.is_up(process)) sim.restart(process);
+    }
     workload->begin_quiet();
     for (Instant end = sim.now() + kLivenessBound;
          sim.now() < end && !workload->idle_since_quiet().empty();) {
         sim.run_for(milliseconds(100));
     }
     if (std::string idle = workload->idle_since_quiet(); !idle.empty()) {
+        // What was recorded so far may already show why (no final reads have happened yet).
+        CheckOptions partial = setup.check;
+        partial.final_reads = false;
+        CheckResult so_far = check_kafka_history(history, partial);
+        if (!so_far.valid()) {
+            return finish(Verdict::correctness,
+                          fmt::format("{} ({} made no progress after faults stopped)",
+                                      so_far.summary(), idle));
+        }
         return finish(Verdict::liveness,
                       fmt::format("{} made no progress (nothing acknowledged or read) in {} s "
                                   "after faults stopped",

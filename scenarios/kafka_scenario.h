@@ -19,7 +19,7 @@
 // the checker judges the whole history.
 //
 // Schedule actions (targets after the action; "n1" is the broker, p1.. c1.. the clients):
-//   crash n1, restart n1          the node's process dies (its disk crashes) / boots again
+//   crash X, restart X            the node (its disk crashes) or a consumer dies / boots again
 //   partition X n1, heal X n1     both directions between X and n1 blocked / healed
 //   reset X n1                    every connection between X and n1 is reset
 //   clock-jump X MS               X's wall clock steps by MS milliseconds (negative: back)

@@ -49,6 +49,17 @@ bool maybe_written(KafkaError error) {
            error == KafkaError::not_enough_replicas_after_append;
 }
 
+// OffsetCommit errors that come before anything is written.
+bool refused_before_writing(KafkaError error) {
+    return error == KafkaError::unknown_topic_or_partition ||
+           error == KafkaError::coordinator_not_available || error == KafkaError::not_coordinator ||
+           error == KafkaError::coordinator_load_in_progress ||
+           error == KafkaError::illegal_generation || error == KafkaError::invalid_group_id ||
+           error == KafkaError::unknown_member_id;
+}
+
+std::string group_of(const std::string& consumer) { return "group-" + consumer; }
+
 struct Decoded {
     std::vector<Message> records;  // at or after `from`
     int corrupt_batches = 0;
@@ -237,17 +248,89 @@ bool KafkaWorkload::poll_once(Environment& env, KafkaConnection& kafka, const st
     return true;
 }
 
-void KafkaWorkload::consumer(Environment& env, const std::string& name) {
-    std::unique_ptr<KafkaConnection> kafka;
+std::vector<Offset> KafkaWorkload::resume(Environment& env, std::unique_ptr<KafkaConnection>& kafka,
+                                          const std::string& name) {
     std::vector<Offset> positions(static_cast<std::size_t>(shape_.partitions), Offset(0));
     for (int i = 0; i < shape_.partitions; ++i) {
-        history_.seek(name, PartitionId(i), Offset(0), env.clock.now());
+        if (!shape_.commits) {
+            history_.seek(name, PartitionId(i), Offset(0), env.clock.now());
+            continue;
+        }
+        protocol::OffsetFetchRequest request;
+        request.group_id = group_of(name);
+        request.topics.emplace();
+        request.topics->push_back({std::string(kWorkloadTopic), {i}});
+        while (true) {
+            KafkaConnection* c = connection(env, broker_, kafka);
+            if (c == nullptr) continue;
+            auto response = c->call<protocol::OffsetFetchResponse>(
+                request, 5, env.clock.now() + seconds(5));  // May suspend.
+            if (!response) {
+                kafka.reset();
+                continue;
+            }
+            const auto* answer =
+                response->topics.size() == 1 && response->topics[0].partitions.size() == 1
+                    ? &response->topics[0].partitions[0]
+                    : nullptr;
+            if (response->error_code != 0 || answer == nullptr || answer->error_code != 0) {
+                env.clock.sleep_for(milliseconds(env.random.between(20, 200)));
+                continue;  // e.g. COORDINATOR_LOAD_IN_PROGRESS after a restart
+            }
+            Offset committed(answer->committed_offset);
+            history_.assign(name, group_of(name), PartitionId(i), committed, env.clock.now());
+            // Nothing committed: the consumer starts at 0, where its first poll asks.
+            if (committed.value() >= 0) positions[static_cast<std::size_t>(i)] = committed;
+            break;
+        }
     }
+    return positions;
+}
+
+bool KafkaWorkload::commit(Environment& env, KafkaConnection& kafka, const std::string& name,
+                           PartitionId partition, Offset position) {
+    protocol::OffsetCommitRequest request;
+    request.group_id = group_of(name);
+    request.generation_id_or_member_epoch = -1;  // standalone: no group membership
+    auto& topic = request.topics.emplace_back();
+    topic.name = std::string(kWorkloadTopic);
+    topic.partitions.push_back(
+        {.partition_index = partition.value(), .committed_offset = position.value()});
+    OperationId id =
+        history_.invoke_commit(name, group_of(name), partition, position, env.clock.now());
+    auto response = kafka.call<protocol::OffsetCommitResponse>(
+        request, 7, env.clock.now() + seconds(5));  // May suspend.
+    if (!response) {
+        history_.info(id, env.clock.now(), response.error().describe());
+        return false;
+    }
+    KafkaError error =
+        response->topics.size() == 1 && response->topics[0].partitions.size() == 1
+            ? protocol::kafka_error_from_wire(response->topics[0].partitions[0].error_code)
+            : KafkaError::unknown_server_error;
+    if (error == KafkaError::none) {
+        history_.ok_commit(id, env.clock.now());
+    } else if (refused_before_writing(error)) {
+        history_.fail(id, env.clock.now(), protocol::kafka_error_name(error));
+    } else {
+        history_.info(id, env.clock.now(), protocol::kafka_error_name(error));
+    }
+    return true;
+}
+
+void KafkaWorkload::consumer(Environment& env, const std::string& name) {
+    std::unique_ptr<KafkaConnection> kafka;
+    std::vector<Offset> positions = resume(env, kafka, name);  // May suspend.
     while (true) {
         for (int i = 0; i < shape_.partitions; ++i) {
             KafkaConnection* c = connection(env, broker_, kafka);
             if (c == nullptr) break;
-            if (!poll_once(env, *c, name, PartitionId(i), positions[static_cast<std::size_t>(i)])) {
+            Offset& position = positions[static_cast<std::size_t>(i)];
+            bool connected = poll_once(env, *c, name, PartitionId(i), position);
+            if (connected && shape_.commits && env.random.chance(1, 4)) {
+                connected = commit(env, *c, name, PartitionId(i), position);
+            }
+            if (!connected) {
                 kafka.reset();
                 env.clock.sleep_for(milliseconds(env.random.between(10, 100)));
                 break;

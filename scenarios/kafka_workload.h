@@ -13,7 +13,8 @@
 // record's value starts with a unique 64-bit number, never resent. Consumers poll every
 // partition in turn with long-polling fetches from their own position, drop records before it
 // (a fetch returns the whole batch holding it), and seek to the log start when retention
-// passed their position (OFFSET_OUT_OF_RANGE), as auto.offset.reset=earliest does.
+// passed their position (OFFSET_OUT_OF_RANGE), as auto.offset.reset=earliest does. With
+// `commits`, consumer c1 commits to group "group-c1" and resumes from it when it (re)starts.
 //
 // It speaks through core/client/kafka_calls.h for now; Brook's Producer and Consumer
 // (core/client/producer.h, consumer.h) will replace those calls when they land.
@@ -44,6 +45,10 @@ struct WorkloadShape {
     // The disk may corrupt stored batches: consumers that meet one skip past it instead of
     // waiting forever at it.
     bool skip_corrupt_batches = false;
+    // Consumers commit their positions to a group of their own (standalone commits, OffsetCommit
+    // without a generation) now and then, and resume from the committed offsets (OffsetFetch)
+    // whenever they start, e.g. after a crash.
+    bool commits = false;
 };
 
 inline constexpr std::string_view kWorkloadTopic = "events";
@@ -73,6 +78,13 @@ private:
     // One poll of `partition` from `position`; false when the connection must be reopened.
     bool poll_once(Environment& env, client::KafkaConnection& kafka, const std::string& name,
                    PartitionId partition, Offset& position);
+    // Where a starting consumer begins each partition: its group's committed offset (recorded
+    // as an assign), else 0. May suspend.
+    std::vector<Offset> resume(Environment& env, std::unique_ptr<client::KafkaConnection>& kafka,
+                               const std::string& name);
+    // Commits `position` for `partition`; false when the connection must be reopened.
+    bool commit(Environment& env, client::KafkaConnection& kafka, const std::string& name,
+                PartitionId partition, Offset position);
 
     History& history_;
     WorkloadShape shape_;
