@@ -25,6 +25,27 @@ std::optional<int> ClientCommand::check_unused(Arguments& args) {
     return std::nullopt;
 }
 
+std::optional<int> ClientCommand::read_integer(Arguments& args, const std::string& name,
+                                              int64_t& out, int64_t min, int64_t max) {
+    std::optional<std::string> text = args.value(name);
+    if (!text) return std::nullopt;
+    std::optional<int64_t> value = parse_integer(*text);
+    if (!value || *value < min || *value > max) {
+        return usage_error(fmt::format("{} wants an integer from {} to {}, not '{}'", name, min,
+                                       max, *text));
+    }
+    out = *value;
+    return std::nullopt;
+}
+
+client::ClusterConfig ClientCommand::cluster_config(Duration timeout) const {
+    client::ClusterConfig config;
+    config.bootstrap_servers = bootstrap_;
+    config.client_id = "brook-cli";
+    config.request_timeout = timeout;
+    return config;
+}
+
 int ClientCommand::usage_error(std::string_view message) const {
     fmt::print(stderr, "brook {}: {}\n\n{}", name_, message, usage_);
     return 2;
@@ -54,6 +75,22 @@ int ClientCommand::run(const std::function<int(ClientContext&)>& body) {
     runtime.scheduler().run();
     std::fflush(stdout);
     return status;
+}
+
+std::string broker_label(const client::Cluster& cluster) {
+    if (std::optional<NodeId> controller = cluster.controller()) {
+        auto found = cluster.brokers().find(*controller);
+        if (found != cluster.brokers().end()) {
+            return fmt::format("broker {} ({})", controller->value(),
+                               found->second.address.to_string());
+        }
+    }
+    std::string servers;
+    for (const Address& address : cluster.config().bootstrap_servers) {
+        if (!servers.empty()) servers += ',';
+        servers += address.to_string();
+    }
+    return "bootstrap " + servers;
 }
 
 Result<std::vector<Address>> parse_bootstrap_servers(std::string_view text) {

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/client/cluster.h"
 #include "core/io/network.h"
 #include "core/runtime/environment.h"
 #include "tools/brook/arguments.h"
@@ -47,6 +48,15 @@ public:
     // (help printed, or a usage error).
     std::optional<int> parse_common(Arguments& args);
 
+    // Reads an integer option into `out` (left unchanged when absent). Returns an exit code
+    // for a value that is not an integer in [min, max].
+    std::optional<int> read_integer(Arguments& args, const std::string& name, int64_t& out,
+                                    int64_t min, int64_t max);
+
+    // The cluster settings of every client: the bootstrap servers, client.id "brook-cli", and
+    // a request timeout of `timeout`.
+    client::ClusterConfig cluster_config(Duration timeout = seconds(30)) const;
+
     // After every option was read: a usage error for a missing value or an unknown option.
     std::optional<int> check_unused(Arguments& args);
 
@@ -69,6 +79,10 @@ private:
     std::string usage_;
     std::vector<Address> bootstrap_;
 };
+
+// Who answered, for error messages: "broker 1 (127.0.0.1:9092)" for the controller the
+// cluster knows, else "bootstrap 127.0.0.1:9092".
+std::string broker_label(const client::Cluster& cluster);
 
 // "HOST:PORT[,HOST:PORT...]" into addresses.
 Result<std::vector<Address>> parse_bootstrap_servers(std::string_view text);
