@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/client/cluster.h"
+#include "core/client/offset_calls.h"
 #include "core/client/topic_partition.h"
 
 namespace brook::client {
@@ -75,13 +76,6 @@ struct ConfigChange {
     std::optional<std::string> value;
 };
 
-struct ListedOffset {
-    TopicPartition tp;
-    KafkaError error = KafkaError::none;
-    Offset offset{-1};
-    int64_t timestamp_ms = -1;
-};
-
 struct GroupListing {
     std::string group_id;
     std::string protocol_type;
@@ -105,18 +99,6 @@ struct GroupDescription {
     std::string protocol_type;
     std::string protocol;
     std::vector<MemberDescription> members;
-};
-
-struct CommittedOffset {
-    Offset offset{-1};  // -1: nothing committed
-    std::optional<std::string> metadata;
-    KafkaError error = KafkaError::none;
-};
-
-struct GroupOffsets {
-    std::string group_id;
-    KafkaError error = KafkaError::none;
-    std::map<TopicPartition, CommittedOffset> offsets;
 };
 
 class Admin {

@@ -77,8 +77,14 @@ struct VersionRange {
 };
 std::optional<VersionRange> client_version_range(protocol::ApiKey api_key);
 
-// "broker 1 (n1:9092): topic orders: NOT_LEADER_OR_FOLLOWER" style messages.
+// "broker 1 (n1:9092): topic orders: NOT_LEADER_OR_FOLLOWER" style messages, with the
+// ErrorCode closest to the Kafka error (not_found for an unknown topic, timeout, ...).
 Error kafka_failure(const std::string& where, KafkaError error);
+
+// Kafka's RetriableException errors: the same request may succeed later.
+bool is_retriable(KafkaError error);
+// Errors that mean the client's idea of the partition leaders is out of date.
+bool means_stale_metadata(KafkaError error);
 
 class Cluster {
 public:

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/client/cluster.h"
+#include "core/client/offset_calls.h"
 #include "core/client/topic_partition.h"
 #include "core/log/record_batch.h"
 
@@ -64,14 +65,6 @@ struct ConsumerRecord {
     std::optional<Bytes> key;
     std::optional<Bytes> value;
     std::vector<Header> headers;
-};
-
-// The group membership commits are made under. Assign mode (the default) commits as the Java
-// client does for it: generation -1, empty member id.
-struct GroupGeneration {
-    int32_t generation_id = -1;
-    std::string member_id;
-    std::optional<std::string> group_instance_id;
 };
 
 class Consumer {
