@@ -26,15 +26,17 @@ RUNS=${RUNS:-1}
 SHIM=${SHIM:-$repo/../shared/bench/rdkafka_shim}
 
 [ -x "$BROOK" ] || { echo "producer_bench: no brook binary at $BROOK (build first)" >&2; exit 2; }
-rm -rf "$WORK/data" && mkdir -p "$WORK/data" "$WORK/rdkafka"
+rm -rf "$WORK/data" && mkdir -p "$WORK/data" "$WORK/rdkafka/src" "$WORK/rdkafka/examples"
 
 # --- rdkafka_performance, built privately -----------------------------------------------
 perf=$WORK/rdkafka/rdkafka_performance
 if [ ! -x "$perf" ]; then
     example=/usr/share/doc/librdkafka-dev/examples/rdkafka_performance.c
-    if [ -f "$example.gz" ]; then zcat "$example.gz" >"$WORK/rdkafka/perf.c"; else cp "$example" "$WORK/rdkafka/perf.c"; fi
-    cp "$SHIM"/*.h "$WORK/rdkafka/"
-    gcc -O2 -w -o "$perf" "$WORK/rdkafka/perf.c" -I"$WORK/rdkafka" \
+    # The example includes "../src/rd.h": the shim's headers go in src/ beside examples/.
+    source=$WORK/rdkafka/examples/rdkafka_performance.c
+    if [ -f "$example.gz" ]; then zcat "$example.gz" >"$source"; else cp "$example" "$source"; fi
+    cp "$SHIM"/*.h "$WORK/rdkafka/src/"
+    gcc -O2 -w -o "$perf" "$source" -I"$WORK/rdkafka/src" \
         $(pkg-config --cflags --libs rdkafka) -lpthread
 fi
 

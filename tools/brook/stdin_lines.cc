@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -65,13 +66,16 @@ Result<bool> StdinLines::fill(const bool& stop) {
 
 Result<std::optional<std::string>> StdinLines::next(const bool& stop) {
     while (true) {
-        std::size_t newline = buffer_.find('\n', scanned_);
+        std::size_t newline = buffer_.find('\n', std::max(start_, scanned_));
         if (newline != std::string::npos) {
-            std::string line = buffer_.substr(0, newline);
-            buffer_.erase(0, newline + 1);
-            scanned_ = 0;
+            std::string line = buffer_.substr(start_, newline - start_);
+            start_ = newline + 1;
             return std::optional<std::string>(std::move(line));
         }
+        // Consumed lines leave the buffer only here, once per read, so taking a line is
+        // never a move of everything behind it.
+        buffer_.erase(0, start_);
+        start_ = 0;
         scanned_ = buffer_.size();
         if (end_of_input_ || stop) {
             if (buffer_.empty() || stop) return std::optional<std::string>();

@@ -48,7 +48,8 @@ private:
     int original_flags_ = -1;
     bool end_of_input_ = false;
     std::string buffer_;
-    std::size_t scanned_ = 0;  // bytes of buffer_ known to hold no '\n'
+    std::size_t start_ = 0;    // where the next line begins in buffer_
+    std::size_t scanned_ = 0;  // buffer_ before this holds no '\n' after start_
     WaitQueue readable_;
 };
 
