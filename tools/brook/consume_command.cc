@@ -120,8 +120,9 @@ private:
             }
         }
         consumer_.assign(partitions);
-        // Without an explicit offset the consumer picks the committed offset (with --group)
-        // or auto.offset.reset, which --from-beginning made earliest.
+        if (!options_.config.group_id.empty()) return start_at_committed(partitions);
+        // Without an explicit offset the consumer applies auto.offset.reset, which
+        // --from-beginning made earliest.
         if (!options_.offset) return 0;
         Result<void> sought;
         if (*options_.offset == "earliest") {
@@ -132,6 +133,25 @@ private:
             sought = consumer_.seek(partitions.front(), Offset(*parse_integer(*options_.offset)));
         }
         return sought ? 0 : fail(sought.error());
+    }
+
+    // Seeks each partition to the group's committed offset; the others keep the reset policy.
+    // Asking up front turns an unreachable coordinator into an error instead of a silent wait.
+    int start_at_committed(const std::vector<TopicPartition>& partitions) {
+        Result<std::map<TopicPartition, std::optional<Offset>>> committed =
+            consumer_.committed(partitions, deadline());
+        if (!committed) {
+            return command_.fail(fmt::format("{}: group {}: {}", where(),
+                                             options_.config.group_id,
+                                             committed.error().describe()));
+        }
+        for (const auto& [tp, offset] : *committed) {
+            if (!offset) continue;
+            if (Result<void> sought = consumer_.seek(tp, *offset); !sought) {
+                return fail(sought.error());
+            }
+        }
+        return 0;
     }
 
     int loop() {
@@ -232,8 +252,8 @@ int consume_command(int argc, char** argv) {
     options.topic = *topic;
     if (options.offset) {
         if (!options.partition) return command.usage_error("--offset needs --partition");
-        if (options.from_beginning) {
-            return command.usage_error("--offset and --from-beginning exclude each other");
+        if (options.from_beginning || group) {
+            return command.usage_error("--offset goes without --from-beginning and --group");
         }
         if (*options.offset != "earliest" && *options.offset != "latest" &&
             !(parse_integer(*options.offset) && *parse_integer(*options.offset) >= 0)) {
