@@ -1,4 +1,5 @@
 #include "scenarios/broker_scenario.h"
+#include "scenarios/client_scenario.h"
 #include "scenarios/counter_scenario.h"
 #include "scenarios/log_scenario.h"
 #include "scenarios/scenario.h"
@@ -22,6 +23,7 @@ const std::vector<Scenario>& all_scenarios() {
         log_scenario(),
         broker_scenario(),
         broker_fetch_unsynced_scenario(),
+        client_scenario(),
     };
     return scenarios;
 }

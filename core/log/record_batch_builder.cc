@@ -78,6 +78,11 @@ RecordBatchBuilder& RecordBatchBuilder::add(Record record) {
     return *this;
 }
 
+RecordBatchBuilder& RecordBatchBuilder::set_compression(compression::Compression codec) {
+    compression_ = codec;
+    return *this;
+}
+
 RecordBatchBuilder& RecordBatchBuilder::set_producer(ProducerId id, int16_t epoch,
                                                      int32_t base_sequence) {
     producer_id_ = id;
@@ -88,14 +93,25 @@ RecordBatchBuilder& RecordBatchBuilder::set_producer(ProducerId id, int16_t epoc
 
 Bytes RecordBatchBuilder::build() const {
     ASSERT(!records_.empty(), "a record batch needs at least one record");
-    Bytes batch(kBatchHeaderBytes, 0);
+    Bytes records_section;
     int64_t max_timestamp = base_timestamp_ms_;
     for (std::size_t i = 0; i < records_.size(); ++i) {
         const Record& record = records_[i];
         max_timestamp = std::max(max_timestamp, record.timestamp_ms);
         Bytes encoded = encode_record(record, record.timestamp_ms - base_timestamp_ms_,
                                       static_cast<int32_t>(i));
-        batch.insert(batch.end(), encoded.begin(), encoded.end());
+        records_section.insert(records_section.end(), encoded.begin(), encoded.end());
+    }
+    ASSERT(records_section.size() <= kRecordsBytesMax, "records of {} bytes",
+           records_section.size());
+    Bytes batch(kBatchHeaderBytes, 0);
+    if (compression_ == compression::Compression::none) {
+        batch.insert(batch.end(), records_section.begin(), records_section.end());
+    } else {
+        auto compressed = compression::compress(compression_, records_section);
+        // Compressors fail only when memory runs out, which Brook does not survive anyway.
+        ASSERT(compressed.ok(), "{}", compressed.error().describe());
+        batch.insert(batch.end(), compressed->begin(), compressed->end());
     }
     ASSERT(batch.size() <= kBatchBytesMax, "batch of {} bytes", batch.size());
     auto count = static_cast<int32_t>(records_.size());
@@ -104,7 +120,8 @@ Bytes RecordBatchBuilder::build() const {
     store_big_endian<int32_t>(p + 8, static_cast<int32_t>(batch.size() - kLogOverheadBytes));
     store_big_endian<int32_t>(p + 12, 0);
     p[16] = static_cast<uint8_t>(kMagicV2);
-    store_big_endian<int16_t>(p + 21, 0);  // no compression, CreateTime, not transactional
+    // CreateTime, not transactional, not a control batch: only the codec bits.
+    store_big_endian<int16_t>(p + 21, static_cast<int16_t>(compression_));
     store_big_endian<int32_t>(p + 23, count - 1);
     store_big_endian<int64_t>(p + 27, base_timestamp_ms_);
     store_big_endian<int64_t>(p + 35, max_timestamp);
@@ -116,9 +133,30 @@ Bytes RecordBatchBuilder::build() const {
     return batch;
 }
 
+namespace {
+
+// The records section of a batch, decompressed when its attributes name a codec.
+Result<Bytes> decompressed_records(const RecordBatchView& batch) {
+    std::optional<compression::Compression> codec =
+        compression::compression_from_id(batch.compression());
+    if (!codec) {
+        return Error(ErrorCode::corruption, fmt::format("unknown codec {}", batch.compression()));
+    }
+    auto records = compression::decompress(*codec, batch.records_bytes(), kRecordsBytesMax);
+    // A bomb is not a request for more memory: the batch is as corrupt as a bad stream.
+    if (!records) return Error(ErrorCode::corruption, records.error().describe());
+    return std::move(records).value();
+}
+
+}  // namespace
+
 Result<std::vector<Record>> decode_records(const RecordBatchView& batch) {
-    if (batch.compression() != 0) return Error(ErrorCode::unsupported, "compressed batch");
+    Bytes decompressed;
     std::span<const uint8_t> bytes = batch.records_bytes();
+    if (batch.compression() != 0) {
+        TRY_ASSIGN(decompressed, decompressed_records(batch));
+        bytes = decompressed;
+    }
     std::vector<Record> records;
     std::size_t position = 0;
     auto malformed = [&](std::string_view what) {
