@@ -263,7 +263,10 @@ int consume_command(int argc, char** argv) {
     }
     for (const auto& [name, value] : settings) {
         Result<void> set = options.config.set(name, value);
-        if (!set) return command.usage_error(set.error().context());
+        if (!set) {
+            return command.usage_error(
+                fmt::format("--property {}={}: {}", name, value, set.error().context()));
+        }
     }
     if (group) options.config.group_id = *group;
     if (options.from_beginning) options.config.auto_offset_reset = client::OffsetReset::earliest;

@@ -149,15 +149,22 @@ int produce_command(int argc, char** argv) {
         options.headers.push_back({pair->first, to_bytes(pair->second)});
     }
     // Each option is a producer setting by its Kafka name; --property gives any of them.
-    std::vector<std::pair<std::string, std::string>> settings;
+    struct Setting {
+        std::string option;  // as given, for the error message
+        std::string name;
+        std::string value;
+    };
+    std::vector<Setting> settings;
     for (auto [option, name] : {std::pair{"--acks", "acks"}, {"--compression", "compression.type"},
                                 {"--linger-ms", "linger.ms"}, {"--batch-size", "batch.size"}}) {
-        if (auto value = args.value(option)) settings.emplace_back(name, *value);
+        if (auto value = args.value(option)) {
+            settings.push_back({fmt::format("{} {}", option, *value), name, *value});
+        }
     }
     for (const std::string& text : args.values("--property")) {
         auto pair = parse_key_value(text);
         if (!pair) return command.usage_error(fmt::format("--property wants k=v, not '{}'", text));
-        settings.push_back(*pair);
+        settings.push_back({"--property " + text, pair->first, pair->second});
     }
     if (auto exit = command.check_unused(args)) return *exit;
     if (!topic) return command.usage_error("--topic is required");
@@ -165,9 +172,11 @@ int produce_command(int argc, char** argv) {
         return command.usage_error("--key-separator may not be empty");
     }
     options.topic = *topic;
-    for (const auto& [name, value] : settings) {
-        Result<void> set = options.config.set(name, value);
-        if (!set) return command.usage_error(set.error().context());
+    for (const Setting& setting : settings) {
+        Result<void> set = options.config.set(setting.name, setting.value);
+        if (!set) {
+            return command.usage_error(fmt::format("{}: {}", setting.option, set.error().context()));
+        }
     }
     if (Result<void> valid = options.config.validate(); !valid) {
         return command.usage_error(valid.error().context());
