@@ -11,10 +11,12 @@ void ClientChecker::sent(const std::string& producer, uint64_t sequence) {
 
 void ClientChecker::acknowledged(const std::string& producer, uint64_t sequence,
                                  PartitionId partition, Offset offset) {
-    auto [at, fresh] = acknowledged_.emplace(RecordId{producer, sequence}, Placement{partition, offset});
+    auto [at, fresh] =
+        acknowledged_.emplace(RecordId{producer, sequence}, Placement{partition, offset});
     if (!fresh) {
         violation(fmt::format("double-report: {} #{} reported at {}/{} and at {}/{}", producer,
-                              sequence, at->second.partition, at->second.offset, partition, offset));
+                              sequence, at->second.partition, at->second.offset, partition,
+                              offset));
     }
 }
 
@@ -49,10 +51,9 @@ std::optional<std::string> ClientChecker::check() const {
         if (stored == final_.end() || stored->second != id) {
             return fmt::format("lost-write: {} #{} was acknowledged at {}/{}, which holds {}",
                                id.first, id.second, placement.partition, placement.offset,
-                               stored == final_.end()
-                                   ? std::string("nothing")
-                                   : fmt::format("{} #{}", stored->second.first,
-                                                 stored->second.second));
+                               stored == final_.end() ? std::string("nothing")
+                                                      : fmt::format("{} #{}", stored->second.first,
+                                                                    stored->second.second));
         }
     }
     // acknowledged_ is ordered by (producer, sequence): offsets must grow along it per partition.
@@ -72,10 +73,9 @@ std::optional<std::string> ClientChecker::check() const {
         if (stored == final_.end() || stored->second != id) {
             return fmt::format("unstable-read: {} #{} was read at {}/{}, which finally holds {}",
                                id.first, id.second, where.first, where.second,
-                               stored == final_.end()
-                                   ? std::string("nothing")
-                                   : fmt::format("{} #{}", stored->second.first,
-                                                 stored->second.second));
+                               stored == final_.end() ? std::string("nothing")
+                                                      : fmt::format("{} #{}", stored->second.first,
+                                                                    stored->second.second));
         }
     }
     return std::nullopt;

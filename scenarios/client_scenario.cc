@@ -40,10 +40,14 @@ struct Parameters {
         Parameters p;
         p.producers = static_cast<int>(random.between(1, 3));
         p.partitions = static_cast<int>(random.between(1, 3));
-        p.crash_tear_ppm = random.chance(1, 2) ? static_cast<uint32_t>(random.between(0, 1'000'000)) : 0;
-        p.crash_keep_none_ppm = random.chance(1, 2) ? static_cast<uint32_t>(random.between(0, 1'000'000)) : 0;
-        p.sync_error_ppm = random.chance(1, 4) ? static_cast<uint32_t>(random.between(10, 3000)) : 0;
-        p.reset_per_million_chunks = random.chance(1, 2) ? static_cast<uint64_t>(random.between(10, 3000)) : 0;
+        p.crash_tear_ppm =
+            random.chance(1, 2) ? static_cast<uint32_t>(random.between(0, 1'000'000)) : 0;
+        p.crash_keep_none_ppm =
+            random.chance(1, 2) ? static_cast<uint32_t>(random.between(0, 1'000'000)) : 0;
+        p.sync_error_ppm =
+            random.chance(1, 4) ? static_cast<uint32_t>(random.between(10, 3000)) : 0;
+        p.reset_per_million_chunks =
+            random.chance(1, 2) ? static_cast<uint64_t>(random.between(10, 3000)) : 0;
         p.crash_interval_ms = random.between(500, 4000);
         p.partition_interval_ms = random.between(300, 3000);
         p.link_latency_max_us = random.between(100, 5000);
@@ -96,8 +100,8 @@ void node_main(Environment& env, const Parameters& p) {
     while (true) {
         broker::Broker node(env, node_config(p));
         Result<void> ran = node.run();  // returns only if it could not start
-        Logger(env.log_sink, "scenario").info("broker stopped: {}",
-                                              ran ? "ok" : ran.error().describe());
+        Logger(env.log_sink, "scenario")
+            .info("broker stopped: {}", ran ? "ok" : ran.error().describe());
         env.clock.sleep_for(milliseconds(100));
     }
 }
@@ -113,8 +117,8 @@ client::ClusterConfig cluster_config(Random& random, const std::string& client_i
 }
 
 // Decodes a record written by a producer of this scenario; nullopt for anything else.
-std::optional<std::pair<std::string, uint64_t>> decode_value(const Shared& shared,
-                                                             const std::optional<client::Bytes>& value) {
+std::optional<std::pair<std::string, uint64_t>> decode_value(
+    const Shared& shared, const std::optional<client::Bytes>& value) {
     if (!value || value->size() < kValueHeaderBytes) return std::nullopt;
     uint32_t index = log::load_big_endian<uint32_t>(value->data());
     if (index >= shared.producers.size()) return std::nullopt;
@@ -130,26 +134,30 @@ void producer_main(Environment& env, Shared& shared, const Parameters& p, uint32
     config.linger = milliseconds(env.random.between(0, 20));
     config.batch_size = static_cast<int32_t>(env.random.between(100, 4000));
     config.retry_backoff = config.cluster.retry_backoff;
-    config.partitioner = env.random.chance(1, 2) ? client::Partitioner::sticky
-                                                 : client::Partitioner::round_robin;
+    config.partitioner =
+        env.random.chance(1, 2) ? client::Partitioner::sticky : client::Partitioner::round_robin;
+    config.compression = static_cast<compression::Compression>(env.random.uniform(5));
     client::Producer producer(env, config);
     uint64_t sequence = 0;
     while (shared.producing) {
-        client::Bytes value(kValueHeaderBytes + env.random.uniform(100), static_cast<uint8_t>(index));
+        client::Bytes value(kValueHeaderBytes + env.random.uniform(100),
+                            static_cast<uint8_t>(index));
         log::store_big_endian<uint32_t>(value.data(), index);
         log::store_big_endian<uint64_t>(value.data() + 4, sequence);
         client::ProducerRecord record{.topic = kTopic, .value = std::move(value)};
         if (env.random.chance(1, 3)) {
+            record.key = client::Bytes{static_cast<uint8_t>(env.random.uniform(16))};
+        } else if (env.random.chance(1, 3)) {
             record.partition = PartitionId(
                 static_cast<int32_t>(env.random.uniform(static_cast<uint64_t>(p.partitions))));
         }
         shared.checker.sent(name, sequence);
-        auto sent = producer.send(std::move(record), [&shared, name, sequence](
-                                                         const client::DeliveryReport& report) {
-            if (!report.ok()) return;
-            shared.checker.acknowledged(name, sequence, report.partition, report.offset);
-            if (shared.quiet) ++shared.acks_when_quiet[name];
-        });  // May suspend.
+        auto sent = producer.send(
+            std::move(record), [&shared, name, sequence](const client::DeliveryReport& report) {
+                if (!report.ok()) return;
+                shared.checker.acknowledged(name, sequence, report.partition, report.offset);
+                if (shared.quiet) ++shared.acks_when_quiet[name];
+            });  // May suspend.
         ++sequence;
         if (!sent) env.clock.sleep_for(milliseconds(50));
         env.clock.sleep_for(microseconds(env.random.between(0, 10000)));
@@ -185,8 +193,10 @@ void consumer_main(Environment& env, Shared& shared, const Parameters& p, const 
         for (const client::ConsumerRecord& record : *polled) {
             auto id = decode_value(shared, record.value);
             if (!id) {
-                shared.checker.violation(fmt::format("phantom-read: {} read an unknown record at "
-                                                     "{}/{}", name, record.partition, record.offset));
+                shared.checker.violation(
+                    fmt::format("phantom-read: {} read an unknown record at "
+                                "{}/{}",
+                                name, record.partition, record.offset));
                 continue;
             }
             shared.checker.read(name, record.partition, record.offset, id->first, id->second);
@@ -308,7 +318,8 @@ Outcome run_client(const RunOptions& options) {
                                                  .crash_tear_ppm = p.crash_tear_ppm});
     for (int i = 1; i <= p.producers; ++i) shared.producers.push_back(fmt::format("p{}", i));
     for (uint32_t i = 0; i < shared.producers.size(); ++i) {
-        sim.add_process(shared.producers[i], [&, i](Environment& env) { producer_main(env, shared, p, i); });
+        sim.add_process(shared.producers[i],
+                        [&, i](Environment& env) { producer_main(env, shared, p, i); });
     }
     sim.add_process("c1", [&](Environment& env) { consumer_main(env, shared, p, "c1"); });
     sim.scheduler().spawn("nemesis", [&] { nemesis(sim, p, shared, faults_active); });
@@ -332,8 +343,9 @@ Outcome run_client(const RunOptions& options) {
     }
     for (const std::string& name : shared.producers) {
         if (shared.acks_when_quiet[name] == 0) {
-            return finish(Verdict::liveness,
-                          fmt::format("{} got nothing acknowledged in 20 s after faults stopped", name));
+            return finish(
+                Verdict::liveness,
+                fmt::format("{} got nothing acknowledged in 20 s after faults stopped", name));
         }
     }
     shared.producing = false;
@@ -359,10 +371,10 @@ Outcome run_client(const RunOptions& options) {
     if (std::optional<std::string> anomaly = shared.checker.check()) {
         return finish(Verdict::correctness, *anomaly);
     }
-    return finish(Verdict::passed, fmt::format("{} acknowledged, {} read, {} in the final log",
-                                               shared.checker.acknowledged_count(),
-                                               shared.checker.read_count(),
-                                               shared.checker.final_count()));
+    return finish(Verdict::passed,
+                  fmt::format("{} acknowledged, {} read, {} in the final log",
+                              shared.checker.acknowledged_count(), shared.checker.read_count(),
+                              shared.checker.final_count()));
 }
 
 }  // namespace

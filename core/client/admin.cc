@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/protocol/byte_reader.h"
+#include "core/client/consumer_protocol.h"
 
 namespace brook::client {
 
@@ -14,31 +14,6 @@ std::string ItemResult::describe() const {
     if (message && !message->empty()) text += fmt::format(" ({})", *message);
     return text;
 }
-
-namespace {
-
-// The consumer protocol's Assignment (version i16, [topic string, [partition i32]], user data):
-// best effort, an empty list when the bytes are something else.
-std::vector<TopicPartition> decode_assignment(const std::vector<uint8_t>& bytes) {
-    std::vector<TopicPartition> out;
-    protocol::ByteReader reader(bytes);
-    auto version = reader.read_int16();
-    auto topics = reader.read_int32();
-    if (!version || !topics || *topics < 0) return {};
-    for (int32_t t = 0; t < *topics; ++t) {
-        auto topic = reader.read_string(/*compact=*/false);
-        auto count = reader.read_int32();
-        if (!topic || !count || *count < 0) return {};
-        for (int32_t p = 0; p < *count; ++p) {
-            auto partition = reader.read_int32();
-            if (!partition) return {};
-            out.push_back({*topic, PartitionId(*partition)});
-        }
-    }
-    return out;
-}
-
-}  // namespace
 
 Admin::Admin(Environment& env, ClusterConfig config)
     : cluster_(std::make_unique<Cluster>(env, std::move(config))) {}
@@ -73,7 +48,8 @@ Result<std::vector<ItemResult>> Admin::create_topics(const std::vector<NewTopic>
                                   request, std::min(deadline, cluster_->request_deadline())));
     std::vector<ItemResult> results;
     for (const auto& topic : response.topics) {
-        results.push_back({topic.name, kafka_error_from_wire(topic.error_code), topic.error_message});
+        results.push_back(
+            {topic.name, kafka_error_from_wire(topic.error_code), topic.error_message});
     }
     cluster_->invalidate();
     return results;
@@ -166,7 +142,8 @@ Result<std::vector<ItemResult>> Admin::create_partitions(
                                   request, std::min(deadline, cluster_->request_deadline())));
     std::vector<ItemResult> results;
     for (const auto& topic : response.results) {
-        results.push_back({topic.name, kafka_error_from_wire(topic.error_code), topic.error_message});
+        results.push_back(
+            {topic.name, kafka_error_from_wire(topic.error_code), topic.error_message});
     }
     cluster_->invalidate();
     return results;
@@ -251,14 +228,14 @@ Result<std::vector<ItemResult>> Admin::incremental_alter_configs(
     }
     TRY_ASSIGN(auto response, link->call<protocol::AlterConfigsResponse>(request, call_deadline));
     for (const auto& answer : response.responses) {
-        results.push_back({answer.resource_name, kafka_error_from_wire(answer.error_code),
-                           answer.error_message});
+        results.push_back(
+            {answer.resource_name, kafka_error_from_wire(answer.error_code), answer.error_message});
     }
     return results;
 }
 
-Result<std::vector<ListedOffset>> Admin::list_offsets(const std::map<TopicPartition, int64_t>& query,
-                                                      Instant deadline) {
+Result<std::vector<ListedOffset>> Admin::list_offsets(
+    const std::map<TopicPartition, int64_t>& query, Instant deadline) {
     return client::list_offsets(*cluster_, query, deadline);
 }
 
@@ -272,7 +249,8 @@ Result<std::vector<GroupListing>> Admin::list_groups(Instant deadline) {
         TRY_ASSIGN(auto response, link->call<protocol::ListGroupsResponse>(
                                       request, std::min(deadline, cluster_->request_deadline())));
         KafkaError error = kafka_error_from_wire(response.error_code);
-        if (error != KafkaError::none) return kafka_failure(link->describe() + ": ListGroups", error);
+        if (error != KafkaError::none)
+            return kafka_failure(link->describe() + ": ListGroups", error);
         for (const auto& group : response.groups) {
             groups.push_back({group.group_id, group.protocol_type, group.group_state});
         }
@@ -305,7 +283,15 @@ Result<std::vector<GroupDescription>> Admin::describe_groups(const std::vector<s
                 m.client_id = member.client_id;
                 m.client_host = member.client_host;
                 if (group.protocol_type == "consumer") {
-                    m.assignment = decode_assignment(member.member_assignment);
+                    // Best effort: a member's bytes that do not decode leave its list empty.
+                    auto assignment = decode_assignment(member.member_assignment);
+                    if (assignment) {
+                        for (const auto& [topic, partitions] : assignment->partitions) {
+                            for (PartitionId partition : partitions) {
+                                m.assignment.push_back({topic, partition});
+                            }
+                        }
+                    }
                 }
                 description.members.push_back(std::move(m));
             }

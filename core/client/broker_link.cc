@@ -113,8 +113,8 @@ Result<void> BrokerLink::send_only(const AnyRequest& request, Instant deadline) 
     ApiKey api_key = protocol::api_key_of(request);
     std::optional<int16_t> use = version(api_key);
     if (!use) {
-        return Error(ErrorCode::unsupported, fmt::format("{}: no common version of {}",
-                                                         describe(), api_key_name(api_key)));
+        return Error(ErrorCode::unsupported,
+                     fmt::format("{}: no common version of {}", describe(), api_key_name(api_key)));
     }
     Mutex::Lock lock = send_mutex_.acquire();  // May suspend.
     if (broken_) return *broken_;
@@ -148,8 +148,8 @@ Result<AnyResponse> BrokerLink::call(const AnyRequest& request, Instant deadline
     ApiKey api_key = protocol::api_key_of(request);
     std::optional<int16_t> use = version(api_key);
     if (!use) {
-        return Error(ErrorCode::unsupported, fmt::format("{}: no common version of {}",
-                                                         describe(), api_key_name(api_key)));
+        return Error(ErrorCode::unsupported,
+                     fmt::format("{}: no common version of {}", describe(), api_key_name(api_key)));
     }
     Pending pending;
     {

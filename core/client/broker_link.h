@@ -45,8 +45,7 @@ public:
     // Connects, asks ApiVersions and negotiates. May suspend.
     static Result<std::shared_ptr<BrokerLink>> open(Scheduler& scheduler, Network& network,
                                                     NodeId node, const Address& address,
-                                                    const std::string& client_id,
-                                                    Instant deadline);
+                                                    const std::string& client_id, Instant deadline);
 
     // Sends `request` at the negotiated version and waits for its response. Fails with
     // `unsupported` when the broker serves no version Brook can speak, with the link's error
@@ -88,7 +87,7 @@ private:
     std::unique_ptr<KafkaConnection> connection_;
     ApiVersionTable versions_;
     Mutex send_mutex_;
-    WaitQueue progress_;  // a response arrived, or the reader role became free
+    WaitQueue progress_;            // a response arrived, or the reader role became free
     std::deque<Pending*> pending_;  // in request order; each lives on its caller's stack
     bool reading_ = false;
     std::optional<Error> broken_;

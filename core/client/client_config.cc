@@ -87,6 +87,12 @@ Result<void> ProducerConfig::set(std::string_view name, std::string_view value) 
         }
         return {};
     }
+    if (name == "compression.type") {
+        std::optional<compression::Compression> codec = compression::parse_compression(value);
+        if (!codec) return bad_value(name, value);
+        compression = *codec;
+        return {};
+    }
     if (name == "linger.ms") {
         TRY_ASSIGN(linger, parse_ms(name, value));
         return {};
@@ -120,7 +126,8 @@ Result<void> ProducerConfig::set(std::string_view name, std::string_view value) 
         return {};
     }
     if (name == "partitioner.class" || name == "partitioner") {
-        if (value == "sticky" || value == "org.apache.kafka.clients.producer.internals.DefaultPartitioner") {
+        if (value == "sticky" ||
+            value == "org.apache.kafka.clients.producer.internals.DefaultPartitioner") {
             partitioner = Partitioner::sticky;
         } else if (value == "round_robin" ||
                    value == "org.apache.kafka.clients.producer.RoundRobinPartitioner") {
@@ -134,7 +141,9 @@ Result<void> ProducerConfig::set(std::string_view name, std::string_view value) 
 }
 
 Result<void> ProducerConfig::validate() const {
-    auto invalid = [](std::string_view what) { return Error(ErrorCode::invalid_argument, std::string(what)); };
+    auto invalid = [](std::string_view what) {
+        return Error(ErrorCode::invalid_argument, std::string(what));
+    };
     if (cluster.bootstrap_servers.empty()) return invalid("bootstrap.servers is empty");
     if (acks != 0 && acks != 1 && acks != -1) return invalid("acks must be 0, 1 or -1 (all)");
     if (batch_size <= 0) return invalid("batch.size must be positive");

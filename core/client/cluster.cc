@@ -12,23 +12,56 @@ std::optional<VersionRange> client_version_range(ApiKey api_key) {
     // What this library fills requests for; docs/design/client.md says why each bound.
     std::optional<VersionRange> range;
     switch (api_key) {
-        case ApiKey::produce: range = VersionRange{3, 9}; break;  // v3: record batches
-        case ApiKey::fetch: range = VersionRange{4, 12}; break;   // v13 names topics by id
-        case ApiKey::list_offsets: range = VersionRange{1, 7}; break;
-        case ApiKey::metadata: range = VersionRange{1, 12}; break;
-        case ApiKey::api_versions: range = VersionRange{0, 3}; break;
-        case ApiKey::create_topics: range = VersionRange{4, 7}; break;  // v4: default RF -1
-        case ApiKey::delete_topics: range = VersionRange{1, 6}; break;
-        case ApiKey::create_partitions: range = VersionRange{0, 3}; break;
-        case ApiKey::describe_configs: range = VersionRange{1, 4}; break;
-        case ApiKey::alter_configs: range = VersionRange{0, 2}; break;
-        case ApiKey::incremental_alter_configs: range = VersionRange{0, 1}; break;
-        case ApiKey::list_groups: range = VersionRange{0, 4}; break;
-        case ApiKey::describe_groups: range = VersionRange{0, 5}; break;
-        case ApiKey::find_coordinator: range = VersionRange{0, 4}; break;
-        case ApiKey::offset_commit: range = VersionRange{2, 8}; break;  // v9: member epochs
-        case ApiKey::offset_fetch: range = VersionRange{1, 7}; break;   // v8: many groups
-        default: return std::nullopt;
+        case ApiKey::produce:
+            range = VersionRange{3, 9};
+            break;  // v3: record batches
+        case ApiKey::fetch:
+            range = VersionRange{4, 12};
+            break;  // v13 names topics by id
+        case ApiKey::list_offsets:
+            range = VersionRange{1, 7};
+            break;
+        case ApiKey::metadata:
+            range = VersionRange{1, 12};
+            break;
+        case ApiKey::api_versions:
+            range = VersionRange{0, 3};
+            break;
+        case ApiKey::create_topics:
+            range = VersionRange{4, 7};
+            break;  // v4: default RF -1
+        case ApiKey::delete_topics:
+            range = VersionRange{1, 6};
+            break;
+        case ApiKey::create_partitions:
+            range = VersionRange{0, 3};
+            break;
+        case ApiKey::describe_configs:
+            range = VersionRange{1, 4};
+            break;
+        case ApiKey::alter_configs:
+            range = VersionRange{0, 2};
+            break;
+        case ApiKey::incremental_alter_configs:
+            range = VersionRange{0, 1};
+            break;
+        case ApiKey::list_groups:
+            range = VersionRange{0, 4};
+            break;
+        case ApiKey::describe_groups:
+            range = VersionRange{0, 5};
+            break;
+        case ApiKey::find_coordinator:
+            range = VersionRange{0, 4};
+            break;
+        case ApiKey::offset_commit:
+            range = VersionRange{2, 8};
+            break;  // v9: member epochs
+        case ApiKey::offset_fetch:
+            range = VersionRange{1, 7};
+            break;  // v8: many groups
+        default:
+            return std::nullopt;
     }
     const protocol::ApiSchema* schema = protocol::find_api_schema(api_key);
     if (schema == nullptr) return std::nullopt;
@@ -41,30 +74,49 @@ Error kafka_failure(const std::string& where, KafkaError error) {
     switch (error) {
         case KafkaError::unknown_topic_or_partition:
         case KafkaError::group_id_not_found:
-        case KafkaError::resource_not_found: code = ErrorCode::not_found; break;
-        case KafkaError::topic_already_exists: code = ErrorCode::already_exists; break;
-        case KafkaError::request_timed_out: code = ErrorCode::timeout; break;
-        case KafkaError::offset_out_of_range: code = ErrorCode::out_of_range; break;
-        case KafkaError::corrupt_message: code = ErrorCode::corruption; break;
+        case KafkaError::resource_not_found:
+            code = ErrorCode::not_found;
+            break;
+        case KafkaError::topic_already_exists:
+            code = ErrorCode::already_exists;
+            break;
+        case KafkaError::request_timed_out:
+            code = ErrorCode::timeout;
+            break;
+        case KafkaError::offset_out_of_range:
+            code = ErrorCode::out_of_range;
+            break;
+        case KafkaError::corrupt_message:
+            code = ErrorCode::corruption;
+            break;
         case KafkaError::message_too_large:
-        case KafkaError::record_list_too_large: code = ErrorCode::too_large; break;
+        case KafkaError::record_list_too_large:
+            code = ErrorCode::too_large;
+            break;
         case KafkaError::unsupported_version:
         case KafkaError::unsupported_compression_type:
-        case KafkaError::unsupported_for_message_format: code = ErrorCode::unsupported; break;
+        case KafkaError::unsupported_for_message_format:
+            code = ErrorCode::unsupported;
+            break;
         case KafkaError::invalid_partitions:
         case KafkaError::invalid_replication_factor:
         case KafkaError::invalid_config:
         case KafkaError::invalid_request:
         case KafkaError::invalid_topic_exception:
         case KafkaError::invalid_required_acks:
-        case KafkaError::invalid_group_id: code = ErrorCode::invalid_argument; break;
+        case KafkaError::invalid_group_id:
+            code = ErrorCode::invalid_argument;
+            break;
         case KafkaError::leader_not_available:
         case KafkaError::not_leader_or_follower:
         case KafkaError::network_exception:
         case KafkaError::broker_not_available:
         case KafkaError::coordinator_not_available:
-        case KafkaError::not_coordinator: code = ErrorCode::disconnected; break;
-        default: break;
+        case KafkaError::not_coordinator:
+            code = ErrorCode::disconnected;
+            break;
+        default:
+            break;
     }
     return Error(code, fmt::format("{}: {}", where, protocol::kafka_error_name(error)));
 }
@@ -91,8 +143,10 @@ bool is_retriable(KafkaError error) {
         case KafkaError::offset_not_available:
         case KafkaError::preferred_leader_not_available:
         case KafkaError::eligible_leaders_not_available:
-        case KafkaError::throttling_quota_exceeded: return true;
-        default: return false;
+        case KafkaError::throttling_quota_exceeded:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -106,8 +160,10 @@ bool means_stale_metadata(KafkaError error) {
         case KafkaError::not_controller:
         case KafkaError::kafka_storage_error:
         case KafkaError::fenced_leader_epoch:
-        case KafkaError::unknown_leader_epoch: return true;
-        default: return false;
+        case KafkaError::unknown_leader_epoch:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -164,18 +220,18 @@ Result<std::shared_ptr<BrokerLink>> Cluster::open_link(NodeId node, const Addres
     }
     if (env_.clock.now() < state.retry_at) {
         if (state.retry_at > deadline) {
-            return Error(ErrorCode::timeout,
-                         fmt::format("broker {} ({}): reconnect backoff outlasts the deadline{}",
-                                     node.value(), address.to_string(),
-                                     state.last_error ? "; last: " + state.last_error->describe()
-                                                      : ""));
+            return Error(
+                ErrorCode::timeout,
+                fmt::format("broker {} ({}): reconnect backoff outlasts the deadline{}",
+                            node.value(), address.to_string(),
+                            state.last_error ? "; last: " + state.last_error->describe() : ""));
         }
         env_.clock.sleep_until(state.retry_at);  // May suspend.
     }
     Instant connect_deadline = std::min(deadline, env_.clock.now() + config_.request_timeout);
-    auto opened = BrokerLink::open(env_.scheduler, env_.network, node, address,
-                                   config_.client_id, connect_deadline);  // May suspend.
-    NodeState& after = nodes_[node];  // re-looked up: other fibers ran
+    auto opened = BrokerLink::open(env_.scheduler, env_.network, node, address, config_.client_id,
+                                   connect_deadline);  // May suspend.
+    NodeState& after = nodes_[node];                   // re-looked up: other fibers ran
     if (after.link && !after.link->broken()) {
         if (opened) (*opened)->close();  // another fiber won the race; keep theirs
         return after.link;
@@ -237,8 +293,8 @@ Result<std::shared_ptr<BrokerLink>> Cluster::any_link(Instant deadline) {
                  "no broker reachable" + (last ? ": " + last->describe() : std::string()));
 }
 
-Result<protocol::MetadataResponse> Cluster::refresh(
-    std::optional<std::vector<std::string>> topics, Instant deadline) {
+Result<protocol::MetadataResponse> Cluster::refresh(std::optional<std::vector<std::string>> topics,
+                                                    Instant deadline) {
     Mutex::Lock lock = refresh_mutex_.acquire();  // May suspend.
     TRY_ASSIGN(std::shared_ptr<BrokerLink> broker, any_link(deadline));
     protocol::MetadataRequest request;
@@ -263,9 +319,8 @@ void Cluster::absorb(const protocol::MetadataResponse& response, bool all_topics
     std::map<NodeId, BrokerMetadata> brokers;
     for (const auto& broker : response.brokers) {
         NodeId node(broker.node_id);
-        brokers[node] = BrokerMetadata{node,
-                                       Address{broker.host, static_cast<uint16_t>(broker.port)},
-                                       broker.rack};
+        brokers[node] = BrokerMetadata{
+            node, Address{broker.host, static_cast<uint16_t>(broker.port)}, broker.rack};
     }
     // A broker that moved or left: its link points at the wrong place.
     for (auto& [node, state] : nodes_) {
@@ -277,8 +332,8 @@ void Cluster::absorb(const protocol::MetadataResponse& response, bool all_topics
         }
     }
     if (!brokers.empty()) brokers_ = std::move(brokers);
-    controller_ = response.controller_id >= 0 ? std::optional(NodeId(response.controller_id))
-                                              : std::nullopt;
+    controller_ =
+        response.controller_id >= 0 ? std::optional(NodeId(response.controller_id)) : std::nullopt;
     cluster_id_ = response.cluster_id;
     if (all_topics) topics_.clear();
     for (const auto& topic : response.topics) {
@@ -335,7 +390,8 @@ Result<TopicMetadata> Cluster::topic(const std::string& name, Instant deadline) 
             }
         }
         if (env_.clock.now() + config_.retry_backoff >= deadline) {
-            return failure ? *failure : Error(ErrorCode::timeout, "topic " + name + ": no metadata");
+            return failure ? *failure
+                           : Error(ErrorCode::timeout, "topic " + name + ": no metadata");
         }
         invalidate();
         env_.clock.sleep_for(config_.retry_backoff);  // May suspend.
@@ -365,6 +421,11 @@ Result<std::shared_ptr<BrokerLink>> Cluster::leader_link(const TopicPartition& t
 
 Result<std::shared_ptr<BrokerLink>> Cluster::coordinator_link(const std::string& group_id,
                                                               Instant deadline) {
+    if (auto known = coordinators_.find(group_id); known != coordinators_.end()) {
+        auto link = this->link(known->second, deadline);  // May suspend.
+        if (link) return link;
+        coordinators_.erase(group_id);
+    }
     while (true) {
         TRY_ASSIGN(std::shared_ptr<BrokerLink> broker, any_link(deadline));
         protocol::FindCoordinatorRequest request;
@@ -383,8 +444,8 @@ Result<std::shared_ptr<BrokerLink>> Cluster::coordinator_link(const std::string&
         int32_t port = response.port;
         if (batched) {
             if (response.coordinators.size() != 1) {
-                return Error(ErrorCode::corruption, broker->describe() +
-                                                        ": FindCoordinator answer lacks the group");
+                return Error(ErrorCode::corruption,
+                             broker->describe() + ": FindCoordinator answer lacks the group");
             }
             const auto& coordinator = response.coordinators[0];
             error_code = coordinator.error_code;
@@ -394,9 +455,11 @@ Result<std::shared_ptr<BrokerLink>> Cluster::coordinator_link(const std::string&
         }
         KafkaError error = protocol::kafka_error_from_wire(error_code);
         if (error == KafkaError::none) {
-            brokers_.try_emplace(NodeId(node), BrokerMetadata{NodeId(node),
-                                                              Address{host, static_cast<uint16_t>(port)},
-                                                              std::nullopt});
+            brokers_.try_emplace(
+                NodeId(node),
+                BrokerMetadata{NodeId(node), Address{host, static_cast<uint16_t>(port)},
+                               std::nullopt});
+            coordinators_[group_id] = NodeId(node);
             return link(NodeId(node), deadline);
         }
         Error failure = kafka_failure(

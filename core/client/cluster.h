@@ -35,14 +35,14 @@ namespace brook::client {
 using protocol::KafkaError;
 
 struct ClusterConfig {
-    std::vector<Address> bootstrap_servers;              // bootstrap.servers
-    std::string client_id = "brook";                     // client.id
-    Duration request_timeout = seconds(30);              // request.timeout.ms
-    Duration metadata_max_age = minutes(5);              // metadata.max.age.ms
-    Duration reconnect_backoff = milliseconds(50);       // reconnect.backoff.ms
-    Duration reconnect_backoff_max = seconds(1);         // reconnect.backoff.max.ms
-    Duration retry_backoff = milliseconds(100);          // retry.backoff.ms (metadata retries)
-    bool allow_auto_create_topics = true;                // allow.auto.create.topics
+    std::vector<Address> bootstrap_servers;         // bootstrap.servers
+    std::string client_id = "brook";                // client.id
+    Duration request_timeout = seconds(30);         // request.timeout.ms
+    Duration metadata_max_age = minutes(5);         // metadata.max.age.ms
+    Duration reconnect_backoff = milliseconds(50);  // reconnect.backoff.ms
+    Duration reconnect_backoff_max = seconds(1);    // reconnect.backoff.max.ms
+    Duration retry_backoff = milliseconds(100);     // retry.backoff.ms (metadata retries)
+    bool allow_auto_create_topics = true;           // allow.auto.create.topics
 };
 
 struct PartitionMetadata {
@@ -118,9 +118,13 @@ public:
     // A live link to any broker (the first that answers, bootstrap servers before metadata is
     // known). May suspend.
     Result<std::shared_ptr<BrokerLink>> any_link(Instant deadline);
-    // A link to the coordinator of a consumer group (FindCoordinator). May suspend.
+    // A link to the coordinator of a consumer group: the one remembered, else FindCoordinator.
+    // May suspend.
     Result<std::shared_ptr<BrokerLink>> coordinator_link(const std::string& group_id,
                                                          Instant deadline);
+    // Forgets the group's coordinator (after NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE or a
+    // lost connection): the next coordinator_link() asks FindCoordinator again.
+    void forget_coordinator(const std::string& group_id) { coordinators_.erase(group_id); }
 
     // The brokers of the last metadata, by node id.
     const std::map<NodeId, BrokerMetadata>& brokers() const { return brokers_; }
@@ -138,8 +142,8 @@ public:
 private:
     struct NodeState {
         std::shared_ptr<BrokerLink> link;
-        Instant retry_at{};          // no reconnect before this
-        Duration backoff{};          // the next backoff after a failure
+        Instant retry_at{};  // no reconnect before this
+        Duration backoff{};  // the next backoff after a failure
         std::optional<Error> last_error;
     };
 
@@ -153,10 +157,11 @@ private:
     ClusterConfig config_;
     Logger log_;
     Mutex refresh_mutex_;
-    std::map<NodeId, NodeState> nodes_;            // brokers (id >= 0) and bootstrap (id < 0)
+    std::map<NodeId, NodeState> nodes_;  // brokers (id >= 0) and bootstrap (id < 0)
     std::map<NodeId, BrokerMetadata> brokers_;
     std::map<std::string, TopicMetadata> topics_;
-    std::set<std::string> interest_;               // topics asked about, refreshed together
+    std::set<std::string> interest_;              // topics asked about, refreshed together
+    std::map<std::string, NodeId> coordinators_;  // remembered group coordinators, by group id
     std::optional<NodeId> controller_;
     std::optional<std::string> cluster_id_;
     std::optional<Instant> refreshed_at_;

@@ -72,12 +72,17 @@ Result<void> Consumer::State::resolve_positions(Instant deadline) {
         if (state.position) continue;
         if (!state.reset_to) {
             switch (config.auto_offset_reset) {
-                case OffsetReset::earliest: state.reset_to = kEarliestTimestamp; break;
-                case OffsetReset::latest: state.reset_to = kLatestTimestamp; break;
+                case OffsetReset::earliest:
+                    state.reset_to = kEarliestTimestamp;
+                    break;
+                case OffsetReset::latest:
+                    state.reset_to = kLatestTimestamp;
+                    break;
                 case OffsetReset::none:
-                    return Error(ErrorCode::out_of_range,
-                                 fmt::format("{}: no committed offset and auto.offset.reset is none",
-                                             tp.to_string()));
+                    return Error(
+                        ErrorCode::out_of_range,
+                        fmt::format("{}: no committed offset and auto.offset.reset is none",
+                                    tp.to_string()));
             }
         }
         query[tp] = *state.reset_to;
@@ -108,7 +113,7 @@ Result<void> Consumer::State::on_partition_error(const TopicPartition& tp, Kafka
         cluster.log().info("{}: OFFSET_OUT_OF_RANGE, resetting", where);
         state.position.reset();
         state.reset_to = config.auto_offset_reset == OffsetReset::earliest ? kEarliestTimestamp
-                                                                          : kLatestTimestamp;
+                                                                           : kLatestTimestamp;
         return {};
     }
     if (means_stale_metadata(error) || is_retriable(error)) {
@@ -118,8 +123,7 @@ Result<void> Consumer::State::on_partition_error(const TopicPartition& tp, Kafka
     return kafka_failure(fmt::format("{}: fetch {}", broker, tp.to_string()), error);
 }
 
-Result<void> Consumer::State::take_records(const TopicPartition& tp,
-                                           std::span<const uint8_t> bytes,
+Result<void> Consumer::State::take_records(const TopicPartition& tp, std::span<const uint8_t> bytes,
                                            const std::string& broker) {
     PartitionState& state = assignment.at(tp);
     while (!bytes.empty()) {
@@ -127,9 +131,8 @@ Result<void> Consumer::State::take_records(const TopicPartition& tp,
         if (check.problem == log::BatchProblem::truncated) break;  // the rest comes next fetch
         Offset at = *state.position;
         if (check.problem != log::BatchProblem::none) {
-            return log::batch_error(check.problem,
-                                    fmt::format("{}: {} fetched at offset {}", broker,
-                                                tp.to_string(), at.value()));
+            return log::batch_error(check.problem, fmt::format("{}: {} fetched at offset {}",
+                                                               broker, tp.to_string(), at.value()));
         }
         log::RecordBatchView batch(bytes.first(check.size));
         bytes = bytes.subspan(check.size);
@@ -197,7 +200,8 @@ Result<void> Consumer::State::fetch_from(NodeId node, const std::vector<TopicPar
             auto at = assignment.find(tp);
             auto was = asked.find(tp);
             // Unassigned or moved by a seek while the fetch was out: the answer is stale.
-            if (at == assignment.end() || was == asked.end() || at->second.position != was->second) {
+            if (at == assignment.end() || was == asked.end() ||
+                at->second.position != was->second) {
                 continue;
             }
             KafkaError error = protocol::kafka_error_from_wire(partition.error_code);
@@ -259,7 +263,8 @@ Result<void> seek_all(std::map<TopicPartition, PartitionState>& assignment,
                       const std::function<void(const TopicPartition&)>& drop) {
     for (const TopicPartition& tp : partitions) {
         if (!assignment.contains(tp)) {
-            return Error(ErrorCode::invalid_argument, "seek: " + tp.to_string() + " is not assigned");
+            return Error(ErrorCode::invalid_argument,
+                         "seek: " + tp.to_string() + " is not assigned");
         }
     }
     for (const TopicPartition& tp : partitions) {
@@ -286,7 +291,8 @@ Result<void> Consumer::seek_to_timestamp(const std::vector<TopicPartition>& part
     std::map<TopicPartition, int64_t> query;
     for (const TopicPartition& tp : partitions) {
         if (!state_->assignment.contains(tp)) {
-            return Error(ErrorCode::invalid_argument, "seek: " + tp.to_string() + " is not assigned");
+            return Error(ErrorCode::invalid_argument,
+                         "seek: " + tp.to_string() + " is not assigned");
         }
         query[tp] = timestamp_ms;
     }
@@ -309,7 +315,8 @@ Result<void> Consumer::seek_to_timestamp(const std::vector<TopicPartition>& part
 Result<Offset> Consumer::position(const TopicPartition& tp, Instant deadline) {
     auto at = state_->assignment.find(tp);
     if (at == state_->assignment.end()) {
-        return Error(ErrorCode::invalid_argument, "position: " + tp.to_string() + " is not assigned");
+        return Error(ErrorCode::invalid_argument,
+                     "position: " + tp.to_string() + " is not assigned");
     }
     if (!at->second.position) TRY(state_->resolve_positions(deadline));  // May suspend.
     at = state_->assignment.find(tp);
@@ -328,10 +335,12 @@ Result<std::vector<ConsumerRecord>> Consumer::poll(Instant deadline) {
     if (state.closed) return Error(ErrorCode::shutting_down, "the consumer is closed");
     while (true) {
         if (!state.buffered.empty()) {
-            std::size_t count = std::min<std::size_t>(state.buffered.size(),
-                                                      static_cast<std::size_t>(std::max(1, state.config.max_poll_records)));
-            std::vector<ConsumerRecord> out(std::make_move_iterator(state.buffered.begin()),
-                                            std::make_move_iterator(state.buffered.begin() + count));
+            std::size_t count = std::min<std::size_t>(
+                state.buffered.size(),
+                static_cast<std::size_t>(std::max(1, state.config.max_poll_records)));
+            std::vector<ConsumerRecord> out(
+                std::make_move_iterator(state.buffered.begin()),
+                std::make_move_iterator(state.buffered.begin() + count));
             state.buffered.erase(state.buffered.begin(), state.buffered.begin() + count);
             return out;
         }
@@ -385,13 +394,12 @@ Result<void> Consumer::commit(const std::map<TopicPartition, Offset>& offsets, I
     if (state_->config.group_id.empty()) {
         return Error(ErrorCode::invalid_argument, "commit needs a group.id");
     }
-    TRY_ASSIGN(auto results, commit_offsets(*cluster_, state_->config.group_id,
-                                            state_->generation, offsets, deadline));
+    TRY_ASSIGN(auto results, commit_offsets(*cluster_, state_->config.group_id, state_->generation,
+                                            offsets, deadline));
     for (const auto& [tp, error] : results) {
         if (error != KafkaError::none) {
-            return kafka_failure(fmt::format("group {}: commit {}", state_->config.group_id,
-                                             tp.to_string()),
-                                 error);
+            return kafka_failure(
+                fmt::format("group {}: commit {}", state_->config.group_id, tp.to_string()), error);
         }
     }
     return {};

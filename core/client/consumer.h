@@ -42,14 +42,14 @@ namespace brook::client {
 enum class OffsetReset { earliest, latest, none };
 
 struct ConsumerConfig {
-    ClusterConfig cluster;                               // bootstrap.servers, client.id, ...
-    std::string group_id;                                // group.id ("" : commits refused)
-    OffsetReset auto_offset_reset = OffsetReset::latest; // auto.offset.reset
-    int32_t fetch_min_bytes = 1;                         // fetch.min.bytes
-    int32_t fetch_max_bytes = 50 * 1024 * 1024;          // fetch.max.bytes
-    Duration fetch_max_wait = milliseconds(500);         // fetch.max.wait.ms
-    int32_t max_partition_fetch_bytes = 1024 * 1024;     // max.partition.fetch.bytes
-    int32_t max_poll_records = 500;                      // max.poll.records
+    ClusterConfig cluster;                                // bootstrap.servers, client.id, ...
+    std::string group_id;                                 // group.id ("" : commits refused)
+    OffsetReset auto_offset_reset = OffsetReset::latest;  // auto.offset.reset
+    int32_t fetch_min_bytes = 1;                          // fetch.min.bytes
+    int32_t fetch_max_bytes = 50 * 1024 * 1024;           // fetch.max.bytes
+    Duration fetch_max_wait = milliseconds(500);          // fetch.max.wait.ms
+    int32_t max_partition_fetch_bytes = 1024 * 1024;      // max.partition.fetch.bytes
+    int32_t max_poll_records = 500;                       // max.poll.records
 
     // Sets one option by its Kafka name ("group.id", "auto.offset.reset", "fetch.max.wait.ms",
     // "bootstrap.servers", ...). invalid_argument for an unknown name or a bad value.

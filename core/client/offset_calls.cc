@@ -7,8 +7,7 @@ using protocol::kafka_error_from_wire;
 namespace {
 
 bool coordinator_moved(KafkaError error) {
-    return error == KafkaError::not_coordinator ||
-           error == KafkaError::coordinator_not_available ||
+    return error == KafkaError::not_coordinator || error == KafkaError::coordinator_not_available ||
            error == KafkaError::coordinator_load_in_progress;
 }
 
@@ -78,16 +77,17 @@ Result<std::vector<ListedOffset>> list_offsets(Cluster& cluster,
                         failure = kafka_failure((*link)->describe() + ": " + tp.to_string(), error);
                         continue;
                     }
-                    answers[tp] = ListedOffset{tp, error, Offset(partition.offset),
-                                               partition.timestamp};
+                    answers[tp] =
+                        ListedOffset{tp, error, Offset(partition.offset), partition.timestamp};
                     left.erase(tp);
                 }
             }
         }
         if (left.empty()) break;
         if (!back_off(cluster, deadline)) {
-            return failure ? failure->wrap("ListOffsets")
-                           : Error(ErrorCode::timeout, "ListOffsets: no answer before the deadline");
+            return failure
+                       ? failure->wrap("ListOffsets")
+                       : Error(ErrorCode::timeout, "ListOffsets: no answer before the deadline");
         }
     }
     std::vector<ListedOffset> ordered;
@@ -114,12 +114,15 @@ Result<std::map<TopicPartition, KafkaError>> commit_offsets(
     }
     while (true) {
         TRY_ASSIGN(auto link, cluster.coordinator_link(group_id, deadline));  // May suspend.
-        TRY_ASSIGN(auto response,
-                   link->call<protocol::OffsetCommitResponse>(
-                       request, std::min(deadline, cluster.request_deadline())));
+        auto response = link->call<protocol::OffsetCommitResponse>(
+            request, std::min(deadline, cluster.request_deadline()));  // May suspend.
+        if (!response) {
+            cluster.forget_coordinator(group_id);
+            return response.error().wrap("group " + group_id + ": OffsetCommit");
+        }
         std::map<TopicPartition, KafkaError> results;
         bool retry = false;
-        for (const auto& topic : response.topics) {
+        for (const auto& topic : response->topics) {
             for (const auto& partition : topic.partitions) {
                 KafkaError error = kafka_error_from_wire(partition.error_code);
                 retry = retry || coordinator_moved(error);
@@ -127,6 +130,7 @@ Result<std::map<TopicPartition, KafkaError>> commit_offsets(
             }
         }
         if (!retry) return results;
+        cluster.forget_coordinator(group_id);
         if (!back_off(cluster, deadline)) return results;  // May suspend.
     }
 }
@@ -153,14 +157,17 @@ Result<GroupOffsets> fetch_committed(Cluster& cluster, const std::string& group_
             return Error(ErrorCode::unsupported,
                          link->describe() + ": OffsetFetch of all partitions needs v2");
         }
-        TRY_ASSIGN(auto response,
-                   link->call<protocol::OffsetFetchResponse>(
-                       request, std::min(deadline, cluster.request_deadline())));
+        auto response = link->call<protocol::OffsetFetchResponse>(
+            request, std::min(deadline, cluster.request_deadline()));  // May suspend.
+        if (!response) {
+            cluster.forget_coordinator(group_id);
+            return response.error().wrap("group " + group_id + ": OffsetFetch");
+        }
         GroupOffsets result;
         result.group_id = group_id;
-        result.error = kafka_error_from_wire(response.error_code);
+        result.error = kafka_error_from_wire(response->error_code);
         bool retry = coordinator_moved(result.error);
-        for (const auto& topic : response.topics) {
+        for (const auto& topic : response->topics) {
             for (const auto& partition : topic.partitions) {
                 CommittedOffset committed;
                 committed.offset = Offset(partition.committed_offset);
@@ -171,6 +178,7 @@ Result<GroupOffsets> fetch_committed(Cluster& cluster, const std::string& group_
             }
         }
         if (!retry) return result;
+        cluster.forget_coordinator(group_id);
         if (!back_off(cluster, deadline)) return result;  // May suspend.
     }
 }

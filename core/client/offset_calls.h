@@ -3,8 +3,9 @@
 // coordinator.
 //
 //   TRY_ASSIGN(auto ends, list_offsets(cluster, {{tp, kLatestTimestamp}}, deadline));
-//   TRY_ASSIGN(auto results, commit_offsets(cluster, "billing", GroupGeneration{}, offsets, deadline));
-//   TRY_ASSIGN(GroupOffsets committed, fetch_committed(cluster, "billing", std::nullopt, deadline));
+//   TRY_ASSIGN(auto results, commit_offsets(cluster, "billing", GroupGeneration{}, offsets,
+//   deadline)); TRY_ASSIGN(GroupOffsets committed, fetch_committed(cluster, "billing",
+//   std::nullopt, deadline));
 //
 // A Result error means a call could not be made; per-partition Kafka errors are in the items.
 // Coordinator errors (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, ...) and stale leaders are

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/client/partitioner.h"
 #include "core/client/record_accumulator.h"
 #include "core/log/record_batch_builder.h"
 
@@ -57,12 +58,12 @@ struct Producer::State {
     ProducerConfig config;
     Cluster& cluster;
     RecordAccumulator accumulator;
-    WaitQueue wake_sender;   // records to send, a flush, a close, a response
-    WaitQueue fibers_done;   // a producer fiber ended
-    std::map<std::string, PartitionId> sticky;          // null-key partition per topic
-    std::map<std::string, uint32_t> round_robin;        // next null-key partition per topic
-    std::map<NodeId, int32_t> in_flight;                // requests per broker
-    std::set<std::string> stale_topics;                 // leaders unknown: refresh before send
+    WaitQueue wake_sender;                        // records to send, a flush, a close, a response
+    WaitQueue fibers_done;                        // a producer fiber ended
+    std::map<std::string, PartitionId> sticky;    // null-key partition per topic
+    std::map<std::string, uint32_t> round_robin;  // next null-key partition per topic
+    std::map<NodeId, int32_t> in_flight;          // requests per broker
+    std::set<std::string> stale_topics;           // leaders unknown: refresh before send
     int32_t flushing = 0;
     int32_t fibers = 0;
     bool closing = false;
@@ -97,10 +98,7 @@ Result<PartitionId> Producer::State::choose_partition(const ProducerRecord& reco
         }
         return *record.partition;
     }
-    if (record.key) {
-        return Error(ErrorCode::unsupported,
-                     "keyed partitioning waits for core/client/partitioner.h");
-    }
+    if (record.key) return partition_for_key(*record.key, count);
     if (config.partitioner == Partitioner::round_robin) {
         uint32_t next = round_robin[topic.name]++;
         return PartitionId(static_cast<int32_t>(next % static_cast<uint32_t>(count)));
@@ -127,9 +125,10 @@ void Producer::State::run_sender() {
     while (true) {
         Instant now = env.clock.now();
         for (auto& batch : accumulator.expire(now, config.delivery_timeout)) {
-            fail(*batch, Error(ErrorCode::timeout,
-                               fmt::format("{}: delivery.timeout.ms passed before delivery",
-                                           batch->tp.to_string())),
+            fail(*batch,
+                 Error(ErrorCode::timeout,
+                       fmt::format("{}: delivery.timeout.ms passed before delivery",
+                                   batch->tp.to_string())),
                  KafkaError::none);
         }
         if (closed && fibers == 1) return;  // the sender is the last fiber
@@ -182,6 +181,7 @@ void Producer::State::send_to(NodeId node, std::vector<std::unique_ptr<ProducerB
     for (auto& batch : batches) {
         if (batch->encoded.empty()) {
             log::RecordBatchBuilder builder(batch->records.front().timestamp_ms);
+            builder.set_compression(config.compression);
             for (const log::Record& record : batch->records) builder.add(record);
             batch->encoded = builder.build();
         }
@@ -224,7 +224,8 @@ void Producer::State::send_to(NodeId node, std::vector<std::unique_ptr<ProducerB
                 Error missing(ErrorCode::corruption,
                               fmt::format("broker {}: Produce answer lacks {}", node.value(),
                                           tp.to_string()));
-                settle(std::move(batch), KafkaError::unknown_server_error, &missing, Offset(-1), -1);
+                settle(std::move(batch), KafkaError::unknown_server_error, &missing, Offset(-1),
+                       -1);
             } else {
                 settle(std::move(batch), protocol::kafka_error_from_wire(answer->error_code),
                        nullptr, Offset(answer->base_offset), answer->log_append_time_ms);
@@ -237,17 +238,16 @@ void Producer::State::send_to(NodeId node, std::vector<std::unique_ptr<ProducerB
 }
 
 void Producer::State::settle(std::unique_ptr<ProducerBatch> batch, KafkaError error,
-                             const Error* failure, Offset base_offset,
-                             int64_t log_append_time_ms) {
+                             const Error* failure, Offset base_offset, int64_t log_append_time_ms) {
     if (failure == nullptr && error == KafkaError::none) {
         accumulator.report(*batch, [&](std::size_t index) {
             DeliveryReport report;
             report.topic = batch->tp.topic;
             report.partition = batch->tp.partition;
-            report.offset = base_offset.value() < 0 ? Offset(-1)
-                                                    : base_offset + static_cast<int64_t>(index);
-            report.timestamp_ms = log_append_time_ms >= 0 ? log_append_time_ms
-                                                          : batch->records[index].timestamp_ms;
+            report.offset =
+                base_offset.value() < 0 ? Offset(-1) : base_offset + static_cast<int64_t>(index);
+            report.timestamp_ms =
+                log_append_time_ms >= 0 ? log_append_time_ms : batch->records[index].timestamp_ms;
             return report;
         });
         return;
@@ -351,8 +351,9 @@ void Producer::close(Instant deadline) {
     (void)flush(deadline);  // May suspend.
     state.closed = true;
     for (auto& batch : state.accumulator.take_all()) {
-        state.fail(*batch, Error(ErrorCode::shutting_down,
-                                 batch->tp.to_string() + ": the producer closed before delivery"),
+        state.fail(*batch,
+                   Error(ErrorCode::shutting_down,
+                         batch->tp.to_string() + ": the producer closed before delivery"),
                    KafkaError::none);
     }
     state.wake_sender.notify_all();

@@ -11,14 +11,15 @@
 //   producer.close();
 //
 // Records are partitioned like Kafka's Java client (an explicit partition; else murmur2 of the
-// key; else the sticky or round-robin partitioner), collected into one open batch per
-// partition, and a batch is sent when it is full (batch.size), has waited linger.ms, or a flush
-// asks. A sender fiber groups ready batches by leader into one Produce request per broker, at
-// most max.in.flight.requests.per.connection at a time. A batch that fails with a retriable
-// error goes back to the FRONT of its partition's queue and waits retry.backoff.ms; a partition
-// sends only its front batch, and with max.in.flight 1 a partition with a batch in flight sends
-// nothing else, so a retried batch is always written before any later batch of its partition.
-// docs/design/client.md has the whole story.
+// key, core/client/partitioner.h; else the sticky or round-robin partitioner), collected into
+// one open batch per partition (compressed with compression.type when it is sent), and a batch is
+// sent when it is full (batch.size), has waited linger.ms, or a flush asks. A sender fiber groups
+// ready batches by leader into one Produce request per broker, at most
+// max.in.flight.requests.per.connection at a time. A batch that fails with a retriable error goes
+// back to the FRONT of its partition's queue and waits retry.backoff.ms; a partition sends only its
+// front batch, and with max.in.flight 1 a partition with a batch in flight sends nothing else, so a
+// retried batch is always written before any later batch of its partition. docs/design/client.md
+// has the whole story.
 //
 // Delivery callbacks run on the producer's own fibers and must not suspend. Every record sent
 // gets exactly one report: an offset, or an error (delivery.timeout.ms passed, retries ran out,
@@ -36,11 +37,8 @@
 
 #include "core/client/cluster.h"
 #include "core/client/topic_partition.h"
+#include "core/compression/compression.h"
 #include "core/runtime/wait_queue.h"
-
-namespace brook::compression {
-enum class Compression : uint8_t;  // core/compression/compression.h
-}
 
 namespace brook::client {
 
@@ -50,19 +48,19 @@ enum class Partitioner {
 };
 
 struct ProducerConfig {
-    ClusterConfig cluster;                              // bootstrap.servers, client.id, ...
-    int16_t acks = -1;                                  // acks: 0, 1, -1 (all)
-    Duration linger = milliseconds(5);                  // linger.ms
-    int32_t batch_size = 16 * 1024;                     // batch.size
-    compression::Compression compression{};             // compression.type (none)
-    int32_t retries = 2147483647;                       // retries
-    Duration retry_backoff = milliseconds(100);         // retry.backoff.ms
-    Duration delivery_timeout = minutes(2);             // delivery.timeout.ms
-    int32_t max_in_flight = 5;                          // max.in.flight.requests.per.connection
-    int64_t buffer_memory = 32 * 1024 * 1024;           // buffer.memory
-    Duration max_block = seconds(60);                   // max.block.ms
-    int32_t max_request_size = 1024 * 1024;             // max.request.size
-    Partitioner partitioner = Partitioner::sticky;      // partitioner.class
+    ClusterConfig cluster;              // bootstrap.servers, client.id, ...
+    int16_t acks = -1;                  // acks: 0, 1, -1 (all)
+    Duration linger = milliseconds(5);  // linger.ms
+    int32_t batch_size = 16 * 1024;     // batch.size
+    compression::Compression compression = compression::Compression::none;  // compression.type
+    int32_t retries = 2147483647;                                           // retries
+    Duration retry_backoff = milliseconds(100);                             // retry.backoff.ms
+    Duration delivery_timeout = minutes(2);                                 // delivery.timeout.ms
+    int32_t max_in_flight = 5;                      // max.in.flight.requests.per.connection
+    int64_t buffer_memory = 32 * 1024 * 1024;       // buffer.memory
+    Duration max_block = seconds(60);               // max.block.ms
+    int32_t max_request_size = 1024 * 1024;         // max.request.size
+    Partitioner partitioner = Partitioner::sticky;  // partitioner.class
 
     // Sets one option by its Kafka name ("linger.ms", "acks" with "all", "compression.type",
     // "bootstrap.servers", "request.timeout.ms", ...). invalid_argument for an unknown name or
@@ -84,10 +82,10 @@ struct ProducerRecord {
 struct DeliveryReport {
     std::string topic;
     PartitionId partition{-1};
-    Offset offset{-1};            // the broker's base offset + index in batch; -1 with acks=0
-    int64_t timestamp_ms = -1;    // the record's timestamp, or the broker's LogAppendTime
+    Offset offset{-1};          // the broker's base offset + index in batch; -1 with acks=0
+    int64_t timestamp_ms = -1;  // the record's timestamp, or the broker's LogAppendTime
     KafkaError kafka_error = KafkaError::none;  // the broker's error, when it gave one
-    std::optional<Error> error;   // set when the record was not delivered
+    std::optional<Error> error;                 // set when the record was not delivered
     bool ok() const { return !error.has_value(); }
 };
 

@@ -39,11 +39,11 @@ struct ProducerBatch {
     uint64_t first_serial = 0;  // serial of the first record (flush bookkeeping)
     std::vector<log::Record> records;
     std::vector<DeliveryCallback> callbacks;
-    std::size_t bytes = 0;      // estimated, reserved from buffer.memory
+    std::size_t bytes = 0;  // estimated, reserved from buffer.memory
     Instant created{};
-    Instant retry_at{};         // not sent again before this
-    int32_t attempts = 0;       // sends so far
-    bool sealed = false;        // full, or taken once: no more records join it
+    Instant retry_at{};            // not sent again before this
+    int32_t attempts = 0;          // sends so far
+    bool sealed = false;           // full, or taken once: no more records join it
     std::vector<uint8_t> encoded;  // the record batch, built once at the first send
 };
 

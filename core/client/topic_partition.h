@@ -6,13 +6,13 @@
 //   fmt::print("{}\n", tp.to_string());                // "orders-3", as Kafka prints it
 #pragma once
 
+#include <fmt/format.h>
+
 #include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "core/base/strong_type.h"
 

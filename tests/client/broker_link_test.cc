@@ -42,8 +42,9 @@ TEST_CASE("broker link: calls from several fibers are pipelined and each gets it
     });
 }
 
-TEST_CASE("broker link: a call past its deadline breaks the link for every caller; the cluster "
-          "opens a new one") {
+TEST_CASE(
+    "broker link: a call past its deadline breaks the link for every caller; the cluster "
+    "opens a new one") {
     ClientRig rig;
     rig.run([&] {
         Cluster cluster(rig.client(), rig.cluster_config());
@@ -51,8 +52,8 @@ TEST_CASE("broker link: a call past its deadline breaks the link for every calle
         REQUIRE(first.ok());
         rig.sim.network().partition_both("client", "n1");
         protocol::MetadataRequest request;
-        auto late = (*first)->call<protocol::MetadataResponse>(request,
-                                                               rig.deadline(milliseconds(200)));
+        auto late =
+            (*first)->call<protocol::MetadataResponse>(request, rig.deadline(milliseconds(200)));
         REQUIRE(!late.ok());
         CHECK(late.error().code() == ErrorCode::timeout);
         CHECK(late.error().context().find("n1:9092") != std::string::npos);

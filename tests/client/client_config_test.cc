@@ -20,8 +20,9 @@ TEST_CASE("client config: Kafka option names set the producer's fields") {
     CHECK(config.max_in_flight == 1);
     REQUIRE(config.set("request.timeout.ms", "1500").ok());
     CHECK(config.cluster.request_timeout == milliseconds(1500));
-    REQUIRE(config.set("partitioner.class",
-                       "org.apache.kafka.clients.producer.RoundRobinPartitioner").ok());
+    REQUIRE(
+        config.set("partitioner.class", "org.apache.kafka.clients.producer.RoundRobinPartitioner")
+            .ok());
     CHECK(config.partitioner == Partitioner::round_robin);
     CHECK(config.validate().ok());
 

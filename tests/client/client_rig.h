@@ -58,7 +58,8 @@ struct ClientRig : broker::testing::BrokerRig {
     void create_topic(const std::string& name, int32_t partitions,
                       std::map<std::string, std::string> configs = {}) {
         Admin admin(client(), cluster_config());
-        auto created = admin.create_topics({{name, partitions, -1, std::move(configs)}}, deadline());
+        auto created =
+            admin.create_topics({{name, partitions, -1, std::move(configs)}}, deadline());
         REQUIRE(created.ok());
         REQUIRE(created->size() == 1);
         INFO(created->front().describe());

@@ -16,10 +16,13 @@ void produce(ClientRig& rig, const TopicPartition& tp, int count, const std::str
         ProducerRecord record{.topic = tp.topic, .partition = tp.partition};
         record.value = bytes_of(fmt::format("{}-{}", tag, i));
         record.timestamp_ms = base_timestamp_ms + i;
-        REQUIRE(producer.send(std::move(record), [&](const DeliveryReport& report) {
-                            REQUIRE(report.ok());
-                            ++delivered;
-                        }).ok());
+        REQUIRE(producer
+                    .send(std::move(record),
+                          [&](const DeliveryReport& report) {
+                              REQUIRE(report.ok());
+                              ++delivered;
+                          })
+                    .ok());
     }
     REQUIRE(producer.flush(rig.deadline()).ok());
     REQUIRE(delivered == count);
@@ -124,8 +127,10 @@ TEST_CASE("consumer: a record inside a fetched batch below the position is skipp
         config.linger = seconds(1);
         Producer producer(rig.client(), config);
         for (int i = 0; i < 10; ++i) {
-            REQUIRE(producer.send({.topic = "events", .partition = PartitionId(0),
-                                   .value = bytes_of(fmt::format("v-{}", i))})
+            REQUIRE(producer
+                        .send({.topic = "events",
+                               .partition = PartitionId(0),
+                               .value = bytes_of(fmt::format("v-{}", i))})
                         .ok());
         }
         REQUIRE(producer.flush(rig.deadline()).ok());
@@ -191,11 +196,15 @@ TEST_CASE("consumer: a batch whose CRC does not match is an error, never data") 
         ProducerConfig producer_config = rig.producer_config();
         producer_config.cluster = cluster;
         Producer producer(rig.client(), producer_config);
-        REQUIRE(producer.send({.topic = "events", .partition = PartitionId(0),
-                               .value = bytes_of("plain")}).ok());
+        REQUIRE(
+            producer
+                .send({.topic = "events", .partition = PartitionId(0), .value = bytes_of("plain")})
+                .ok());
         REQUIRE(producer.flush(rig.deadline()).ok());
-        REQUIRE(producer.send({.topic = "events", .partition = PartitionId(0),
-                               .value = bytes_of("SECRET")}).ok());
+        REQUIRE(
+            producer
+                .send({.topic = "events", .partition = PartitionId(0), .value = bytes_of("SECRET")})
+                .ok());
         REQUIRE(producer.flush(rig.deadline()).ok());
         producer.close();
 

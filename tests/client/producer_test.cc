@@ -7,8 +7,7 @@ namespace {
 
 // Sends `count` records "<tag>-<i>" to the record's topic/partition; collects the reports.
 std::vector<DeliveryReport> send_all(Producer& producer, ProducerRecord shape, int count,
-                                     const std::string& tag,
-                                     std::vector<DeliveryReport>& reports) {
+                                     const std::string& tag, std::vector<DeliveryReport>& reports) {
     for (int i = 0; i < count; ++i) {
         ProducerRecord record = shape;
         record.value = bytes_of(fmt::format("{}-{}", tag, i));
@@ -182,8 +181,9 @@ TEST_CASE("producer: errors for a missing topic, a bad partition and an oversize
     });
 }
 
-TEST_CASE("producer: an unreachable broker fails records at delivery.timeout.ms, and a full "
-          "buffer.memory blocks send for max.block.ms") {
+TEST_CASE(
+    "producer: an unreachable broker fails records at delivery.timeout.ms, and a full "
+    "buffer.memory blocks send for max.block.ms") {
     ClientRig rig;
     rig.run([&] {
         rig.create_topic("orders", 1);
@@ -223,8 +223,9 @@ TEST_CASE("producer: an unreachable broker fails records at delivery.timeout.ms,
     });
 }
 
-TEST_CASE("producer: with max.in.flight 1, retries after connection resets never reorder a "
-          "partition") {
+TEST_CASE(
+    "producer: with max.in.flight 1, retries after connection resets never reorder a "
+    "partition") {
     ClientRig rig(broker::testing::rig_config(), 7);
     rig.run([&] {
         rig.create_topic("orders", 2);
@@ -250,9 +251,12 @@ TEST_CASE("producer: with max.in.flight 1, retries after connection resets never
             std::string value = fmt::format("r-{:04}", i);
             ProducerRecord record{.topic = "orders", .partition = PartitionId(i % 2)};
             record.value = bytes_of(value);
-            REQUIRE(producer.send(std::move(record), [&, value](const DeliveryReport& report) {
-                                if (report.ok()) acknowledged[value] = report;
-                            }).ok());
+            REQUIRE(producer
+                        .send(std::move(record),
+                              [&, value](const DeliveryReport& report) {
+                                  if (report.ok()) acknowledged[value] = report;
+                              })
+                        .ok());
             rig.sleep(milliseconds(2));
         }
         resetting = false;
@@ -321,8 +325,9 @@ TEST_CASE("producer and consumer: ride out a broker crash and restart") {
     });
 }
 
-TEST_CASE("producer: metadata older than metadata.max.age.ms is refreshed and new partitions "
-          "are used") {
+TEST_CASE(
+    "producer: metadata older than metadata.max.age.ms is refreshed and new partitions "
+    "are used") {
     ClientRig rig;
     rig.run([&] {
         rig.create_topic("orders", 1);

@@ -1,6 +1,7 @@
+#include "core/client/record_accumulator.h"
+
 #include <catch2/catch.hpp>
 
-#include "core/client/record_accumulator.h"
 #include "sim/sim_reactor.h"
 
 namespace brook::client {
@@ -40,8 +41,9 @@ TEST_CASE("record accumulator: batch.size closes batches; linger decides readine
     CHECK(accumulator.pending_records() == 3);
 }
 
-TEST_CASE("record accumulator: a retried batch goes back before every later batch, and an "
-          "ordered partition waits for its batch in flight") {
+TEST_CASE(
+    "record accumulator: a retried batch goes back before every later batch, and an "
+    "ordered partition waits for its batch in flight") {
     ProducerConfig config;
     config.batch_size = 50;
     config.linger = Duration{};
@@ -82,7 +84,8 @@ TEST_CASE("record accumulator: reports free memory and move flush's horizon") {
     AccumulatorRig rig(config);
     auto& accumulator = rig.accumulator;
     REQUIRE(accumulator.reserve(60, kNever).ok());
-    accumulator.append(kTp, record_of(10), 60, [](const DeliveryReport&) {}, Instant{});
+    accumulator.append(
+        kTp, record_of(10), 60, [](const DeliveryReport&) {}, Instant{});
     CHECK(accumulator.reserve(200, kNever).error().code() == ErrorCode::too_large);
     CHECK(accumulator.oldest_unreported() == 0);
     CHECK(accumulator.next_serial() == 1);
