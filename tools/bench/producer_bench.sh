@@ -9,10 +9,11 @@
 # librdkafka default), no compression. Brook's producer reads N lines of SIZE bytes from a
 # file on stdin (the CLI's own path: the line split is part of what is measured);
 # rdkafka_performance generates its records in memory. Both figures are wall time from start
-# to the last acknowledgement, process start-up included, payload bytes only; the runs
-# alternate between the two clients, RUNS times, and the median is printed.
+# to the last acknowledgement, process start-up included, payload bytes only, plus the
+# client's CPU time (user + system); the runs alternate between the two clients, RUNS times,
+# and the median of each column is printed.
 #
-# Env: N100 (1000000 records of 100 B)  N1K (200000 records of 1 KiB)  RUNS (1)
+# Env: N100 (1000000 records of 100 B)  N1K (200000 records of 1 KiB)  RUNS (3)
 #      WORK (build/bench-producer: broker data, inputs, the rdkafka_performance build)
 # Needs gcc, pkg-config and librdkafka-dev for rdkafka_performance (built from the example
 # source Debian ships, with ../shared/bench/rdkafka_shim's two headers), and python3.
@@ -22,7 +23,7 @@ BROOK=${1:-${BROOK:-$repo/build/brook}}
 WORK=${WORK:-$repo/build/bench-producer}
 N100=${N100:-1000000}
 N1K=${N1K:-200000}
-RUNS=${RUNS:-1}
+RUNS=${RUNS:-3}
 SHIM=${SHIM:-$repo/../shared/bench/rdkafka_shim}
 
 [ -x "$BROOK" ] || { echo "producer_bench: no brook binary at $BROOK (build first)" >&2; exit 2; }
@@ -55,13 +56,15 @@ for _ in $(seq 100); do
 done
 
 now_ns() { date +%s%N; }
+# The client's user + system CPU seconds, from /usr/bin/time's file.
+cpu_seconds() { awk '{printf "%.2f", $1 + $2}' "$WORK/cpu"; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # "msgs/s MB/s" from a record count, a size and nanoseconds.
 rates() { awk -v n="$1" -v s="$2" -v ns="$3" 'BEGIN {t = ns / 1e9; printf "%d %.1f\n", n / t, n * s / t / 1e6}'; }
 
 echo "# producer_bench $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
     "brook $(git -C "$repo" describe --always --dirty 2>/dev/null || echo '?'), broker $bootstrap"
-printf '%-22s %6s %9s %12s %9s\n' client size records msgs/s MB/s
+printf '%-22s %6s %9s %12s %9s %9s\n' client size records msgs/s MB/s "client CPU s"
 for size in 100 1024; do
     n=$N100; [ "$size" = 1024 ] && n=$N1K
     input=$WORK/input-$size.txt
@@ -71,23 +74,26 @@ for size in 100 1024; do
         topic=brook-$size-$run
         "$BROOK" topics --bootstrap-server "$bootstrap" --create --topic "$topic" --partitions 1 >/dev/null
         start=$(now_ns)
-        timeout 120 "$BROOK" produce --bootstrap-server "$bootstrap" --topic "$topic" --acks all \
-            --linger-ms 5 --batch-size 1000000 --property max.request.size=1048576 <"$input"
-        brook_rates+=("$(rates "$n" "$size" $(($(now_ns) - start)))")
+        /usr/bin/time -f '%U %S' -o "$WORK/cpu" timeout 120 "$BROOK" produce \
+            --bootstrap-server "$bootstrap" --topic "$topic" --acks all --linger-ms 5 \
+            --batch-size 1000000 --property max.request.size=1048576 <"$input"
+        brook_rates+=("$(rates "$n" "$size" $(($(now_ns) - start))) $(cpu_seconds)")
 
         topic=rdkafka-$size-$run
         "$BROOK" topics --bootstrap-server "$bootstrap" --create --topic "$topic" --partitions 1 >/dev/null
         start=$(now_ns)
-        timeout 120 "$perf" -P -t "$topic" -p 0 -b "$bootstrap" -s "$size" -c "$n" -a -1 \
-            -X linger.ms=5 -X batch.size=1000000 -X message.timeout.ms=110000 -q >/dev/null 2>&1
-        rdkafka_rates+=("$(rates "$n" "$size" $(($(now_ns) - start)))")
+        /usr/bin/time -f '%U %S' -o "$WORK/cpu" timeout 120 "$perf" -P -t "$topic" -p 0 \
+            -b "$bootstrap" -s "$size" -c "$n" -a -1 -X linger.ms=5 -X batch.size=1000000 \
+            -X message.timeout.ms=110000 -q >/dev/null 2>&1
+        rdkafka_rates+=("$(rates "$n" "$size" $(($(now_ns) - start))) $(cpu_seconds)")
     done
     for client in brook rdkafka; do
         declare -n list=${client}_rates
         msgs=$(printf '%s\n' "${list[@]}" | cut -d' ' -f1 | median)
         mb=$(printf '%s\n' "${list[@]}" | cut -d' ' -f2 | median)
+        cpu=$(printf '%s\n' "${list[@]}" | cut -d' ' -f3 | median)
         label=$([ $client = brook ] && echo "brook produce" || echo "rdkafka_performance -P")
-        printf '%-22s %6s %9s %12s %9s\n' "$label" "$size" "$n" "$msgs" "$mb"
+        printf '%-22s %6s %9s %12s %9s %9s\n' "$label" "$size" "$n" "$msgs" "$mb" "$cpu"
     done
     rm -f "$input"
 done
