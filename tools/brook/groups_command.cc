@@ -104,6 +104,12 @@ struct GroupsJob {
             }
         }
 
+        // Kafka answers DescribeGroups for an unknown group with state Dead and no members.
+        if (description.state == "Dead" && description.members.empty() &&
+            committed->offsets.empty()) {
+            return command.fail(fmt::format("{}: group {} does not exist",
+                                            broker_label(admin.cluster()), group));
+        }
         fmt::print("Consumer group '{}': state {}, {} members\n\n", group,
                    description.state.empty() ? "-" : description.state,
                    description.members.size());
