@@ -26,13 +26,13 @@ std::optional<int> ClientCommand::check_unused(Arguments& args) {
 }
 
 std::optional<int> ClientCommand::read_integer(Arguments& args, const std::string& name,
-                                              int64_t& out, int64_t min, int64_t max) {
+                                               int64_t& out, int64_t min, int64_t max) {
     std::optional<std::string> text = args.value(name);
     if (!text) return std::nullopt;
     std::optional<int64_t> value = parse_integer(*text);
     if (!value || *value < min || *value > max) {
-        return usage_error(fmt::format("{} wants an integer from {} to {}, not '{}'", name, min,
-                                       max, *text));
+        return usage_error(
+            fmt::format("{} wants an integer from {} to {}, not '{}'", name, min, max, *text));
     }
     out = *value;
     return std::nullopt;

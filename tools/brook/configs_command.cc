@@ -38,13 +38,20 @@ Errors name the broker, the topic and the Kafka error, and exit with status 1.
 // Kafka's ConfigSource values, as kafka-configs.sh names them.
 std::string source_name(int8_t source) {
     switch (source) {
-        case 1: return "DYNAMIC_TOPIC_CONFIG";
-        case 2: return "DYNAMIC_BROKER_CONFIG";
-        case 3: return "DYNAMIC_DEFAULT_BROKER_CONFIG";
-        case 4: return "STATIC_BROKER_CONFIG";
-        case 5: return "DEFAULT_CONFIG";
-        case 6: return "DYNAMIC_BROKER_LOGGER_CONFIG";
-        default: return "UNKNOWN";
+        case 1:
+            return "DYNAMIC_TOPIC_CONFIG";
+        case 2:
+            return "DYNAMIC_BROKER_CONFIG";
+        case 3:
+            return "DYNAMIC_DEFAULT_BROKER_CONFIG";
+        case 4:
+            return "STATIC_BROKER_CONFIG";
+        case 5:
+            return "DEFAULT_CONFIG";
+        case 6:
+            return "DYNAMIC_BROKER_LOGGER_CONFIG";
+        default:
+            return "UNKNOWN";
     }
 }
 
@@ -69,10 +76,10 @@ int describe(ClientCommand& command, Admin& admin, const std::string& topic, boo
     if (!described) return command.fail(described.error().describe());
     for (const client::ResourceConfigs& resource : *described) {
         if (resource.error != KafkaError::none) {
-            return command.fail(fmt::format("{}: topic {}: {}{}", broker_label(admin.cluster()),
-                                            topic, protocol::kafka_error_name(resource.error),
-                                            resource.message ? " (" + *resource.message + ")"
-                                                             : std::string()));
+            return command.fail(
+                fmt::format("{}: topic {}: {}{}", broker_label(admin.cluster()), topic,
+                            protocol::kafka_error_name(resource.error),
+                            resource.message ? " (" + *resource.message + ")" : std::string()));
         }
         fmt::print("{} configs for topic {} are:\n", all ? "All" : "Dynamic", topic);
         for (const client::ConfigEntry& entry : resource.entries) {
@@ -140,8 +147,7 @@ int configs_command(int argc, char** argv) {
             } else {
                 for (const client::ItemResult& item : *results) {
                     if (item.ok()) continue;
-                    status = command.fail(fmt::format("{}: topic {}",
-                                                      broker_label(admin.cluster()),
+                    status = command.fail(fmt::format("{}: topic {}", broker_label(admin.cluster()),
                                                       item.describe()));
                 }
             }

@@ -59,8 +59,8 @@ struct ConsumeOptions {
     std::optional<PartitionId> partition;
     std::optional<std::string> offset;  // a number, "earliest" or "latest"
     bool from_beginning = false;
-    int64_t max_messages = -1;          // -1: no limit
-    int64_t timeout_ms = -1;            // -1: wait for ever
+    int64_t max_messages = -1;  // -1: no limit
+    int64_t timeout_ms = -1;    // -1: wait for ever
     RecordFormat format;
     ConsumerConfig config;
 };
@@ -85,7 +85,9 @@ FormattedRecord formatted(const client::ConsumerRecord& record) {
 class ConsumeJob {
 public:
     ConsumeJob(ClientContext& context, const ClientCommand& command, const ConsumeOptions& options)
-        : context_(context), command_(command), options_(options),
+        : context_(context),
+          command_(command),
+          options_(options),
           consumer_(context.env, options.config) {}
 
     int run() {
@@ -141,8 +143,7 @@ private:
         Result<std::map<TopicPartition, std::optional<Offset>>> committed =
             consumer_.committed(partitions, deadline());
         if (!committed) {
-            return command_.fail(fmt::format("{}: group {}: {}", where(),
-                                             options_.config.group_id,
+            return command_.fail(fmt::format("{}: group {}: {}", where(), options_.config.group_id,
                                              committed.error().describe()));
         }
         for (const auto& [tp, offset] : *committed) {
@@ -229,12 +230,11 @@ int consume_command(int argc, char** argv) {
         return *exit;
     }
     if (partition >= 0) options.partition = PartitionId(static_cast<int32_t>(partition));
-    if (auto exit = command.read_integer(args, "--max-messages", options.max_messages, 1,
-                                         INT64_MAX)) {
+    if (auto exit =
+            command.read_integer(args, "--max-messages", options.max_messages, 1, INT64_MAX)) {
         return *exit;
     }
-    if (auto exit = command.read_integer(args, "--timeout-ms", options.timeout_ms, 0,
-                                         INT32_MAX)) {
+    if (auto exit = command.read_integer(args, "--timeout-ms", options.timeout_ms, 0, INT32_MAX)) {
         return *exit;
     }
     Result<RecordFormat> format =

@@ -15,8 +15,8 @@ namespace brook::tools {
 namespace {
 
 using client::Admin;
-using protocol::KafkaError;
 using client::TopicPartition;
+using protocol::KafkaError;
 
 constexpr const char* kUsage = R"(usage:
   brook groups --list
@@ -107,20 +107,20 @@ struct GroupsJob {
         // Kafka answers DescribeGroups for an unknown group with state Dead and no members.
         if (description.state == "Dead" && description.members.empty() &&
             committed->offsets.empty()) {
-            return command.fail(fmt::format("{}: group {} does not exist",
-                                            broker_label(admin.cluster()), group));
+            return command.fail(
+                fmt::format("{}: group {} does not exist", broker_label(admin.cluster()), group));
         }
         fmt::print("Consumer group '{}': state {}, {} members\n\n", group,
-                   description.state.empty() ? "-" : description.state,
-                   description.members.size());
-        std::vector<Row> rows = {{"GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET",
-                                  "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"}};
+                   description.state.empty() ? "-" : description.state, description.members.size());
+        std::vector<Row> rows = {{"GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET",
+                                  "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"}};
         auto dash_or = [](bool known, int64_t value) {
             return known ? std::to_string(value) : std::string("-");
         };
         for (const auto& [tp, member] : partitions) {
             auto found = committed->offsets.find(tp);
-            bool has_commit = found != committed->offsets.end() && found->second.offset.value() >= 0;
+            bool has_commit =
+                found != committed->offsets.end() && found->second.offset.value() >= 0;
             int64_t current = has_commit ? found->second.offset.value() : -1;
             bool has_end = log_end.contains(tp);
             int64_t end = has_end ? log_end[tp] : -1;

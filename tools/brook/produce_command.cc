@@ -62,7 +62,9 @@ class LineProducer {
 public:
     LineProducer(ClientContext& context, const ClientCommand& command,
                  const ProduceOptions& options)
-        : context_(context), command_(command), options_(options),
+        : context_(context),
+          command_(command),
+          options_(options),
           producer_(context.env, options.config) {}
 
     // Returns the number of records that failed.
@@ -86,9 +88,8 @@ public:
 
 private:
     void send(int64_t number, std::string_view text) {
-        client::ProducerRecord record{.topic = options_.topic,
-                                      .partition = options_.partition,
-                                      .headers = options_.headers};
+        client::ProducerRecord record{
+            .topic = options_.topic, .partition = options_.partition, .headers = options_.headers};
         if (options_.key_separator) {
             std::size_t at = text.find(*options_.key_separator);
             if (at == std::string_view::npos) {
@@ -102,13 +103,12 @@ private:
             record.value = to_bytes(text);
         }
         // Two words of capture: std::function keeps it without an allocation per record.
-        Result<void> sent = producer_.send(
-            std::move(record), [this, number](const client::DeliveryReport& report) {
+        Result<void> sent =
+            producer_.send(std::move(record), [this, number](const client::DeliveryReport& report) {
                 if (report.ok()) return;
                 fail_line(number, fmt::format("{}: topic {} partition {}: {}",
                                               broker_label(producer_.cluster()), report.topic,
-                                              report.partition.value(),
-                                              report.error->describe()));
+                                              report.partition.value(), report.error->describe()));
             });
         if (!sent) {
             fail_line(number, fmt::format("{}: topic {}: {}", broker_label(producer_.cluster()),
@@ -155,8 +155,10 @@ int produce_command(int argc, char** argv) {
         std::string value;
     };
     std::vector<Setting> settings;
-    for (auto [option, name] : {std::pair{"--acks", "acks"}, {"--compression", "compression.type"},
-                                {"--linger-ms", "linger.ms"}, {"--batch-size", "batch.size"}}) {
+    for (auto [option, name] : {std::pair{"--acks", "acks"},
+                                {"--compression", "compression.type"},
+                                {"--linger-ms", "linger.ms"},
+                                {"--batch-size", "batch.size"}}) {
         if (auto value = args.value(option)) {
             settings.push_back({fmt::format("{} {}", option, *value), name, *value});
         }
@@ -175,7 +177,8 @@ int produce_command(int argc, char** argv) {
     for (const Setting& setting : settings) {
         Result<void> set = options.config.set(setting.name, setting.value);
         if (!set) {
-            return command.usage_error(fmt::format("{}: {}", setting.option, set.error().context()));
+            return command.usage_error(
+                fmt::format("{}: {}", setting.option, set.error().context()));
         }
     }
     if (Result<void> valid = options.config.validate(); !valid) {

@@ -7,11 +7,16 @@ namespace {
 
 std::optional<char> unescape(char escaped) {
     switch (escaped) {
-        case 'n': return '\n';
-        case 'r': return '\r';
-        case 't': return '\t';
-        case '\\': return '\\';
-        default: return std::nullopt;
+        case 'n':
+            return '\n';
+        case 'r':
+            return '\r';
+        case 't':
+            return '\t';
+        case '\\':
+            return '\\';
+        default:
+            return std::nullopt;
     }
 }
 
@@ -47,16 +52,36 @@ Result<RecordFormat> RecordFormat::parse(std::string_view text) {
         }
         Field field;
         switch (next) {
-            case '%': add_literal('%'); continue;
-            case 't': field = Field::topic; break;
-            case 'p': field = Field::partition; break;
-            case 'o': field = Field::offset; break;
-            case 'k': field = Field::key; break;
-            case 'K': field = Field::key_length; break;
-            case 's': field = Field::value; break;
-            case 'S': field = Field::value_length; break;
-            case 'T': field = Field::timestamp; break;
-            case 'h': field = Field::headers; break;
+            case '%':
+                add_literal('%');
+                continue;
+            case 't':
+                field = Field::topic;
+                break;
+            case 'p':
+                field = Field::partition;
+                break;
+            case 'o':
+                field = Field::offset;
+                break;
+            case 'k':
+                field = Field::key;
+                break;
+            case 'K':
+                field = Field::key_length;
+                break;
+            case 's':
+                field = Field::value;
+                break;
+            case 'S':
+                field = Field::value_length;
+                break;
+            case 'T':
+                field = Field::timestamp;
+                break;
+            case 'h':
+                field = Field::headers;
+                break;
             default:
                 return Error(ErrorCode::invalid_argument,
                              fmt::format("--format: unknown directive %{}", next));
@@ -72,13 +97,27 @@ void RecordFormat::render(const FormattedRecord& record, std::string& out) const
     };
     for (const Piece& piece : pieces_) {
         switch (piece.field) {
-            case Field::literal: out += piece.literal; break;
-            case Field::topic: out += record.topic; break;
-            case Field::partition: fmt::format_to(std::back_inserter(out), "{}", record.partition); break;
-            case Field::offset: fmt::format_to(std::back_inserter(out), "{}", record.offset); break;
-            case Field::key: out += record.key.value_or(""); break;
-            case Field::key_length: fmt::format_to(std::back_inserter(out), "{}", length(record.key)); break;
-            case Field::value: out += record.value.value_or(""); break;
+            case Field::literal:
+                out += piece.literal;
+                break;
+            case Field::topic:
+                out += record.topic;
+                break;
+            case Field::partition:
+                fmt::format_to(std::back_inserter(out), "{}", record.partition);
+                break;
+            case Field::offset:
+                fmt::format_to(std::back_inserter(out), "{}", record.offset);
+                break;
+            case Field::key:
+                out += record.key.value_or("");
+                break;
+            case Field::key_length:
+                fmt::format_to(std::back_inserter(out), "{}", length(record.key));
+                break;
+            case Field::value:
+                out += record.value.value_or("");
+                break;
             case Field::value_length:
                 fmt::format_to(std::back_inserter(out), "{}", length(record.value));
                 break;

@@ -42,8 +42,18 @@ public:
     void render(const FormattedRecord& record, std::string& out) const;
 
 private:
-    enum class Field { literal, topic, partition, offset, key, key_length, value, value_length,
-                       timestamp, headers };
+    enum class Field {
+        literal,
+        topic,
+        partition,
+        offset,
+        key,
+        key_length,
+        value,
+        value_length,
+        timestamp,
+        headers
+    };
     struct Piece {
         Field field;
         std::string literal;  // for Field::literal

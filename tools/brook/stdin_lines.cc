@@ -1,14 +1,13 @@
 #include "tools/brook/stdin_lines.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace brook::tools {
 namespace {

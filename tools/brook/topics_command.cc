@@ -105,9 +105,9 @@ struct TopicsJob {
         int status = 0;
         for (const client::TopicMetadata& topic : *topics) {
             if (topic.error != KafkaError::none) {
-                status = command.fail(fmt::format("{}: topic {}: {}",
-                                                  broker_label(admin.cluster()), topic.name,
-                                                  protocol::kafka_error_name(topic.error)));
+                status =
+                    command.fail(fmt::format("{}: topic {}: {}", broker_label(admin.cluster()),
+                                             topic.name, protocol::kafka_error_name(topic.error)));
                 continue;
             }
             std::size_t replication =
@@ -144,8 +144,8 @@ int topics_command(int argc, char** argv) {
     if (auto exit = command.read_integer(args, "--partitions", partitions, 1, 1'000'000)) {
         return *exit;
     }
-    if (auto exit = command.read_integer(args, "--replication-factor", replication_factor, 1,
-                                         32'767)) {
+    if (auto exit =
+            command.read_integer(args, "--replication-factor", replication_factor, 1, 32'767)) {
         return *exit;
     }
     if (auto exit = command.read_integer(args, "--timeout-ms", timeout_ms, 1, 3'600'000)) {
@@ -190,8 +190,8 @@ int topics_command(int argc, char** argv) {
                 for (const std::string& name : *names) fmt::print("{}\n", name);
             }
         } else if (describe) {
-            status = job.describe(topic ? std::vector<std::string>{*topic}
-                                        : std::vector<std::string>{});
+            status =
+                job.describe(topic ? std::vector<std::string>{*topic} : std::vector<std::string>{});
         } else if (alter) {
             status = job.report(admin.create_partitions(
                 {{*topic, static_cast<int32_t>(partitions)}}, job.deadline));
