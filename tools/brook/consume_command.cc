@@ -167,7 +167,20 @@ private:
                 wait_until = std::min(wait_until, idle_deadline);
             }
             Result<std::vector<client::ConsumerRecord>> records = consumer_.poll(wait_until);
-            if (!records) return fail(records.error());
+            if (!records) {
+                // A broker that restarts or moves a leader comes back: say so once and keep
+                // polling, as kafka-console-consumer does. Anything else ends the command.
+                ErrorCode code = records.error().code();
+                if (code != ErrorCode::disconnected && code != ErrorCode::timeout) {
+                    return fail(records.error());
+                }
+                if (!retrying_)
+                    fmt::print(stderr, "brook consume: {} (retrying)\n",
+                               records.error().describe());
+                retrying_ = true;
+                continue;
+            }
+            retrying_ = false;
             if (records->empty()) continue;
             last_record = context_.env.clock.now();
             text.clear();
@@ -176,6 +189,7 @@ private:
                 options_.format.render(formatted(record), text);
                 ++printed_;
                 next_offsets_[{record.topic, record.partition}] = Offset(record.offset.value() + 1);
+                uncommitted_ = true;
             }
             if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() ||
                 std::fflush(stdout) != 0) {
@@ -193,7 +207,8 @@ private:
 
     // Commits the offset after the last record printed of each partition.
     int commit() {
-        if (next_offsets_.empty()) return 0;
+        if (!uncommitted_) return 0;
+        uncommitted_ = false;
         Result<void> committed = consumer_.commit(next_offsets_, deadline());
         if (!committed) {
             return command_.fail(fmt::format("{}: group {}: commit: {}", where(),
@@ -209,6 +224,8 @@ private:
     Consumer consumer_;
     int64_t printed_ = 0;
     std::map<TopicPartition, Offset> next_offsets_;
+    bool uncommitted_ = false;  // records printed since the last commit
+    bool retrying_ = false;     // the last poll failed on the connection
 };
 
 }  // namespace
