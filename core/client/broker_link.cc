@@ -1,13 +1,73 @@
 #include "core/client/broker_link.h"
 
-#include "core/client/cluster.h"
-#include "core/protocol/api_schema.h"
+#include "core/client/client_errors.h"
 
 namespace brook::client {
 
 using protocol::AnyRequest;
 using protocol::AnyResponse;
 using protocol::ApiKey;
+
+std::optional<VersionRange> client_version_range(ApiKey api_key) {
+    // What this library fills requests for; docs/design/client.md says why each bound.
+    std::optional<VersionRange> range;
+    switch (api_key) {
+        case ApiKey::produce:
+            range = VersionRange{3, 9};
+            break;  // v3: record batches
+        case ApiKey::fetch:
+            range = VersionRange{4, 12};
+            break;  // v13 names topics by id
+        case ApiKey::list_offsets:
+            range = VersionRange{1, 7};
+            break;
+        case ApiKey::metadata:
+            range = VersionRange{1, 12};
+            break;
+        case ApiKey::api_versions:
+            range = VersionRange{0, 3};
+            break;
+        case ApiKey::create_topics:
+            range = VersionRange{4, 7};
+            break;  // v4: default RF -1
+        case ApiKey::delete_topics:
+            range = VersionRange{1, 6};
+            break;
+        case ApiKey::create_partitions:
+            range = VersionRange{0, 3};
+            break;
+        case ApiKey::describe_configs:
+            range = VersionRange{1, 4};
+            break;
+        case ApiKey::alter_configs:
+            range = VersionRange{0, 2};
+            break;
+        case ApiKey::incremental_alter_configs:
+            range = VersionRange{0, 1};
+            break;
+        case ApiKey::list_groups:
+            range = VersionRange{0, 4};
+            break;
+        case ApiKey::describe_groups:
+            range = VersionRange{0, 5};
+            break;
+        case ApiKey::find_coordinator:
+            range = VersionRange{0, 4};
+            break;
+        case ApiKey::offset_commit:
+            range = VersionRange{2, 8};
+            break;  // v9: member epochs
+        case ApiKey::offset_fetch:
+            range = VersionRange{1, 7};
+            break;  // v8: many groups
+        default:
+            return std::nullopt;
+    }
+    const protocol::ApiSchema* schema = protocol::find_api_schema(api_key);
+    if (schema == nullptr) return std::nullopt;
+    range->max_version = std::min(range->max_version, schema->max_version);
+    return range;
+}
 
 // One call waiting for its response; lives on the caller's stack while it is in pending_.
 struct BrokerLink::Pending {

@@ -24,10 +24,20 @@
 #include "core/base/strong_type.h"
 #include "core/client/kafka_connection.h"
 #include "core/protocol/api_key.h"
+#include "core/protocol/api_schema.h"
 #include "core/runtime/mutex.h"
 #include "core/runtime/wait_queue.h"
 
 namespace brook::client {
+
+// The version range Brook's client code fills requests for, per API: within the codec's
+// schemas, and no higher than the client knows the fields of (Fetch v13 names topics by id,
+// which this client does not track). nullopt for an API the client never sends.
+struct VersionRange {
+    int16_t min_version;
+    int16_t max_version;
+};
+std::optional<VersionRange> client_version_range(protocol::ApiKey api_key);
 
 // The version of each API this link speaks: the highest both the broker and Brook's client
 // support (see api_version_range in cluster.h).

@@ -25,6 +25,7 @@
 #include "core/base/logger.h"
 #include "core/base/result.h"
 #include "core/client/broker_link.h"
+#include "core/client/client_errors.h"
 #include "core/client/topic_partition.h"
 #include "core/protocol/error_code.h"
 #include "core/runtime/environment.h"
@@ -67,24 +68,6 @@ struct BrokerMetadata {
     Address address;
     std::optional<std::string> rack;
 };
-
-// The version range Brook's client code fills requests for, per API: within the codec's
-// schemas, and no higher than the client knows the fields of (Fetch v13 names topics by id,
-// which this client does not track). nullopt for an API the client never sends.
-struct VersionRange {
-    int16_t min_version;
-    int16_t max_version;
-};
-std::optional<VersionRange> client_version_range(protocol::ApiKey api_key);
-
-// "broker 1 (n1:9092): topic orders: NOT_LEADER_OR_FOLLOWER" style messages, with the
-// ErrorCode closest to the Kafka error (not_found for an unknown topic, timeout, ...).
-Error kafka_failure(const std::string& where, KafkaError error);
-
-// Kafka's RetriableException errors: the same request may succeed later.
-bool is_retriable(KafkaError error);
-// Errors that mean the client's idea of the partition leaders is out of date.
-bool means_stale_metadata(KafkaError error);
 
 class Cluster {
 public:
