@@ -14,6 +14,7 @@ Checks:
     10,000 records across partitions, --max-messages, --partition/--offset, --format;
   - produce to a partition that does not exist fails with a message per record and status 1;
   - a line written to a produce whose stdin stays open is sent (after linger.ms, not at EOF);
+  - a running consume rides out a broker restart;
   - usage errors exit 2 and `--help` exits 0, for every client subcommand.
 
 Usage: cli_test.py path/to/brook
@@ -225,6 +226,29 @@ def check_open_stdin(test, cli, broker):
     test.check(got == b"typed at a terminal\nsecond\n", "both lines were sent", f"got {got!r}")
 
 
+def check_restart(test, cli, broker):
+    """A running consume rides out a broker restart and prints what comes after it."""
+    cli("topics", "--create", "--topic", "restarts", "--partitions", "1")
+    cli("produce", "--topic", "restarts", input_bytes=b"before\n")
+    consumer = subprocess.Popen([test.binary, "consume", "--bootstrap-server", broker.bootstrap,
+                                 "--topic", "restarts", "--from-beginning", "--max-messages", "2",
+                                 "--timeout-ms", "20000"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True,
+                                preexec_fn=die_with_test)
+    test.processes.append(consumer)
+    try:
+        first = consumer.stdout.readline()  # the consumer is connected and reading
+        broker.restart()
+        cli("produce", "--topic", "restarts", input_bytes=b"after\n")
+        stdout, stderr = consumer.communicate(timeout=40)
+        test.check(consumer.returncode == 0 and first + stdout == b"before\nafter\n",
+                   "consume rides out a broker restart", f"status {consumer.returncode}, "
+                   f"stdout {first + stdout!r}, stderr {stderr.decode(errors='replace')[-500:]}")
+    finally:
+        stop_process(consumer)
+        test.processes.remove(consumer)
+
+
 def check_usage(test):
     for name in CLIENT_COMMANDS:
         helped = test.run([test.binary, name, "--help"], timeout=10)
@@ -247,6 +271,7 @@ def body(test):
     test.part("configs", check_configs, test, cli)
     test.part("round trips", check_round_trips, test, cli)
     test.part("open stdin", check_open_stdin, test, cli, broker)
+    test.part("restart", check_restart, test, cli, broker)
 
 
 if __name__ == "__main__":
