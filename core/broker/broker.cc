@@ -28,6 +28,7 @@ Broker::Broker(Environment& env, BrokerConfig config)
       log_(env.log_sink, "broker"),
       topics_(env, config_),
       producer_ids_(env.disk, env.scheduler),
+      groups_(env, group::CoordinatorConfig::from(config_), topics_),
       changed_(env.scheduler) {}
 
 Broker::~Broker() {
@@ -87,7 +88,8 @@ Result<void> Broker::run() {
     }
     if (Result<void> ids = producer_ids_.load(); !ids) return ids.error().wrap("producer ids");
     TRY_ASSIGN(load_report_, topics_.load());
-    services_ = std::make_unique<BrokerServices>(env_, config_, topics_, producer_ids_, cluster_id_);
+    services_ = std::make_unique<BrokerServices>(env_, config_, topics_, producer_ids_, groups_,
+                                                cluster_id_);
     for (const ListenerSpec& spec : config_.listeners) {
         Address address{spec.wildcard_host() ? "0.0.0.0" : spec.host, spec.port};
         Result<std::unique_ptr<Listener>> listener = env_.network.listen(address);
@@ -118,6 +120,12 @@ Result<void> Broker::run() {
         std::string name = config_.listeners[i].name;
         spawn_tracked("broker/accept", [this, listener, name] { accept_loop(*listener, name); });
     }
+    spawn_tracked("group/load", [this] {
+        // Group requests answer COORDINATOR_LOAD_IN_PROGRESS until this is done.
+        Result<void> loaded = groups_.load();  // May suspend.
+        if (!loaded) log_.error("loading consumer groups: {}", loaded.error().describe());
+    });
+    spawn_tracked("group/timers", [this] { groups_.run_timers(); });
     spawn_tracked("broker/tick", [this] { tick_loop(); });
     while (!shutting_down_) changed_.wait();  // May suspend.
     drain();
@@ -132,6 +140,7 @@ void Broker::drain() {
               services_->requests_in_flight);
     for (auto& listener : listeners_) listener->close();
     for (auto& [id, connection] : connections_) connection->stop();
+    groups_.stop();  // parked JoinGroup and SyncGroup requests answer now
     while (tracked_fibers_ > 0) changed_.wait();  // May suspend.
     while (services_->requests_in_flight > 0) services_->requests_idle.wait();
 }
@@ -179,6 +188,7 @@ void Broker::tick_loop() {
         changed_.wait(env_.clock.now() + kTickInterval);  // May suspend.
         if (shutting_down_) return;
         topics_.tick();  // May suspend.
+        groups_.tick();  // May suspend.
     }
 }
 

@@ -8,8 +8,9 @@
 //   broker.begin_shutdown();   // e.g. on SIGTERM: run() drains, flushes and returns
 //
 // run(): identity (meta.properties: cluster id, node id), producer id reservation, every
-// topic's partitions recovered, then one accept fiber per listener and a ticker fiber that
-// drives each log's periodic duties. Shutdown stops accepting, lets every connection answer
+// topic's partitions recovered, then one accept fiber per listener, the group coordinator's
+// load and timer fibers, and a ticker fiber that drives each log's and the coordinator's
+// periodic duties. Shutdown stops accepting, lets every connection answer
 // what it has in flight, waits for running handlers, then flushes and closes every log.
 #pragma once
 
@@ -24,6 +25,7 @@
 #include "core/broker/producer_id_store.h"
 #include "core/broker/request_handlers.h"
 #include "core/broker/topic_manager.h"
+#include "core/group/group_coordinator.h"
 #include "core/runtime/environment.h"
 #include "core/runtime/wait_queue.h"
 
@@ -48,6 +50,7 @@ public:
     const TopicManager::LoadReport& load_report() const { return load_report_; }
     const std::string& cluster_id() const { return cluster_id_; }
     TopicManager& topics() { return topics_; }
+    group::GroupCoordinator& groups() { return groups_; }
     const BrokerConfig& config() const { return config_; }
 
 private:
@@ -64,6 +67,7 @@ private:
     Logger log_;
     TopicManager topics_;
     ProducerIdStore producer_ids_;
+    group::GroupCoordinator groups_;
     std::string cluster_id_;
     std::unique_ptr<BrokerServices> services_;
     std::vector<std::unique_ptr<Listener>> listeners_;

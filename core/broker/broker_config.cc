@@ -224,6 +224,21 @@ Result<void> BrokerConfig::set(std::string_view key, std::string_view value) {
     } else if (key == "group.initial.rebalance.delay.ms") {
         TRY_ASSIGN(int64_t n, integer(0, kInt32Max));
         group_initial_rebalance_delay_ms = static_cast<int32_t>(n);
+    } else if (key == "group.min.session.timeout.ms") {
+        TRY_ASSIGN(int64_t n, integer(1, kInt32Max));
+        group_min_session_timeout_ms = static_cast<int32_t>(n);
+    } else if (key == "group.max.session.timeout.ms") {
+        TRY_ASSIGN(int64_t n, integer(1, kInt32Max));
+        group_max_session_timeout_ms = static_cast<int32_t>(n);
+    } else if (key == "offsets.retention.minutes") {
+        TRY_ASSIGN(offsets_retention_minutes, integer(1, kInt32Max));
+    } else if (key == "offsets.retention.check.interval.ms") {
+        TRY_ASSIGN(offsets_retention_check_interval_ms, integer(1, kInt64Max));
+    } else if (key == "offset.metadata.max.bytes") {
+        TRY_ASSIGN(int64_t n, integer(0, 32767));
+        offset_metadata_max_bytes = static_cast<int32_t>(n);
+    } else if (key == "offsets.rewrite.threshold.bytes") {
+        TRY_ASSIGN(offsets_rewrite_threshold_bytes, integer(1024, kInt64Max));
     } else if (std::find(std::begin(kIgnoredKeys), std::end(kIgnoredKeys), key) !=
                std::end(kIgnoredKeys)) {
         ignored_.emplace_back(key);
@@ -258,6 +273,11 @@ Result<void> BrokerConfig::finish() {
             }
         }
     }
+    if (group_min_session_timeout_ms > group_max_session_timeout_ms) {
+        return invalid("group.min.session.timeout.ms",
+                       fmt::format("{}", group_min_session_timeout_ms),
+                       "above group.max.session.timeout.ms");
+    }
     Result<void> valid = log_defaults_.validate();
     if (!valid) return valid.error().wrap("log defaults");
     return {};
@@ -279,6 +299,8 @@ std::vector<std::pair<std::string, std::string>> BrokerConfig::describe() const 
         {"connections.max.idle.ms", fmt::format("{}", connections_max_idle_ms)},
         {"default.replication.factor", fmt::format("{}", default_replication_factor)},
         {"group.initial.rebalance.delay.ms", fmt::format("{}", group_initial_rebalance_delay_ms)},
+        {"group.max.session.timeout.ms", fmt::format("{}", group_max_session_timeout_ms)},
+        {"group.min.session.timeout.ms", fmt::format("{}", group_min_session_timeout_ms)},
         {"listeners", join(listeners)},
         {"log.dirs", log_dir},
         {"log.flush.interval.messages", fmt::format("{}", log_defaults_.flush_messages)},
@@ -293,6 +315,11 @@ std::vector<std::pair<std::string, std::string>> BrokerConfig::describe() const 
         {"message.max.bytes", fmt::format("{}", log_defaults_.max_message_bytes)},
         {"node.id", fmt::format("{}", node_id)},
         {"num.partitions", fmt::format("{}", num_partitions)},
+        {"offset.metadata.max.bytes", fmt::format("{}", offset_metadata_max_bytes)},
+        {"offsets.retention.check.interval.ms",
+         fmt::format("{}", offsets_retention_check_interval_ms)},
+        {"offsets.retention.minutes", fmt::format("{}", offsets_retention_minutes)},
+        {"offsets.rewrite.threshold.bytes", fmt::format("{}", offsets_rewrite_threshold_bytes)},
         {"offsets.topic.num.partitions", fmt::format("{}", offsets_topic_num_partitions)},
         {"socket.request.max.bytes", fmt::format("{}", socket_request_max_bytes)},
     };

@@ -63,8 +63,17 @@ public:
     int64_t socket_request_max_bytes = 100 * 1024 * 1024;
     int64_t connections_max_idle_ms = 10 * 60 * 1000;
     int32_t max_connections = 10000;
-    int32_t offsets_topic_num_partitions = 50;         // stored for the group coordinator
-    int32_t group_initial_rebalance_delay_ms = 3000;  // stored for the group coordinator
+    // The group coordinator (core/group/), with Kafka's defaults.
+    int32_t offsets_topic_num_partitions = 50;
+    int32_t group_initial_rebalance_delay_ms = 3000;
+    int32_t group_min_session_timeout_ms = 6000;
+    int32_t group_max_session_timeout_ms = 1800000;
+    int64_t offsets_retention_minutes = 7 * 24 * 60;
+    int64_t offsets_retention_check_interval_ms = 600000;
+    int32_t offset_metadata_max_bytes = 4096;
+    // Brook's own key: an offsets partition above this size and twice its live state is
+    // rewritten (docs/design/groups.md), since the topic is not compacted.
+    int64_t offsets_rewrite_threshold_bytes = 16 * 1024 * 1024;
 
     // A planted bug for the negative simulation scenario `broker-fetch-unsynced`: Fetch serves
     // up to the log end instead of the durable end, so consumers can read what a crash takes

@@ -34,9 +34,20 @@ constexpr std::array kHandlers = {
     HandlerSpec{ApiKey::create_partitions, 0, 2},
     HandlerSpec{ApiKey::incremental_alter_configs, 0, 1},
     HandlerSpec{ApiKey::describe_cluster, 0, 1},
-    // Answers COORDINATOR_NOT_AVAILABLE until the group coordinator exists (issue 6); it is
-    // advertised for librdkafka's feature probe (lz4, above).
+    // The group APIs, in the ranges ../shared/research/protocol.md recommends: all
+    // non-flexible, and JoinGroup, SyncGroup, Heartbeat, LeaveGroup and FindCoordinator from
+    // v0, which librdkafka 2.0 probes (FindCoordinator 0 also turns on its lz4).
     HandlerSpec{ApiKey::find_coordinator, 0, 2},
+    HandlerSpec{ApiKey::join_group, 0, 5},
+    HandlerSpec{ApiKey::sync_group, 0, 3},
+    HandlerSpec{ApiKey::heartbeat, 0, 3},
+    HandlerSpec{ApiKey::leave_group, 0, 3},
+    HandlerSpec{ApiKey::offset_commit, 2, 7},
+    HandlerSpec{ApiKey::offset_fetch, 1, 5},
+    HandlerSpec{ApiKey::describe_groups, 0, 4},
+    HandlerSpec{ApiKey::list_groups, 0, 2},
+    HandlerSpec{ApiKey::delete_groups, 0, 1},
+    HandlerSpec{ApiKey::offset_delete, 0, 0},
 };
 
 constexpr bool handlers_within_codec() {
@@ -158,6 +169,36 @@ std::optional<protocol::AnyResponse> dispatch(BrokerServices& services,
             },
             [&](const protocol::IncrementalAlterConfigsRequest& r) -> std::optional<AnyResponse> {
                 return handle_incremental_alter_configs(s, c, r);
+            },
+            [&](const protocol::JoinGroupRequest& r) -> std::optional<AnyResponse> {
+                return handle_join_group(s, c, r);
+            },
+            [&](const protocol::SyncGroupRequest& r) -> std::optional<AnyResponse> {
+                return handle_sync_group(s, c, r);
+            },
+            [&](const protocol::HeartbeatRequest& r) -> std::optional<AnyResponse> {
+                return handle_heartbeat(s, c, r);
+            },
+            [&](const protocol::LeaveGroupRequest& r) -> std::optional<AnyResponse> {
+                return handle_leave_group(s, c, r);
+            },
+            [&](const protocol::OffsetCommitRequest& r) -> std::optional<AnyResponse> {
+                return handle_offset_commit(s, c, r);
+            },
+            [&](const protocol::OffsetFetchRequest& r) -> std::optional<AnyResponse> {
+                return handle_offset_fetch(s, c, r);
+            },
+            [&](const protocol::DescribeGroupsRequest& r) -> std::optional<AnyResponse> {
+                return handle_describe_groups(s, c, r);
+            },
+            [&](const protocol::ListGroupsRequest& r) -> std::optional<AnyResponse> {
+                return handle_list_groups(s, c, r);
+            },
+            [&](const protocol::DeleteGroupsRequest& r) -> std::optional<AnyResponse> {
+                return handle_delete_groups(s, c, r);
+            },
+            [&](const protocol::OffsetDeleteRequest& r) -> std::optional<AnyResponse> {
+                return handle_offset_delete(s, c, r);
             },
             [&](const auto&) -> std::optional<AnyResponse> {
                 // The connection refuses APIs without a handler before decoding their body.

@@ -13,8 +13,6 @@ using protocol::KafkaError;
 using protocol::MetadataRequest;
 using protocol::MetadataResponse;
 
-namespace {
-
 Address advertised_address(const BrokerServices& services, const RequestContext& context) {
     for (const ListenerSpec& spec : services.config.advertised_listeners) {
         if (spec.name == context.listener_name) return Address{spec.host, spec.port};
@@ -26,10 +24,13 @@ Address advertised_address(const BrokerServices& services, const RequestContext&
     return address;
 }
 
+namespace {
+
 MetadataResponse::MetadataResponseTopic describe_topic(const Topic& topic, int16_t version,
                                                        NodeId node) {
     MetadataResponse::MetadataResponseTopic out;
     out.name = topic.name;
+    if (version >= 1) out.is_internal = topic.name == group::kOffsetsTopic;
     for (const auto& partition : topic.partitions) {
         auto& p = out.partitions.emplace_back();
         p.partition_index = partition->id().value();
@@ -69,6 +70,8 @@ MetadataResponse handle_metadata(BrokerServices& services, const RequestContext&
     bool all_topics = !request.topics.has_value() || (version == 0 && request.topics->empty());
     if (all_topics) {
         for (const std::string& name : services.topics.topic_names()) {
+            // The offsets topic is the coordinator's; it is described only when named.
+            if (name == group::kOffsetsTopic) continue;
             if (const Topic* topic = services.topics.find(name)) {
                 response.topics.push_back(describe_topic(*topic, version, node));
             }
@@ -85,7 +88,7 @@ MetadataResponse handle_metadata(BrokerServices& services, const RequestContext&
             continue;
         }
         const Topic* topic = services.topics.find(name);
-        if (topic == nullptr && may_create) {
+        if (topic == nullptr && may_create && name != group::kOffsetsTopic) {
             Result<void> created = services.topics.create_topic(
                 name, services.config.num_partitions, TopicConfig{});  // May suspend.
             if (!created && created.error().code() != ErrorCode::already_exists) {
@@ -118,18 +121,6 @@ protocol::DescribeClusterResponse handle_describe_cluster(
     response.controller_id = services.config.node_id.value();
     response.brokers.push_back(
         {services.config.node_id.value(), advertised.host, advertised.port, std::nullopt});
-    return response;
-}
-
-protocol::FindCoordinatorResponse handle_find_coordinator(
-    BrokerServices& services, const RequestContext& context,
-    const protocol::FindCoordinatorRequest& request) {
-    // No group or transaction coordinator yet: the answer Kafka gives while one is starting.
-    protocol::FindCoordinatorResponse response;
-    response.error_code = to_wire(KafkaError::coordinator_not_available);
-    response.error_message = "Brook has no group coordinator yet";
-    response.node_id = -1;
-    response.port = -1;
     return response;
 }
 

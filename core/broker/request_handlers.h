@@ -19,6 +19,7 @@
 #include "core/broker/broker_config.h"
 #include "core/broker/producer_id_store.h"
 #include "core/broker/topic_manager.h"
+#include "core/group/group_coordinator.h"
 #include "core/io/network.h"
 #include "core/protocol/error_code.h"
 #include "core/protocol/generated/messages.h"
@@ -31,8 +32,9 @@ namespace brook::broker {
 // What handlers share: the node's environment, configuration and state.
 struct BrokerServices {
     BrokerServices(Environment& env, const BrokerConfig& config, TopicManager& topics,
-                   ProducerIdStore& producer_ids, std::string cluster_id)
-        : env(env), config(config), topics(topics), producer_ids(producer_ids),
+                   ProducerIdStore& producer_ids, group::GroupCoordinator& groups,
+                   std::string cluster_id)
+        : env(env), config(config), topics(topics), producer_ids(producer_ids), groups(groups),
           cluster_id(std::move(cluster_id)), log(env.log_sink, "broker"),
           requests_idle(env.scheduler) {}
 
@@ -40,6 +42,7 @@ struct BrokerServices {
     const BrokerConfig& config;
     TopicManager& topics;
     ProducerIdStore& producer_ids;
+    group::GroupCoordinator& groups;
     std::string cluster_id;
     Logger log;
     // Handler fibers running; shutdown waits for requests_idle before closing the logs.
@@ -108,6 +111,30 @@ protocol::AlterConfigsResponse handle_alter_configs(BrokerServices&, const Reque
                                                     const protocol::AlterConfigsRequest&);
 protocol::IncrementalAlterConfigsResponse handle_incremental_alter_configs(
     BrokerServices&, const RequestContext&, const protocol::IncrementalAlterConfigsRequest&);
+
+protocol::JoinGroupResponse handle_join_group(BrokerServices&, const RequestContext&,
+                                              const protocol::JoinGroupRequest&);
+protocol::SyncGroupResponse handle_sync_group(BrokerServices&, const RequestContext&,
+                                              const protocol::SyncGroupRequest&);
+protocol::HeartbeatResponse handle_heartbeat(BrokerServices&, const RequestContext&,
+                                             const protocol::HeartbeatRequest&);
+protocol::LeaveGroupResponse handle_leave_group(BrokerServices&, const RequestContext&,
+                                                const protocol::LeaveGroupRequest&);
+protocol::OffsetCommitResponse handle_offset_commit(BrokerServices&, const RequestContext&,
+                                                    const protocol::OffsetCommitRequest&);
+protocol::OffsetFetchResponse handle_offset_fetch(BrokerServices&, const RequestContext&,
+                                                  const protocol::OffsetFetchRequest&);
+protocol::DescribeGroupsResponse handle_describe_groups(BrokerServices&, const RequestContext&,
+                                                        const protocol::DescribeGroupsRequest&);
+protocol::ListGroupsResponse handle_list_groups(BrokerServices&, const RequestContext&,
+                                                const protocol::ListGroupsRequest&);
+protocol::DeleteGroupsResponse handle_delete_groups(BrokerServices&, const RequestContext&,
+                                                    const protocol::DeleteGroupsRequest&);
+protocol::OffsetDeleteResponse handle_offset_delete(BrokerServices&, const RequestContext&,
+                                                    const protocol::OffsetDeleteRequest&);
+
+// The address this node advertises to a client that came through `context`'s listener.
+Address advertised_address(const BrokerServices& services, const RequestContext& context);
 
 // Kafka's error code for an operating error of the log or the disk.
 protocol::KafkaError storage_error_code(const Error& error);

@@ -131,6 +131,11 @@ public:
     // beyond retention.bytes, advancing the log start durably first. Returns how many were
     // deleted. May suspend.
     Result<int> apply_retention();
+    // Drops every whole non-active segment that lies entirely below `before` (at most the
+    // durable end), advancing the log start durably first to the base of the first segment
+    // kept; returns how many went. Records below `before` in a kept segment stay readable.
+    // The offsets topic uses it after rewriting its live state. May suspend.
+    Result<int> delete_records_before(Offset before);
     // Starts a new active segment now (if the active one is not empty).
     Result<void> roll();
     // Flushes and seals; the log stays usable. May suspend.
@@ -168,6 +173,9 @@ private:
     Result<void> recover();
     Result<void> recover_unsealed(std::vector<Offset>& bases, std::size_t first);
     Result<void> delete_segment_files(Offset base);
+    // Advances the log start past `victims` (oldest first, contiguous from the start) durably,
+    // then removes their files. Holds flush_mutex_. May suspend.
+    Result<void> drop_segments_locked(const std::vector<Offset>& victims, std::string_view why);
 
     Disk& disk_;
     Clock& clock_;

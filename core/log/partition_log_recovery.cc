@@ -182,23 +182,48 @@ Result<int> PartitionLog::apply_retention() {
         total -= segment->size();
     }
     if (victims.empty()) return 0;
+    TRY(drop_segments_locked(victims, "retention"));  // May suspend.
+    return static_cast<int>(victims.size());
+}
+
+Result<int> PartitionLog::delete_records_before(Offset before) {
+    TRY(check_online());
+    Mutex::Lock lock = flush_mutex_.acquire();  // May suspend.
+    TRY(check_online());
+    if (before > durable_end_) {
+        return Error(ErrorCode::invalid_argument,
+                     fmt::format("delete before {} above the durable end {}", before, durable_end_));
+    }
+    std::vector<Offset> victims;
+    for (auto it = segments_.begin(); it != segments_.end(); ++it) {
+        auto next = std::next(it);
+        if (it->second.get() == active_ || next == segments_.end() || next->first > before) break;
+        victims.push_back(it->first);
+    }
+    if (victims.empty()) return 0;
+    TRY(drop_segments_locked(victims, "delete records"));  // May suspend.
+    return static_cast<int>(victims.size());
+}
+
+Result<void> PartitionLog::drop_segments_locked(const std::vector<Offset>& victims,
+                                                std::string_view why) {
     Offset new_start = segments_.upper_bound(victims.back())->first;
     Offset new_recovery_point = std::max(recovery_point_, new_start);
     // The new start is durable before any file goes: a crash in between leaves files that the
     // next open deletes, never a log with a hole.
     Result<void> written =
         write_checkpoint(disk_, directory_, Checkpoint{new_recovery_point, new_start});
-    if (!written) return fail(written.error().wrap("retention checkpoint"));
+    if (!written) return fail(written.error().wrap(fmt::format("{} checkpoint", why)));
     log_start_ = new_start;
     recovery_point_ = new_recovery_point;
     for (Offset base : victims) {
         Result<void> removed = segments_.at(base)->remove_files();
         segments_.erase(base);
-        if (!removed) return fail(removed.error().wrap("retention"));
+        if (!removed) return fail(removed.error().wrap(std::string(why)));
     }
     Result<void> synced = disk_.sync_directory(directory_);  // May suspend.
     if (!synced) return go_offline(synced.error().wrap("fsync directory"));
-    return static_cast<int>(victims.size());
+    return {};
 }
 
 }  // namespace brook::log

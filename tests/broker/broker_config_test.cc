@@ -72,6 +72,28 @@ num.network.threads=3
     REQUIRE(config->explicit_values().at("broker.id") == "7");
 }
 
+TEST_CASE("broker config: the group coordinator's keys, with Kafka's defaults") {
+    BrokerConfig defaults;
+    REQUIRE(defaults.group_min_session_timeout_ms == 6000);
+    REQUIRE(defaults.group_max_session_timeout_ms == 1800000);
+    REQUIRE(defaults.offsets_retention_minutes == 10080);
+    auto config = BrokerConfig::parse(
+        "group.min.session.timeout.ms=100\ngroup.max.session.timeout.ms=5000\n"
+        "offsets.retention.minutes=60\noffsets.retention.check.interval.ms=1000\n"
+        "offset.metadata.max.bytes=10\noffsets.rewrite.threshold.bytes=4096\n");
+    REQUIRE(config.ok());
+    REQUIRE(config->group_min_session_timeout_ms == 100);
+    REQUIRE(config->group_max_session_timeout_ms == 5000);
+    REQUIRE(config->offsets_retention_minutes == 60);
+    REQUIRE(config->offsets_retention_check_interval_ms == 1000);
+    REQUIRE(config->offset_metadata_max_bytes == 10);
+    REQUIRE(config->offsets_rewrite_threshold_bytes == 4096);
+    auto crossed = BrokerConfig::parse(
+        "group.min.session.timeout.ms=9000\ngroup.max.session.timeout.ms=8000\n");
+    REQUIRE_FALSE(crossed.ok());
+    REQUIRE_FALSE(BrokerConfig::parse("offsets.retention.minutes=0\n").ok());
+}
+
 TEST_CASE("broker config: retention precedence is ms, then minutes, then hours") {
     auto hours = BrokerConfig::parse("log.retention.hours=2\n");
     REQUIRE(hours->log_defaults().retention_ms == 7'200'000);

@@ -315,7 +315,7 @@ TEST_CASE("broker: produce v0-v2 with an old message set is refused per partitio
     });
 }
 
-TEST_CASE("broker: find coordinator answers coordinator not available until groups exist") {
+TEST_CASE("broker: find coordinator names this node for groups, none for transactions") {
     BrokerRig rig;
     rig.run([&] {
         auto kafka = rig.connect();
@@ -325,6 +325,15 @@ TEST_CASE("broker: find coordinator answers coordinator not available until grou
             auto response =
                 kafka->call<protocol::FindCoordinatorResponse>(request, version, rig.deadline());
             INFO("version " << version);
+            REQUIRE(response.ok());
+            REQUIRE(response->error_code == 0);
+            REQUIRE(response->node_id == 1);
+            REQUIRE(response->host == "n1");
+            REQUIRE(response->port == 9092);
+            if (version == 0) continue;  // v1+ can ask for a transaction coordinator
+            request.key_type = 1;
+            response =
+                kafka->call<protocol::FindCoordinatorResponse>(request, version, rig.deadline());
             REQUIRE(response.ok());
             REQUIRE(response->error_code ==
                     static_cast<int16_t>(KafkaError::coordinator_not_available));
