@@ -248,14 +248,6 @@ TEST_CASE("consumer: commit and committed, standalone in a group") {
         TopicPartition p1{"events", PartitionId(1)};
         consumer.assign({kP0, p1});
         auto committed = consumer.commit({{kP0, Offset(3)}}, rig.deadline());
-        // Until the broker has a group coordinator (branch `groups`), FindCoordinator says
-        // COORDINATOR_NOT_AVAILABLE and there is nothing to check here.
-        if (!committed.ok() &&
-            committed.error().context().find("COORDINATOR_NOT_AVAILABLE") != std::string::npos) {
-            WARN("the broker has no group coordinator yet: " << committed.error().describe());
-            consumer.close();
-            return;
-        }
         INFO((committed.ok() ? "" : committed.error().describe()));
         REQUIRE(committed.ok());
         auto read = consumer.committed({kP0, p1}, rig.deadline());
