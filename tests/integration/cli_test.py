@@ -11,7 +11,8 @@ Checks:
   - produce / consume round trips: keys split at --key-separator, values with spaces, empty
     lines (an empty value, like kafka-console-producer), a line without the separator (a
     failed record: its line is reported and the exit status is 1, the others are sent),
-    10,000 records across partitions, --max-messages, --partition/--offset, --format;
+    10,000 records across partitions, --max-messages, --partition/--offset, --format, each
+    --acks mode;
   - produce to a partition that does not exist fails with a message per record and status 1;
   - a line written to a produce whose stdin stays open is sent (after linger.ms, not at EOF);
   - a running consume rides out a broker restart;
@@ -193,6 +194,14 @@ def check_round_trips(test, cli):
         per_partition.setdefault(partition, []).append(int(offset))
     test.check(all(offsets == list(range(len(offsets))) for offsets in per_partition.values()),
                "each partition's records come in offset order from 0")
+
+    cli("topics", "--create", "--topic", "acks", "--partitions", "2")
+    for acks, first in (("0", 0), ("1", 100), ("all", 200)):
+        cli("produce", "--topic", "acks", "--acks", acks,
+            input_bytes=b"".join(f"{i}\n".encode() for i in range(first, first + 100)))
+    got = cli.consume("acks", "--from-beginning", count=300).split(b"\n")[:-1]
+    test.check(sorted(int(value) for value in got) == list(range(300)),
+               "--acks 0, 1 and all each deliver their 100 records")
 
     failed = cli("produce", "--topic", "plain", "--partition", "7",
                  input_bytes=b"a\nb\n", check=False)
