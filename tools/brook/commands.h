@@ -7,5 +7,10 @@ int sim_command(int argc, char** argv);
 int counter_command(int argc, char** argv);
 int bench_command(int argc, char** argv);
 int serve_command(int argc, char** argv);
+int topics_command(int argc, char** argv);
+int produce_command(int argc, char** argv);
+int consume_command(int argc, char** argv);
+int groups_command(int argc, char** argv);
+int configs_command(int argc, char** argv);
 
 }  // namespace brook::tools

@@ -18,6 +18,11 @@ constexpr Command kCommands[] = {
     {"counter", "run the toy replicated counter on real sockets and files",
      brook::tools::counter_command},
     {"bench", "benchmarks with baselines measured in the same run", brook::tools::bench_command},
+    {"topics", "create, list, describe, alter and delete topics", brook::tools::topics_command},
+    {"produce", "send stdin lines as records", brook::tools::produce_command},
+    {"consume", "print records, one a line", brook::tools::consume_command},
+    {"groups", "list and describe consumer groups", brook::tools::groups_command},
+    {"configs", "describe and alter topic configs", brook::tools::configs_command},
 };
 
 void print_usage(std::FILE* out) {

@@ -44,6 +44,8 @@ public:
     Environment& environment() { return *environment_; }
     Scheduler& scheduler() { return *scheduler_; }
     LogSink& log_sink() { return log_sink_; }
+    // For descriptors that are not sockets (the client commands watch stdin).
+    EpollReactor& reactor() { return *reactor_; }
 
     // Calls `handler` on the scheduler's stack (it must not suspend) after SIGTERM or SIGINT.
     // Until a handler is set, those signals stop the scheduler.
