@@ -100,19 +100,53 @@ std::optional<int16_t> negotiate(ApiKey api_key, int16_t broker_min, int16_t bro
     return high;
 }
 
-// ApiVersions at the newest version we speak; a broker that does not know it answers
-// UNSUPPORTED_VERSION in the v0 format (KIP-511), and we ask again at v0. May suspend.
-Result<protocol::ApiVersionsResponse> ask_versions(KafkaConnection& kafka, Instant deadline) {
+// ApiVersions at `version`; a broker that does not know it answers UNSUPPORTED_VERSION in the
+// v0 format (KIP-511), and we ask again at v0. May suspend.
+Result<protocol::ApiVersionsResponse> ask_versions(KafkaConnection& kafka, int16_t version,
+                                                   Instant deadline) {
     protocol::ApiVersionsRequest request;
-    request.client_software_name = "brook";
-    request.client_software_version = "0.1";
-    TRY_ASSIGN(auto response,
-               kafka.call<protocol::ApiVersionsResponse>(request, int16_t{3}, deadline));
+    if (version >= 3) {
+        request.client_software_name = "brook";
+        request.client_software_version = "0.1";
+    }
+    TRY_ASSIGN(auto response, kafka.call<protocol::ApiVersionsResponse>(request, version, deadline));
     if (protocol::kafka_error_from_wire(response.error_code) ==
         protocol::KafkaError::unsupported_version) {
         return kafka.call<protocol::ApiVersionsResponse>(request, int16_t{0}, deadline);
     }
     return response;
+}
+
+// A connection that has answered ApiVersions. First at v3 (flexible: it carries our software
+// name); a broker that answers the v3 refusal in a flexible frame instead of KIP-511's v0 frame
+// (librdkafka's mock cluster does) leaves a response we cannot decode, so we reconnect and ask
+// at v2, which every broker answers in a form we can read. May suspend.
+Result<std::pair<std::unique_ptr<KafkaConnection>, protocol::ApiVersionsResponse>>
+connect_and_ask_versions(Network& network, const Address& address, const std::string& client_id,
+                         const std::string& where, Instant deadline) {
+    Result<protocol::ApiVersionsResponse> answer = Error(ErrorCode::corruption, "not asked");
+    for (int16_t version : {int16_t{3}, int16_t{2}}) {
+        auto connected = KafkaConnection::connect(network, address, deadline, client_id);
+        if (!connected) return connected.error().wrap(where + ": connect");
+        std::unique_ptr<KafkaConnection> kafka = std::move(connected).value();
+        answer = ask_versions(*kafka, version, deadline);
+        if (answer) return std::make_pair(std::move(kafka), std::move(answer).value());
+        kafka->close();
+        if (answer.error().code() != ErrorCode::corruption) break;
+    }
+    return answer.error().wrap(where + ": ApiVersions");
+}
+
+// The request as `version` can carry it. Metadata below v4 has no allow_auto_topic_creation
+// field (the broker's own auto.create.topics.enable decides), so a request that asks for no
+// auto-creation is sent without it rather than refused: the encoder asserts on a field the
+// version lacks.
+AnyRequest fit_to_version(const AnyRequest& request, int16_t version) {
+    AnyRequest fitted = request;
+    if (auto* metadata = std::get_if<protocol::MetadataRequest>(&fitted); metadata && version < 4) {
+        metadata->allow_auto_topic_creation = true;
+    }
+    return fitted;
 }
 
 }  // namespace
@@ -136,21 +170,16 @@ Result<std::shared_ptr<BrokerLink>> BrokerLink::open(Scheduler& scheduler, Netwo
     std::string where = node.value() < 0
                             ? fmt::format("bootstrap server {}", address.to_string())
                             : fmt::format("broker {} ({})", node.value(), address.to_string());
-    auto connected = KafkaConnection::connect(network, address, deadline, client_id);
-    if (!connected) return connected.error().wrap(where + ": connect");
-    std::unique_ptr<KafkaConnection> kafka = std::move(connected).value();
-    auto answer = ask_versions(*kafka, deadline);
-    if (!answer) {
-        kafka->close();
-        return answer.error().wrap(where + ": ApiVersions");
-    }
-    auto error = protocol::kafka_error_from_wire(answer->error_code);
+    TRY_ASSIGN(auto connected,
+               connect_and_ask_versions(network, address, client_id, where, deadline));
+    auto [kafka, answer] = std::move(connected);
+    auto error = protocol::kafka_error_from_wire(answer.error_code);
     if (error != protocol::KafkaError::none) {
         kafka->close();
         return kafka_failure(where + ": ApiVersions", error);
     }
     ApiVersionTable versions;
-    for (const auto& api : answer->api_keys) {
+    for (const auto& api : answer.api_keys) {
         auto api_key = static_cast<ApiKey>(api.api_key);
         if (auto version = negotiate(api_key, api.min_version, api.max_version)) {
             versions[api_key] = *version;
@@ -192,7 +221,8 @@ Result<void> BrokerLink::send_only(const AnyRequest& request, Instant deadline) 
     }
     Mutex::Lock lock = send_mutex_.acquire();  // May suspend.
     if (broken_) return *broken_;
-    auto sent = connection_->send(request, *use, /*expect_response=*/false, deadline);
+    auto sent = connection_->send(fit_to_version(request, *use), *use,
+                                  /*expect_response=*/false, deadline);
     if (!sent) {
         fail(sent.error().wrap(describe()));
         return *broken_;
@@ -229,7 +259,8 @@ Result<AnyResponse> BrokerLink::call(const AnyRequest& request, Instant deadline
     {
         Mutex::Lock lock = send_mutex_.acquire();  // May suspend.
         if (broken_) return *broken_;
-        auto sent = connection_->send(request, *use, /*expect_response=*/true, deadline);
+        auto sent = connection_->send(fit_to_version(request, *use), *use,
+                                      /*expect_response=*/true, deadline);
         if (!sent) {
             fail(sent.error().wrap(describe()));
             return *broken_;
