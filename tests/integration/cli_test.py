@@ -14,6 +14,7 @@ Checks:
     10,000 records across partitions, --max-messages, --partition/--offset, --format, each
     --acks mode;
   - produce to a partition that does not exist fails with a message per record and status 1;
+  - a line written to a produce whose stdin stays open is sent (after linger.ms, not at EOF);
   - a running consume rides out a broker restart;
   - usage errors exit 2 and `--help` exits 0, for every client subcommand.
 
@@ -210,6 +211,30 @@ def check_round_trips(test, cli):
                message)
 
 
+def check_open_stdin(test, cli, broker):
+    """A line goes out after linger.ms while stdin stays open, as at a terminal."""
+    cli("topics", "--create", "--topic", "typed", "--partitions", "1")
+    producer = subprocess.Popen([test.binary, "produce", "--bootstrap-server", broker.bootstrap,
+                                 "--topic", "typed"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True, preexec_fn=die_with_test)
+    test.processes.append(producer)
+    try:
+        producer.stdin.write(b"typed at a terminal\n")
+        producer.stdin.flush()
+        got = cli.consume("typed", "--from-beginning", count=1)
+        test.check(got == b"typed at a terminal\n" and producer.poll() is None,
+                   "a line is sent while stdin stays open", f"got {got!r}")
+        producer.stdin.write(b"second\n")
+        producer.stdin.close()
+        test.check(producer.wait(timeout=20) == 0, "produce exits 0 at the end of input")
+    finally:
+        stop_process(producer)
+        test.processes.remove(producer)
+    got = cli.consume("typed", "--from-beginning", count=2)
+    test.check(got == b"typed at a terminal\nsecond\n", "both lines were sent", f"got {got!r}")
+
+
 def check_restart(test, cli, broker):
     """A running consume rides out a broker restart and prints what comes after it."""
     cli("topics", "--create", "--topic", "restarts", "--partitions", "1")
@@ -254,6 +279,7 @@ def body(test):
     test.part("topics", check_topics, test, cli, broker)
     test.part("configs", check_configs, test, cli)
     test.part("round trips", check_round_trips, test, cli)
+    test.part("open stdin", check_open_stdin, test, cli, broker)
     test.part("restart", check_restart, test, cli, broker)
 
 

@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""The `brook` client commands against a Kafka cluster that is not Brook: librdkafka's mock
+cluster (three brokers, partition leaders spread over them), built from
+rdkafka_mock_cluster.c beside this script.
+
+Checks:
+  - topics --list and --describe (partition leaders on more than one broker);
+  - 600 keyed records from `brook produce --compression zstd` reach the leaders of six
+    partitions: kcat reads every key and value back, and each key sits on the partition
+    librdkafka's murmur2_random partitioner picks for it (kcat -P sends the same keys);
+  - `brook consume` reads all 600 across the three brokers;
+  - `brook consume --group` commits to the mock's group coordinator: a second run resumes
+    where the first stopped, with no record twice.
+
+Usage: cli_mock_cluster_test.py path/to/brook
+"""
+
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from brook_harness import Test, stop_process  # noqa: E402
+from brook_harness import _die_with_test as die_with_test  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RECORDS = 600
+TOPIC = "spread"
+PARTITIONS = 6
+
+
+def start_cluster(test):
+    binary = test.temp_path("rdkafka_mock_cluster")
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "rdkafka"], check=True,
+                           capture_output=True, text=True).stdout.split()
+    test.run(["gcc", "-O1", "-o", binary, os.path.join(HERE, "rdkafka_mock_cluster.c"), *flags],
+             timeout=60)
+    cluster = subprocess.Popen([binary, "3", f"{TOPIC}:{PARTITIONS}:3", "other:1:1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True, preexec_fn=die_with_test)
+    test.processes.append(cluster)
+    bootstrap = cluster.stdout.readline().decode().strip()
+    test.check(bootstrap.count(",") == 2, f"librdkafka's mock cluster of 3 brokers at {bootstrap}")
+    return cluster, bootstrap
+
+
+def brook(test, bootstrap, *args, input_bytes=None, timeout=60):
+    return test.run([test.binary, *args, "--bootstrap-server", bootstrap], timeout=timeout,
+                    input_bytes=input_bytes)
+
+
+def body(test):
+    cluster, bootstrap = start_cluster(test)
+    try:
+        listed = brook(test, bootstrap, "topics", "--list").stdout.decode().split()
+        test.check(listed == ["other", TOPIC], "topics --list", repr(listed))
+        described = brook(test, bootstrap, "topics", "--describe", "--topic", TOPIC).stdout.decode()
+        leaders = {line.split("\t")[3] for line in described.split("\n") if "Partition:" in line}
+        test.check(described.count("Partition:") == PARTITIONS and len(leaders) > 1,
+                   "topics --describe: six partitions, leaders on several brokers", described)
+
+        keys = [f"user-{i * 31}" for i in range(RECORDS)]
+        brook(test, bootstrap, "produce", "--topic", TOPIC, "--key-separator", ":",
+              "--compression", "zstd", "--acks", "all",
+              input_bytes="".join(f"{key}:brook {i}\n" for i, key in enumerate(keys)).encode())
+        test.run(["kcat", "-P", "-b", bootstrap, "-t", TOPIC, "-K", ":",
+                  "-X", "partitioner=murmur2_random"], timeout=60,
+                 input_bytes="".join(f"{key}:kcat {i}\n" for i, key in enumerate(keys)).encode())
+        read = test.run(["kcat", "-C", "-b", bootstrap, "-t", TOPIC, "-o", "beginning", "-e",
+                         "-q", "-f", "%k %p %s\n"], timeout=60).stdout.decode()
+        partition_of = {"brook": {}, "kcat": {}}
+        values = set()
+        for line in read.split("\n")[:-1]:
+            key, partition, source, index = line.split(" ")
+            partition_of[source][key] = partition
+            values.add((key, f"{source} {index}"))
+        want = {(key, f"{source} {i}") for i, key in enumerate(keys) for source in ("brook", "kcat")}
+        test.check(values == want, f"kcat reads brook's {RECORDS} zstd records and its own")
+        test.check(partition_of["brook"] == partition_of["kcat"],
+                   "each key on the partition librdkafka's murmur2 partitioner picks")
+
+        got = brook(test, bootstrap, "consume", "--topic", TOPIC, "--from-beginning",
+                    "--max-messages", str(2 * RECORDS), "--timeout-ms", "10000",
+                    "--format", "%k %s\n").stdout.decode().split("\n")[:-1]
+        test.check({tuple(line.split(" ", 1)) for line in got} == want,
+                   "brook consume reads every partition from the three brokers")
+
+        first = brook(test, bootstrap, "consume", "--topic", TOPIC, "--group", "resumers",
+                      "--from-beginning", "--max-messages", "500", "--timeout-ms", "10000"
+                      ).stdout.decode().split("\n")[:-1]
+        second = brook(test, bootstrap, "consume", "--topic", TOPIC, "--group", "resumers",
+                       "--from-beginning", "--max-messages", str(2 * RECORDS - 500),
+                       "--timeout-ms", "10000").stdout.decode().split("\n")[:-1]
+        test.check(len(first) == 500 and sorted(first + second) ==
+                   sorted(value for _, value in want),
+                   "consume --group commits to the mock's coordinator and a second run resumes",
+                   f"{len(first)} + {len(second)} records")
+    finally:
+        stop_process(cluster)
+        test.processes.remove(cluster)
+
+
+if __name__ == "__main__":
+    Test("cli_mock_cluster", time_limit_s=180).main(body)
