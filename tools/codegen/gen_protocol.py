@@ -968,7 +968,14 @@ def write_messages(apis):
     source.line()
     source.line("namespace {")
     source.line()
-    source.line("template <typename Message, typename Any>")
+    source.line("// Requests must be used up exactly: the broker refuses a frame it does not fully "
+                "understand.")
+    source.line("// Responses may carry bytes after the fields we know, as the Java client "
+                "tolerates: a broker")
+    source.line("// may append fields (librdkafka 2.0's mock cluster writes four extra bytes "
+                "after ListOffsets")
+    source.line("// v4+ partitions), and refusing them would make the client unusable against it.")
+    source.line("template <typename Message, typename Any, bool kRequireEnd>")
     source.line("Result<Any> decode_as(int16_t version, std::span<const uint8_t> body) {")
     source.line("    if (version < Message::min_version || version > Message::max_version) {")
     source.line("        return Error(ErrorCode::unsupported,")
@@ -984,7 +991,9 @@ def write_messages(apis):
     source.line("    if (auto decoded = message.decode(reader, version); !decoded) {")
     source.line("        return decoded.error().wrap(context());")
     source.line("    }")
-    source.line("    if (auto end = reader.expect_end(); !end) return end.error().wrap(context());")
+    source.line("    if constexpr (kRequireEnd) {")
+    source.line("        if (auto end = reader.expect_end(); !end) return end.error().wrap(context());")
+    source.line("    }")
     source.line("    return Any(std::move(message));")
     source.line("}")
     source.line()
@@ -997,7 +1006,8 @@ def write_messages(apis):
         source.line("    switch (api_key) {")
         for _, api, _, _ in apis:
             source.line(f"        case ApiKey::{snake(api)}:")
-            source.line(f"            return decode_as<{api}{cap}, Any{cap}>(version, body);")
+            strict = "true" if kind == "request" else "false"
+            source.line(f"            return decode_as<{api}{cap}, Any{cap}, {strict}>(version, body);")
         source.line("        default:")
         source.line("            return Error(ErrorCode::unsupported,")
         source.line("                         fmt::format(\"no codec for {}\", "

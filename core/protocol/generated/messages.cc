@@ -9,7 +9,11 @@ namespace brook::protocol {
 
 namespace {
 
-template <typename Message, typename Any>
+// Requests must be used up exactly: the broker refuses a frame it does not fully understand.
+// Responses may carry bytes after the fields we know, as the Java client tolerates: a broker
+// may append fields (librdkafka 2.0's mock cluster writes four extra bytes after ListOffsets
+// v4+ partitions), and refusing them would make the client unusable against it.
+template <typename Message, typename Any, bool kRequireEnd>
 Result<Any> decode_as(int16_t version, std::span<const uint8_t> body) {
     if (version < Message::min_version || version > Message::max_version) {
         return Error(ErrorCode::unsupported,
@@ -24,7 +28,9 @@ Result<Any> decode_as(int16_t version, std::span<const uint8_t> body) {
     if (auto decoded = message.decode(reader, version); !decoded) {
         return decoded.error().wrap(context());
     }
-    if (auto end = reader.expect_end(); !end) return end.error().wrap(context());
+    if constexpr (kRequireEnd) {
+        if (auto end = reader.expect_end(); !end) return end.error().wrap(context());
+    }
     return Any(std::move(message));
 }
 
@@ -33,57 +39,57 @@ Result<Any> decode_as(int16_t version, std::span<const uint8_t> body) {
 Result<AnyRequest> decode_request(ApiKey api_key, int16_t version, std::span<const uint8_t> body) {
     switch (api_key) {
         case ApiKey::produce:
-            return decode_as<ProduceRequest, AnyRequest>(version, body);
+            return decode_as<ProduceRequest, AnyRequest, true>(version, body);
         case ApiKey::fetch:
-            return decode_as<FetchRequest, AnyRequest>(version, body);
+            return decode_as<FetchRequest, AnyRequest, true>(version, body);
         case ApiKey::list_offsets:
-            return decode_as<ListOffsetsRequest, AnyRequest>(version, body);
+            return decode_as<ListOffsetsRequest, AnyRequest, true>(version, body);
         case ApiKey::metadata:
-            return decode_as<MetadataRequest, AnyRequest>(version, body);
+            return decode_as<MetadataRequest, AnyRequest, true>(version, body);
         case ApiKey::offset_commit:
-            return decode_as<OffsetCommitRequest, AnyRequest>(version, body);
+            return decode_as<OffsetCommitRequest, AnyRequest, true>(version, body);
         case ApiKey::offset_fetch:
-            return decode_as<OffsetFetchRequest, AnyRequest>(version, body);
+            return decode_as<OffsetFetchRequest, AnyRequest, true>(version, body);
         case ApiKey::find_coordinator:
-            return decode_as<FindCoordinatorRequest, AnyRequest>(version, body);
+            return decode_as<FindCoordinatorRequest, AnyRequest, true>(version, body);
         case ApiKey::join_group:
-            return decode_as<JoinGroupRequest, AnyRequest>(version, body);
+            return decode_as<JoinGroupRequest, AnyRequest, true>(version, body);
         case ApiKey::heartbeat:
-            return decode_as<HeartbeatRequest, AnyRequest>(version, body);
+            return decode_as<HeartbeatRequest, AnyRequest, true>(version, body);
         case ApiKey::leave_group:
-            return decode_as<LeaveGroupRequest, AnyRequest>(version, body);
+            return decode_as<LeaveGroupRequest, AnyRequest, true>(version, body);
         case ApiKey::sync_group:
-            return decode_as<SyncGroupRequest, AnyRequest>(version, body);
+            return decode_as<SyncGroupRequest, AnyRequest, true>(version, body);
         case ApiKey::describe_groups:
-            return decode_as<DescribeGroupsRequest, AnyRequest>(version, body);
+            return decode_as<DescribeGroupsRequest, AnyRequest, true>(version, body);
         case ApiKey::list_groups:
-            return decode_as<ListGroupsRequest, AnyRequest>(version, body);
+            return decode_as<ListGroupsRequest, AnyRequest, true>(version, body);
         case ApiKey::sasl_handshake:
-            return decode_as<SaslHandshakeRequest, AnyRequest>(version, body);
+            return decode_as<SaslHandshakeRequest, AnyRequest, true>(version, body);
         case ApiKey::api_versions:
-            return decode_as<ApiVersionsRequest, AnyRequest>(version, body);
+            return decode_as<ApiVersionsRequest, AnyRequest, true>(version, body);
         case ApiKey::create_topics:
-            return decode_as<CreateTopicsRequest, AnyRequest>(version, body);
+            return decode_as<CreateTopicsRequest, AnyRequest, true>(version, body);
         case ApiKey::delete_topics:
-            return decode_as<DeleteTopicsRequest, AnyRequest>(version, body);
+            return decode_as<DeleteTopicsRequest, AnyRequest, true>(version, body);
         case ApiKey::init_producer_id:
-            return decode_as<InitProducerIdRequest, AnyRequest>(version, body);
+            return decode_as<InitProducerIdRequest, AnyRequest, true>(version, body);
         case ApiKey::describe_configs:
-            return decode_as<DescribeConfigsRequest, AnyRequest>(version, body);
+            return decode_as<DescribeConfigsRequest, AnyRequest, true>(version, body);
         case ApiKey::alter_configs:
-            return decode_as<AlterConfigsRequest, AnyRequest>(version, body);
+            return decode_as<AlterConfigsRequest, AnyRequest, true>(version, body);
         case ApiKey::sasl_authenticate:
-            return decode_as<SaslAuthenticateRequest, AnyRequest>(version, body);
+            return decode_as<SaslAuthenticateRequest, AnyRequest, true>(version, body);
         case ApiKey::create_partitions:
-            return decode_as<CreatePartitionsRequest, AnyRequest>(version, body);
+            return decode_as<CreatePartitionsRequest, AnyRequest, true>(version, body);
         case ApiKey::delete_groups:
-            return decode_as<DeleteGroupsRequest, AnyRequest>(version, body);
+            return decode_as<DeleteGroupsRequest, AnyRequest, true>(version, body);
         case ApiKey::incremental_alter_configs:
-            return decode_as<IncrementalAlterConfigsRequest, AnyRequest>(version, body);
+            return decode_as<IncrementalAlterConfigsRequest, AnyRequest, true>(version, body);
         case ApiKey::offset_delete:
-            return decode_as<OffsetDeleteRequest, AnyRequest>(version, body);
+            return decode_as<OffsetDeleteRequest, AnyRequest, true>(version, body);
         case ApiKey::describe_cluster:
-            return decode_as<DescribeClusterRequest, AnyRequest>(version, body);
+            return decode_as<DescribeClusterRequest, AnyRequest, true>(version, body);
         default:
             return Error(ErrorCode::unsupported,
                          fmt::format("no codec for {}", api_key_name(api_key)));
@@ -110,57 +116,57 @@ Result<AnyResponse> decode_response(ApiKey api_key, int16_t version,
         std::span<const uint8_t> body) {
     switch (api_key) {
         case ApiKey::produce:
-            return decode_as<ProduceResponse, AnyResponse>(version, body);
+            return decode_as<ProduceResponse, AnyResponse, false>(version, body);
         case ApiKey::fetch:
-            return decode_as<FetchResponse, AnyResponse>(version, body);
+            return decode_as<FetchResponse, AnyResponse, false>(version, body);
         case ApiKey::list_offsets:
-            return decode_as<ListOffsetsResponse, AnyResponse>(version, body);
+            return decode_as<ListOffsetsResponse, AnyResponse, false>(version, body);
         case ApiKey::metadata:
-            return decode_as<MetadataResponse, AnyResponse>(version, body);
+            return decode_as<MetadataResponse, AnyResponse, false>(version, body);
         case ApiKey::offset_commit:
-            return decode_as<OffsetCommitResponse, AnyResponse>(version, body);
+            return decode_as<OffsetCommitResponse, AnyResponse, false>(version, body);
         case ApiKey::offset_fetch:
-            return decode_as<OffsetFetchResponse, AnyResponse>(version, body);
+            return decode_as<OffsetFetchResponse, AnyResponse, false>(version, body);
         case ApiKey::find_coordinator:
-            return decode_as<FindCoordinatorResponse, AnyResponse>(version, body);
+            return decode_as<FindCoordinatorResponse, AnyResponse, false>(version, body);
         case ApiKey::join_group:
-            return decode_as<JoinGroupResponse, AnyResponse>(version, body);
+            return decode_as<JoinGroupResponse, AnyResponse, false>(version, body);
         case ApiKey::heartbeat:
-            return decode_as<HeartbeatResponse, AnyResponse>(version, body);
+            return decode_as<HeartbeatResponse, AnyResponse, false>(version, body);
         case ApiKey::leave_group:
-            return decode_as<LeaveGroupResponse, AnyResponse>(version, body);
+            return decode_as<LeaveGroupResponse, AnyResponse, false>(version, body);
         case ApiKey::sync_group:
-            return decode_as<SyncGroupResponse, AnyResponse>(version, body);
+            return decode_as<SyncGroupResponse, AnyResponse, false>(version, body);
         case ApiKey::describe_groups:
-            return decode_as<DescribeGroupsResponse, AnyResponse>(version, body);
+            return decode_as<DescribeGroupsResponse, AnyResponse, false>(version, body);
         case ApiKey::list_groups:
-            return decode_as<ListGroupsResponse, AnyResponse>(version, body);
+            return decode_as<ListGroupsResponse, AnyResponse, false>(version, body);
         case ApiKey::sasl_handshake:
-            return decode_as<SaslHandshakeResponse, AnyResponse>(version, body);
+            return decode_as<SaslHandshakeResponse, AnyResponse, false>(version, body);
         case ApiKey::api_versions:
-            return decode_as<ApiVersionsResponse, AnyResponse>(version, body);
+            return decode_as<ApiVersionsResponse, AnyResponse, false>(version, body);
         case ApiKey::create_topics:
-            return decode_as<CreateTopicsResponse, AnyResponse>(version, body);
+            return decode_as<CreateTopicsResponse, AnyResponse, false>(version, body);
         case ApiKey::delete_topics:
-            return decode_as<DeleteTopicsResponse, AnyResponse>(version, body);
+            return decode_as<DeleteTopicsResponse, AnyResponse, false>(version, body);
         case ApiKey::init_producer_id:
-            return decode_as<InitProducerIdResponse, AnyResponse>(version, body);
+            return decode_as<InitProducerIdResponse, AnyResponse, false>(version, body);
         case ApiKey::describe_configs:
-            return decode_as<DescribeConfigsResponse, AnyResponse>(version, body);
+            return decode_as<DescribeConfigsResponse, AnyResponse, false>(version, body);
         case ApiKey::alter_configs:
-            return decode_as<AlterConfigsResponse, AnyResponse>(version, body);
+            return decode_as<AlterConfigsResponse, AnyResponse, false>(version, body);
         case ApiKey::sasl_authenticate:
-            return decode_as<SaslAuthenticateResponse, AnyResponse>(version, body);
+            return decode_as<SaslAuthenticateResponse, AnyResponse, false>(version, body);
         case ApiKey::create_partitions:
-            return decode_as<CreatePartitionsResponse, AnyResponse>(version, body);
+            return decode_as<CreatePartitionsResponse, AnyResponse, false>(version, body);
         case ApiKey::delete_groups:
-            return decode_as<DeleteGroupsResponse, AnyResponse>(version, body);
+            return decode_as<DeleteGroupsResponse, AnyResponse, false>(version, body);
         case ApiKey::incremental_alter_configs:
-            return decode_as<IncrementalAlterConfigsResponse, AnyResponse>(version, body);
+            return decode_as<IncrementalAlterConfigsResponse, AnyResponse, false>(version, body);
         case ApiKey::offset_delete:
-            return decode_as<OffsetDeleteResponse, AnyResponse>(version, body);
+            return decode_as<OffsetDeleteResponse, AnyResponse, false>(version, body);
         case ApiKey::describe_cluster:
-            return decode_as<DescribeClusterResponse, AnyResponse>(version, body);
+            return decode_as<DescribeClusterResponse, AnyResponse, false>(version, body);
         default:
             return Error(ErrorCode::unsupported,
                          fmt::format("no codec for {}", api_key_name(api_key)));
