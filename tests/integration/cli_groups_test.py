@@ -11,12 +11,15 @@ Checks:
     equals the log end (lag 0); after 3 more records the lags add up to 3;
   - `brook groups --describe` of the confluent-kafka group shows its member (client id and
     its assigned partitions) while it is subscribed;
-  - describing a group that does not exist fails naming it.
+  - describing a group that does not exist fails naming it;
+  - two `brook consume --group pair` processes running at once share the topic: each is a
+    member with one of the two partitions, and together they print every record once.
 
 Usage: cli_groups_test.py path/to/brook
 """
 
 import os
+import subprocess
 import sys
 import time
 
@@ -101,10 +104,41 @@ def check_member(test, broker):
         consumer.close()
 
 
+def check_shared_group(test, broker):
+    command = [test.binary, "consume", "--topic", TOPIC, "--group", "pair", "--from-beginning",
+               "--timeout-ms", "8000", "--format", "%p %s\n", "--bootstrap-server",
+               broker.bootstrap]
+    members = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True) for _ in range(2)]
+    test.processes.extend(members)
+    rows, text = [], ""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        rows, text = describe_rows(test, broker, "pair")
+        owners = {row["PARTITION"]: row["CONSUMER-ID"] for row in rows if row["TOPIC"] == TOPIC}
+        if len(owners) == PARTITIONS and len(set(owners.values())) == 2:
+            break
+        time.sleep(0.3)
+    owners = {row["PARTITION"]: row["CONSUMER-ID"] for row in rows if row["TOPIC"] == TOPIC}
+    test.check(len(owners) == PARTITIONS and len(set(owners.values())) == 2,
+               "two consume --group pair processes each own one partition", text)
+    printed = []
+    for member in members:
+        out, _ = member.communicate(timeout=40)
+        printed.append(out.decode().split("\n")[:-1])
+    test.check(all(printed) and not set(printed[0]) & set(printed[1]),
+               "each member printed records, none printed by both", repr(printed))
+    total = sum(len(lines) for lines in printed)
+    ends = brook(test, broker, "groups", "--describe", "--group", "pair").stdout.decode()
+    test.check(total == 13, "together they printed all 13 records of the topic",
+               f"{printed}\n{ends}")
+
+
 def body(test):
     broker = test.broker({"num.partitions": 1, "auto.create.topics.enable": "false"})
     check_resume_and_lag(test, broker)
     test.part("member", check_member, test, broker)
+    test.part("shared group", check_shared_group, test, broker)
 
 
 if __name__ == "__main__":

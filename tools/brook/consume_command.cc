@@ -31,11 +31,12 @@ Prints the records of topic T, one per line (the value by default), until Ctrl-C
   --from-beginning       start at the first record (default: only new records)
   --partition P          read only partition P
   --offset O             with --partition: start at offset O, or earliest, or latest
-  --group G              start each partition at G's committed offset (else where
-                         --from-beginning says) and commit the offset of every record printed,
-                         so the next run with G resumes after it. G's members are not
-                         coordinated: this reads every partition (assign, no subscription)
-                         and commits as a standalone consumer does
+  --group G              join consumer group G: its members share T's partitions (Kafka's
+                         classic group protocol, range assignor by default; set
+                         partition.assignment.strategy with --property), each partition starts
+                         at G's committed offset (else where --from-beginning says), and the
+                         offset of every record printed is committed, so the next member of G
+                         resumes after it
   --max-messages N       stop after N records
   --timeout-ms N         stop when no record came for N ms
   --format FMT           the line for each record, kcat's -f language:
@@ -108,8 +109,9 @@ private:
         return command_.fail(fmt::format("{}: {}", where(), error.describe()));
     }
 
-    // Assigns the partitions and sets where each starts.
+    // Joins the group, or assigns the partitions and sets where each starts.
     int start() {
+        if (!options_.config.group_id.empty()) return join_group();
         std::vector<TopicPartition> partitions;
         if (options_.partition) {
             partitions.push_back({options_.topic, *options_.partition});
@@ -122,7 +124,6 @@ private:
             }
         }
         consumer_.assign(partitions);
-        if (!options_.config.group_id.empty()) return start_at_committed(partitions);
         // Without an explicit offset the consumer applies auto.offset.reset, which
         // --from-beginning made earliest.
         if (!options_.offset) return 0;
@@ -137,20 +138,13 @@ private:
         return sought ? 0 : fail(sought.error());
     }
 
-    // Seeks each partition to the group's committed offset; the others keep the reset policy.
-    // Asking up front turns an unreachable coordinator into an error instead of a silent wait.
-    int start_at_committed(const std::vector<TopicPartition>& partitions) {
-        Result<std::map<TopicPartition, std::optional<Offset>>> committed =
-            consumer_.committed(partitions, deadline());
-        if (!committed) {
+    // Subscribes to the topic as a member of the group: the coordinator spreads the topic's
+    // partitions over the group's members, and each starts at the group's committed offset
+    // (else where auto.offset.reset, which --from-beginning made earliest, says).
+    int join_group() {
+        if (Result<void> subscribed = consumer_.subscribe({options_.topic}); !subscribed) {
             return command_.fail(fmt::format("{}: group {}: {}", where(), options_.config.group_id,
-                                             committed.error().describe()));
-        }
-        for (const auto& [tp, offset] : *committed) {
-            if (!offset) continue;
-            if (Result<void> sought = consumer_.seek(tp, *offset); !sought) {
-                return fail(sought.error());
-            }
+                                             subscribed.error().describe()));
         }
         return 0;
     }
@@ -206,10 +200,19 @@ private:
     bool done() const { return options_.max_messages >= 0 && printed_ >= options_.max_messages; }
 
     // Commits the offset after the last record printed of each partition.
+    // Only partitions still assigned: one a rebalance took away belongs to another member now,
+    // and the consumer committed its position when it gave it up.
     int commit() {
         if (!uncommitted_) return 0;
         uncommitted_ = false;
-        Result<void> committed = consumer_.commit(next_offsets_, deadline());
+        std::map<TopicPartition, Offset> owned;
+        for (const TopicPartition& tp : consumer_.assignment()) {
+            if (auto found = next_offsets_.find(tp); found != next_offsets_.end()) {
+                owned.insert(*found);
+            }
+        }
+        if (owned.empty()) return 0;
+        Result<void> committed = consumer_.commit(owned, deadline());
         if (!committed) {
             return command_.fail(fmt::format("{}: group {}: commit: {}", where(),
                                              options_.config.group_id,
@@ -267,6 +270,9 @@ int consume_command(int argc, char** argv) {
     if (auto exit = command.check_unused(args)) return *exit;
     if (!topic) return command.usage_error("--topic is required");
     options.topic = *topic;
+    if (group && options.partition) {
+        return command.usage_error("--partition goes without --group (the group assigns them)");
+    }
     if (options.offset) {
         if (!options.partition) return command.usage_error("--offset needs --partition");
         if (options.from_beginning || group) {
@@ -285,7 +291,14 @@ int consume_command(int argc, char** argv) {
                 fmt::format("--property {}={}: {}", name, value, set.error().context()));
         }
     }
-    if (group) options.config.group_id = *group;
+    if (group) {
+        options.config.group_id = *group;
+        // The command commits exactly what it printed, after each batch, so a partition that a
+        // rebalance takes away has nothing printed and uncommitted; positions (which run ahead
+        // of what was printed when --max-messages cuts a batch) are never committed.
+        options.config.enable_auto_commit = false;
+        options.config.commit_on_revoke = false;
+    }
     if (options.from_beginning) options.config.auto_offset_reset = client::OffsetReset::earliest;
 
     return command.run([&](ClientContext& context) {
