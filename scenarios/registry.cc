@@ -1,4 +1,5 @@
 #include "scenarios/broker_scenario.h"
+#include "scenarios/client_scenario.h"
 #include "scenarios/counter_scenario.h"
 #include "scenarios/fault_scenarios.h"
 #include "scenarios/log_scenario.h"
@@ -28,6 +29,7 @@ const std::vector<Scenario>& all_scenarios() {
         clock_jumps_scenario(),
         retention_race_scenario(),
         all_faults_scenario(),
+        client_scenario(),
     };
     return scenarios;
 }

@@ -1,6 +1,6 @@
-// Typed one-partition calls over a KafkaConnection: enough producer, fetcher and admin for the
-// simulator's workloads and the broker's tests; issue 5 grows this into Brook's producer,
-// consumer and admin client.
+// Typed one-partition calls over a KafkaConnection: the raw wire client the broker's tests and
+// the `broker-crash` scenario use, where a test wants exactly one request on the wire. Everything
+// else uses Brook's client library: producer.h, consumer.h, admin.h.
 //
 //   TRY_ASSIGN(ProduceOutcome done, produce(kafka, "orders", PartitionId(0), batch, -1, deadline));
 //   if (done.error == KafkaError::none) acknowledged(done.base_offset);
