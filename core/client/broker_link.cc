@@ -71,8 +71,8 @@ std::optional<VersionRange> client_version_range(ApiKey api_key) {
         case ApiKey::heartbeat:
             range = VersionRange{3, 4};
             break;
-        case ApiKey::leave_group:
-            range = VersionRange{3, 5};
+        case ApiKey::leave_group:  // v0-2 name one member: fit_to_version moves it there
+            range = VersionRange{0, 5};
             break;
         default:
             return std::nullopt;
@@ -137,14 +137,22 @@ connect_and_ask_versions(Network& network, const Address& address, const std::st
     return answer.error().wrap(where + ": ApiVersions");
 }
 
-// The request as `version` can carry it. Metadata below v4 has no allow_auto_topic_creation
-// field (the broker's own auto.create.topics.enable decides), so a request that asks for no
-// auto-creation is sent without it rather than refused: the encoder asserts on a field the
-// version lacks.
+// The request as `version` can carry it (the encoder asserts on a field the version lacks).
+// Metadata below v4 has no allow_auto_topic_creation field (the broker's own
+// auto.create.topics.enable decides), so a request that asks for no auto-creation is sent
+// without it rather than refused. LeaveGroup below v3 names one member in member_id instead of
+// the members array (brokers such as librdkafka 2.0's mock serve only v0-1): a single member
+// without a group.instance.id moves there.
 AnyRequest fit_to_version(const AnyRequest& request, int16_t version) {
     AnyRequest fitted = request;
     if (auto* metadata = std::get_if<protocol::MetadataRequest>(&fitted); metadata && version < 4) {
         metadata->allow_auto_topic_creation = true;
+    }
+    if (auto* leave = std::get_if<protocol::LeaveGroupRequest>(&fitted); leave && version < 3) {
+        ASSERT(leave->members.size() == 1 && !leave->members.front().group_instance_id,
+               "LeaveGroup v{} names exactly one dynamic member", version);
+        leave->member_id = leave->members.front().member_id;
+        leave->members.clear();
     }
     return fitted;
 }
