@@ -49,32 +49,20 @@ std::optional<int64_t> parse_integer(std::string_view text) {
     return value;
 }
 
-// The workload parameters a run may override (RunOptions::overrides), each with its least value.
-struct Overridable {
-    const char* name;
-    int64_t least;
-};
-constexpr Overridable kOverridable[] = {
-    {"producers", 1}, {"consumers", 1}, {"partitions", 1}, {"pipeline", 1}, {"fault_phase_ms", 1}};
-
-std::vector<std::string> overridable_names() {
-    std::vector<std::string> names;
-    for (const Overridable& each : kOverridable) names.emplace_back(each.name);
-    return names;
-}
+// The workload parameters a run may override (RunOptions::overrides), whole numbers from 1.
+const std::vector<std::string> kOverridable = {"producers", "consumers", "partitions", "pipeline",
+                                               "fault_phase_ms"};
 
 // Replaces drawn parameters by `overrides`; what is wrong with them, if anything.
 std::optional<std::string> apply_overrides(KafkaSetup& setup,
                                            const std::map<std::string, std::string>& overrides) {
     for (const auto& [name, text] : overrides) {
-        const Overridable* known = std::find_if(
-            std::begin(kOverridable), std::end(kOverridable),
-            [&name](const Overridable& each) { return name == each.name; });
-        if (known == std::end(kOverridable)) return fmt::format("no parameter '{}' to override", name);
+        if (std::find(kOverridable.begin(), kOverridable.end(), name) == kOverridable.end()) {
+            return fmt::format("no parameter '{}' to override", name);
+        }
         std::optional<int64_t> value = parse_integer(text);
-        if (!value || *value < known->least || *value > 1'000'000) {
-            return fmt::format("override {}={}: not a whole number from {}", name, text,
-                               known->least);
+        if (!value || *value < 1 || *value > 1'000'000) {
+            return fmt::format("override {}={}: not a whole number from 1 to 1000000", name, text);
         }
         int narrow = static_cast<int>(*value);
         if (name == "producers") setup.shape.producers = narrow;
@@ -319,7 +307,7 @@ Scenario kafka_scenario(std::string name, std::string description, DrawSetup dra
     return Scenario{
         std::move(name), std::move(description),
         [draw = std::move(draw)](const RunOptions& options) { return run(options, draw); },
-        overridable_names()};
+        kOverridable};
 }
 
 }  // namespace brook::scenarios

@@ -2,7 +2,6 @@
 // draw of a workload parameter and leaves the rest of the seed (the fault schedule) as drawn;
 // a name the scenario does not take or a bad value make the run invalid.
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <string>
 
@@ -47,18 +46,19 @@ TEST_CASE("workload overrides replace the seed's draw and keep its fault schedul
 }
 
 TEST_CASE("unknown or invalid workload overrides make the run invalid") {
-    for (const auto& [name, value] : std::map<std::string, std::string>{
-             {"producers", "0"}, {"partitions", "many"}, {"segment_bytes", "4096"},
-             {"records", "10"}}) {
+    for (const auto& [name, value] : std::map<std::string, std::string>{{"producers", "0"},
+                                                                        {"partitions", "many"},
+                                                                        {"segment_bytes", "4096"},
+                                                                        {"records", "10"}}) {
         INFO(name << "=" << value);
         Run run = run_with({{name, value}});
         CHECK(run.outcome.verdict == Verdict::invalid);
         CHECK(run.outcome.failure.find(name) != std::string::npos);
     }
     const Scenario* scenario = find_scenario("produce-consume-crash");
-    CHECK(scenario->workload_parameters ==
-          std::vector<std::string>{"producers", "consumers", "partitions", "pipeline",
-                                   "fault_phase_ms"});
+    CHECK(scenario->workload_parameters == std::vector<std::string>{"producers", "consumers",
+                                                                    "partitions", "pipeline",
+                                                                    "fault_phase_ms"});
 }
 
 }  // namespace

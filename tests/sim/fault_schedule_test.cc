@@ -1,9 +1,10 @@
 #include "sim/fault_schedule.h"
-#include "sim/schedule_file.h"
 
 #include <catch2/catch.hpp>
 #include <rapidcheck.h>
 #include <rapidcheck/catch.h>
+
+#include "sim/schedule_file.h"
 
 namespace brook::sim {
 namespace {
