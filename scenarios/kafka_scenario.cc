@@ -49,6 +49,32 @@ std::optional<int64_t> parse_integer(std::string_view text) {
     return value;
 }
 
+// The workload parameters a run may override (RunOptions::overrides), whole numbers from 1.
+const std::vector<std::string> kOverridable = {"producers", "consumers", "partitions", "pipeline",
+                                               "fault_phase_ms"};
+
+// Replaces drawn parameters by `overrides`; what is wrong with them, if anything.
+std::optional<std::string> apply_overrides(KafkaSetup& setup,
+                                           const std::map<std::string, std::string>& overrides) {
+    for (const auto& [name, text] : overrides) {
+        if (std::find(kOverridable.begin(), kOverridable.end(), name) == kOverridable.end()) {
+            return fmt::format("no parameter '{}' to override", name);
+        }
+        std::optional<int64_t> value = parse_integer(text);
+        if (!value || *value < 1 || *value > 1'000'000) {
+            return fmt::format("override {}={}: not a whole number from 1 to 1000000", name, text);
+        }
+        int narrow = static_cast<int>(*value);
+        if (name == "producers") setup.shape.producers = narrow;
+        if (name == "consumers") setup.shape.consumers = narrow;
+        if (name == "partitions") setup.shape.partitions = narrow;
+        if (name == "pipeline") setup.shape.pipeline = narrow;
+        if (name == "fault_phase_ms") setup.fault_phase = milliseconds(*value);
+        setup.put(name, *value);
+    }
+    return std::nullopt;
+}
+
 // Whether the scenario can execute `event`; a hand-edited schedule may not be.
 bool executable(const sim::FaultEvent& event, const std::vector<std::string>& processes) {
     auto known = [&](const std::string& name) {
@@ -113,7 +139,9 @@ Outcome run(const RunOptions& options, const DrawSetup& draw) {
     Simulation sim(options.seed);
     if (!options.trace_path.empty()) sim.trace().write_to(options.trace_path);
     sim.trace().keep_lines(options.keep_trace_lines);
-    const KafkaSetup setup = draw(sim.random());
+    KafkaSetup drawn = draw(sim.random());
+    std::optional<std::string> bad_override = apply_overrides(drawn, options.overrides);
+    const KafkaSetup setup = std::move(drawn);
     if (options.on_parameter) {
         for (const auto& [name, value] : setup.parameters) options.on_parameter(name, value);
     }
@@ -133,6 +161,8 @@ Outcome run(const RunOptions& options, const DrawSetup& draw) {
         if (options.keep_trace_lines) outcome.trace_lines = sim.trace().lines();
         return outcome;
     };
+
+    if (bad_override) return finish(Verdict::invalid, *bad_override);
 
     std::string node(kBrokerNode);
     std::vector<std::string> processes{node};
@@ -276,7 +306,8 @@ void KafkaSetup::draw_crashes(Random& random, int64_t interval_ms_max, int64_t d
 Scenario kafka_scenario(std::string name, std::string description, DrawSetup draw) {
     return Scenario{
         std::move(name), std::move(description),
-        [draw = std::move(draw)](const RunOptions& options) { return run(options, draw); }};
+        [draw = std::move(draw)](const RunOptions& options) { return run(options, draw); },
+        kOverridable};
 }
 
 }  // namespace brook::scenarios

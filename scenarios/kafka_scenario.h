@@ -26,6 +26,9 @@
 //   clock-drift X PPM             X's wall clock runs PPM parts per million fast (or slow)
 //   disk-full n1, disk-space n1   the node's disk is full from now on / has space again
 //   bit-flips n1 PPM              from now on, writes silently flip a bit with these odds
+//
+// RunOptions::overrides may set producers, consumers, partitions, pipeline and fault_phase_ms
+// (whole numbers from 1): they replace the draw after it, so the schedule stays the seed's.
 #pragma once
 
 #include <functional>

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,12 +55,21 @@ struct RunOptions {
     // Called with the schedule the run will execute, before it starts (so a run that then
     // crashes has still told its schedule).
     std::function<void(const sim::FaultSchedule&)> on_schedule;
+    // Workload parameters (by the names on_parameter reports) that replace the seed's draw, for
+    // a shrunk workload: the scenario still draws everything as before, then applies these, so
+    // the rest of the seed (the fault schedule above all) stays the same. A name the scenario
+    // does not take (Scenario::workload_parameters) or a bad value makes the run
+    // Verdict::invalid.
+    std::map<std::string, std::string> overrides;
 };
 
 struct Scenario {
     std::string name;
     std::string description;
     std::function<Outcome(const RunOptions&)> run;
+    // The numeric parameters RunOptions::overrides may set, in the order `brook sim shrink`
+    // halves them (empty: the scenario takes no overrides).
+    std::vector<std::string> workload_parameters;
 };
 
 // Every scenario, in a fixed order.

@@ -36,18 +36,6 @@ std::string FaultSchedule::to_text() const {
 
 namespace {
 
-std::vector<std::string_view> words_of(std::string_view line) {
-    std::vector<std::string_view> words;
-    std::size_t i = 0;
-    while (i < line.size()) {
-        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
-        std::size_t start = i;
-        while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
-        if (i > start) words.push_back(line.substr(start, i - start));
-    }
-    return words;
-}
-
 // "12.000250s" -> 12000250000 ns.
 Result<Duration> parse_time(std::string_view text) {
     if (text.size() < 2 || text.back() != 's') {
@@ -74,6 +62,18 @@ Result<Duration> parse_time(std::string_view text) {
 
 }  // namespace
 
+std::vector<std::string_view> schedule_words(std::string_view line) {
+    std::vector<std::string_view> words;
+    std::size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+        std::size_t start = i;
+        while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
+        if (i > start) words.push_back(line.substr(start, i - start));
+    }
+    return words;
+}
+
 Result<FaultSchedule> FaultSchedule::parse(std::string_view text) {
     FaultSchedule schedule;
     int number = 0;
@@ -82,7 +82,7 @@ Result<FaultSchedule> FaultSchedule::parse(std::string_view text) {
         std::string_view line = text.substr(0, newline);
         text = newline == std::string_view::npos ? "" : text.substr(newline + 1);
         ++number;
-        std::vector<std::string_view> words = words_of(line);
+        std::vector<std::string_view> words = schedule_words(line);
         if (words.empty() || words[0].starts_with("#")) continue;
         if (words.size() < 2) {
             return Error(ErrorCode::invalid_argument,

@@ -50,4 +50,7 @@ private:
     std::vector<FaultEvent> events_;
 };
 
+// The words of one line of a schedule file, split at spaces and tabs.
+std::vector<std::string_view> schedule_words(std::string_view line);
+
 }  // namespace brook::sim

@@ -4,6 +4,8 @@
 #include <rapidcheck.h>
 #include <rapidcheck/catch.h>
 
+#include "sim/schedule_file.h"
+
 namespace brook::sim {
 namespace {
 
@@ -38,6 +40,26 @@ TEST_CASE("fault schedule: comments, blank lines and errors") {
     REQUIRE_FALSE(FaultSchedule::parse("soon crash n1\n").ok());
     REQUIRE_FALSE(FaultSchedule::parse("1.0s\n").ok());
     REQUIRE(FaultSchedule::parse("1.0s crash n1\n")->without(0, 1).empty());
+}
+
+TEST_CASE("schedule file: param lines beside the events; plain schedules still parse") {
+    Result<ScheduleFile> file = ScheduleFile::parse(
+        "# shrunk\nparam producers 1\n2.5s restart n1\nparam partitions 2\n1.0s crash n1\n");
+    REQUIRE(file.ok());
+    REQUIRE(file->parameters == std::map<std::string, std::string>{{"partitions", "2"},
+                                                                    {"producers", "1"}});
+    REQUIRE(file->schedule.size() == 2);
+    Result<ScheduleFile> again = ScheduleFile::parse(file->to_text());
+    REQUIRE(again.ok());
+    REQUIRE(again->parameters == file->parameters);
+    REQUIRE(again->schedule == file->schedule);
+    REQUIRE(ScheduleFile::parse("1.0s crash n1\n")->parameters.empty());
+    REQUIRE_FALSE(ScheduleFile::parse("param producers\n").ok());
+    REQUIRE_FALSE(ScheduleFile::parse("param producers 1\nparam producers 2\n").ok());
+    // Errors in events still name their line, counting the param lines.
+    Result<ScheduleFile> bad = ScheduleFile::parse("param producers 1\nsoon crash n1\n");
+    REQUIRE_FALSE(bad.ok());
+    REQUIRE(bad.error().describe().find("line 2") != std::string::npos);
 }
 
 }  // namespace

@@ -31,10 +31,14 @@ void write_all(int fd, const std::string& text) {
 }
 
 // In the child: run the seed (twice when checking determinism) and report over the pipe, one
-// line each: "schedule <event>" for every scheduled fault as soon as it is drawn, then
+// line each: "parameter <name> <value>" for every parameter and "schedule <event>" for every
+// scheduled fault as soon as they are drawn, then
 // "result <verdict> <hash> <events> <simulated ns> <failure>".
 [[noreturn]] void run_child(const scenarios::Scenario& scenario, scenarios::RunOptions options,
                             bool twice, int write_fd) {
+    options.on_parameter = [write_fd](std::string_view name, std::string value) {
+        write_all(write_fd, fmt::format("parameter {} {}\n", name, value));
+    };
     options.on_schedule = [write_fd](const sim::FaultSchedule& schedule) {
         std::string text;
         for (const sim::FaultEvent& event : schedule.events()) {
@@ -47,6 +51,7 @@ void write_all(int fd, const std::string& text) {
     scenarios::Outcome outcome = scenario.run(options);
     if (twice) {
         options.on_schedule = nullptr;
+        options.on_parameter = nullptr;
         scenarios::Outcome again = scenario.run(options);
         if (again.trace_hash != outcome.trace_hash) {
             outcome.verdict = scenarios::Verdict::correctness;
@@ -106,6 +111,12 @@ SeedResult finish_child(Child& child) {
         position = newline + 1;
         if (line.starts_with("schedule ")) schedule_text += line.substr(9) + "\n";
         if (line.starts_with("result ")) result_line = line.substr(7);
+        if (line.starts_with("parameter ")) {
+            std::size_t space = line.find(' ', 10);
+            if (space != std::string::npos) {
+                result.parameters.emplace_back(line.substr(10, space - 10), line.substr(space + 1));
+            }
+        }
     }
     if (Result<sim::FaultSchedule> schedule = sim::FaultSchedule::parse(schedule_text)) {
         result.outcome.schedule = *schedule;

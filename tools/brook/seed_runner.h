@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "scenarios/scenario.h"
 
@@ -20,6 +22,8 @@ struct SeedResult {
     // Valid unless crashed, except outcome.schedule: the run reports its schedule before it
     // starts, so that is known even for a crash.
     scenarios::Outcome outcome;
+    // Every parameter the run reported through on_parameter (also known for a crash).
+    std::vector<std::pair<std::string, std::string>> parameters;
 };
 
 struct SeedRunOptions {

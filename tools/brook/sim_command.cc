@@ -2,11 +2,13 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 
 #include "core/base/planted_bug.h"
+#include "sim/schedule_file.h"
 #include "sim/trace_html.h"
 #include "tools/brook/arguments.h"
 #include "tools/brook/commands.h"
@@ -27,10 +29,12 @@ constexpr const char* kUsage = R"(usage:
       runs one seed in this process: prints SEED=N and every parameter derived from it,
       writes the readable trace to FILE, and ends with the trace hash; --html writes the
       trace as one self-contained page: a timeline to open in a browser; --schedule FILE
-      runs the fault schedule in FILE instead of the one the seed draws
+      runs the fault schedule in FILE instead of the one the seed draws, and the workload
+      parameters its "param NAME VALUE" lines give instead of the seed's draw
   brook sim shrink --scenario NAME --seed N [--out FILE]
-      reduces a failing seed's fault schedule to a minimal one that still fails the same way
-      and writes it to FILE (default seed-N.schedule) for `replay --schedule`
+      reduces a failing seed's fault schedule to a minimal one that still fails the same way,
+      then its workload (fewer producers, consumers, partitions, a shorter fault phase), and
+      writes both to FILE (default seed-N.schedule) for `replay --schedule`
 
   --plant BUG (run, replay, shrink) turns on a planted bug, in builds made with
       BROOK_PLANTED_BUGS (tools/build.sh sanitize): ack-before-fsync, skip-tail-truncation,
@@ -237,12 +241,19 @@ int replay_command_main(Arguments& args) {
     if (std::optional<std::string> schedule_path = args.value("--schedule")) {
         std::optional<std::string> text = read_file(*schedule_path);
         if (!text) return usage_error(fmt::format("cannot read {}", *schedule_path));
-        Result<sim::FaultSchedule> schedule = sim::FaultSchedule::parse(*text);
-        if (!schedule) {
-            return usage_error(fmt::format("{}: {}", *schedule_path,
-                                           schedule.error().describe()));
+        Result<sim::ScheduleFile> file = sim::ScheduleFile::parse(*text);
+        if (!file) {
+            return usage_error(fmt::format("{}: {}", *schedule_path, file.error().describe()));
         }
-        options.schedule = *schedule;
+        const std::vector<std::string>& takes = scenario->workload_parameters;
+        for (const auto& [name, value] : file->parameters) {
+            if (std::find(takes.begin(), takes.end(), name) == takes.end()) {
+                return usage_error(fmt::format("{}: scenario {} takes no parameter '{}'",
+                                               *schedule_path, scenario->name, name));
+            }
+        }
+        options.schedule = file->schedule;
+        options.overrides = file->parameters;
     }
     if (auto unknown = args.unused()) return usage_error(fmt::format("unknown option {}", *unknown));
 
@@ -250,6 +261,7 @@ int replay_command_main(Arguments& args) {
     fmt::print("scenario={}\n", scenario->name);
     if (!planted_option.empty()) fmt::print("planted={}\n", planted_option.substr(9));
     if (options.schedule) fmt::print("schedule=given ({} events)\n", options.schedule->size());
+    for (const auto& [name, value] : options.overrides) fmt::print("override {}={}\n", name, value);
     sim::TraceHtmlOptions html{.scenario = scenario->name, .seed = seed};
     options.on_parameter = [&html](std::string_view name, std::string value) {
         fmt::print("{}={}\n", name, value);
@@ -284,28 +296,34 @@ int shrink_command(Arguments& args) {
     if (int planted_status = plant_argument(args)) return planted_status;
     if (auto unknown = args.unused()) return usage_error(fmt::format("unknown option {}", *unknown));
 
-    ShrinkResult shrink = shrink_schedule(*scenario, seed, [](std::size_t size, bool fails) {
-        fmt::print(stderr, "  {} events: {}\n", size, fails ? "still fails" : "passes");
+    ShrinkResult shrink = shrink_seed(*scenario, seed, [](const std::string& tried, bool fails) {
+        fmt::print(stderr, "  {}: {}\n", tried, fails ? "still fails" : "passes");
     });
     if (!shrink.failed_at_all) {
         fmt::print("seed {} passes: nothing to shrink\n", seed);
         return 0;
     }
+    std::string workload;
+    for (const auto& [name, value] : shrink.overrides) {
+        workload += fmt::format(" {}={} (drawn {})", name, value, shrink.drawn[name]);
+    }
+    if (workload.empty()) workload = " as drawn";
+    std::string replay = fmt::format("brook sim replay --scenario {} --seed {}{} --schedule {}",
+                                     scenario->name, seed, planted_option, out);
+    sim::ScheduleFile file{shrink.overrides, shrink.minimal};
     std::string text = fmt::format(
         "# brook sim shrink --scenario {} --seed {}: {} of {} events still fail ({}: {})\n"
-        "# replay: brook sim replay --scenario {} --seed {}{} --schedule {}\n{}",
+        "# workload:{}\n# replay: {}\n{}",
         scenario->name, seed, shrink.minimal.size(), shrink.original.size(),
-        scenarios::verdict_name(shrink.verdict), shrink.failure, scenario->name, seed,
-        planted_option, out, shrink.minimal.to_text());
+        scenarios::verdict_name(shrink.verdict), shrink.failure, workload, replay, file.to_text());
     if (!write_file(out, text)) {
         fmt::print(stderr, "brook sim: cannot write {}\n", out);
         return kExitUsage;
     }
     fmt::print("{} events of {} are enough to fail ({} runs): {}\n", shrink.minimal.size(),
                shrink.original.size(), shrink.attempts, shrink.failure);
-    fmt::print("{}", shrink.minimal.to_text());
-    fmt::print("written to {}\nreplay: brook sim replay --scenario {} --seed {}{} --schedule {}\n",
-               out, scenario->name, seed, planted_option, out);
+    fmt::print("workload:{}\n{}", workload, file.to_text());
+    fmt::print("written to {}\nreplay: {}\n", out, replay);
     return 0;
 }
 
