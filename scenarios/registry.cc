@@ -1,3 +1,5 @@
+#include <fmt/format.h>
+
 #include "scenarios/broker_scenario.h"
 #include "scenarios/client_scenario.h"
 #include "scenarios/counter_scenario.h"
@@ -18,8 +20,25 @@ std::string_view verdict_name(Verdict verdict) {
     return "?";
 }
 
-const std::vector<Scenario>& all_scenarios() {
-    static const std::vector<Scenario> scenarios = {
+namespace {
+
+// A scenario without workload parameters refuses every override, so that a replayed or edited
+// schedule file naming one is an invalid run, never silently the seed's own workload.
+Scenario refusing_overrides(Scenario scenario) {
+    if (!scenario.workload_parameters.empty()) return scenario;
+    scenario.run = [run = std::move(scenario.run), name = scenario.name](const RunOptions& options) {
+        if (options.overrides.empty()) return run(options);
+        Outcome outcome;
+        outcome.verdict = Verdict::invalid;
+        outcome.failure = fmt::format("scenario {} takes no workload parameters, but got {}", name,
+                                      options.overrides.begin()->first);
+        return outcome;
+    };
+    return scenario;
+}
+
+std::vector<Scenario> every_scenario() {
+    return {
         counter_scenario(),
         counter_unsynced_scenario(),
         log_scenario(),
@@ -33,6 +52,18 @@ const std::vector<Scenario>& all_scenarios() {
         all_faults_scenario(),
         group_churn_scenario(),
     };
+}
+
+}  // namespace
+
+const std::vector<Scenario>& all_scenarios() {
+    static const std::vector<Scenario> scenarios = [] {
+        std::vector<Scenario> list;
+        for (Scenario& scenario : every_scenario()) {
+            list.push_back(refusing_overrides(std::move(scenario)));
+        }
+        return list;
+    }();
     return scenarios;
 }
 

@@ -61,5 +61,17 @@ TEST_CASE("unknown or invalid workload overrides make the run invalid") {
                                                                     "fault_phase_ms"});
 }
 
+TEST_CASE("a scenario without workload parameters refuses every override") {
+    for (const Scenario& scenario : all_scenarios()) {
+        if (!scenario.workload_parameters.empty()) continue;
+        INFO(scenario.name);
+        RunOptions options{.seed = 1};
+        options.overrides = {{"producers", "1"}};
+        Outcome outcome = scenario.run(options);
+        CHECK(outcome.verdict == Verdict::invalid);
+        CHECK(outcome.failure.find("producers") != std::string::npos);
+    }
+}
+
 }  // namespace
 }  // namespace brook::scenarios
