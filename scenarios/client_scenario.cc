@@ -12,6 +12,7 @@
 #include "core/log/big_endian.h"
 #include "scenarios/client_checker.h"
 #include "sim/simulation.h"
+#include "scenarios/run_outcome.h"
 
 namespace brook::scenarios {
 namespace {
@@ -299,14 +300,7 @@ Outcome run_client(const RunOptions& options) {
 
     Outcome outcome;
     auto finish = [&](Verdict verdict, std::string failure) {
-        outcome.verdict = verdict;
-        outcome.failure = std::move(failure);
-        outcome.trace_hash = sim.trace().hash();
-        outcome.events = sim.trace().event_count();
-        outcome.simulated = sim.now() - Instant(seconds(1));
-        sim.trace().recordf(sim.now(), "sim", "sim.verdict", "{} {}", verdict_name(verdict),
-                            outcome.failure);
-        return outcome;
+        return conclude(sim, options, outcome, verdict, std::move(failure));
     };
 
     std::string node(kNode);

@@ -9,6 +9,7 @@
 #include "core/counter/counter_server.h"
 #include "scenarios/counter_checker.h"
 #include "sim/simulation.h"
+#include "scenarios/run_outcome.h"
 
 namespace brook::scenarios {
 namespace {
@@ -183,15 +184,7 @@ Outcome run_counter(const RunOptions& options, bool sync_before_ack) {
     Outcome outcome;
     outcome.schedule = schedule;
     auto finish = [&](Verdict verdict, std::string failure) {
-        outcome.verdict = verdict;
-        outcome.failure = std::move(failure);
-        outcome.trace_hash = sim.trace().hash();
-        outcome.events = sim.trace().event_count();
-        outcome.simulated = sim.now() - Instant(seconds(1));
-        sim.trace().recordf(sim.now(), "sim", "sim.verdict", "{} {}", verdict_name(verdict),
-                            outcome.failure);
-        if (options.keep_trace_lines) outcome.trace_lines = sim.trace().lines();
-        return outcome;
+        return conclude(sim, options, outcome, verdict, std::move(failure));
     };
 
     if (std::string problem = check_schedule(schedule); !problem.empty()) {

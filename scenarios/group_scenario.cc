@@ -11,6 +11,7 @@
 #include "core/client/producer.h"
 #include "scenarios/group_checker.h"
 #include "sim/simulation.h"
+#include "scenarios/run_outcome.h"
 
 namespace brook::scenarios {
 namespace {
@@ -364,15 +365,7 @@ Outcome run_group_churn(const RunOptions& options) {
 
     Outcome outcome;
     auto finish = [&](Verdict verdict, std::string failure) {
-        outcome.verdict = verdict;
-        outcome.failure = std::move(failure);
-        outcome.trace_hash = sim.trace().hash();
-        outcome.events = sim.trace().event_count();
-        outcome.simulated = sim.now() - Instant(seconds(1));
-        sim.trace().recordf(sim.now(), "sim", "sim.verdict", "{} {}", verdict_name(verdict),
-                            outcome.failure);
-        if (options.keep_trace_lines) outcome.trace_lines = sim.trace().lines();
-        return outcome;
+        return conclude(sim, options, outcome, verdict, std::move(failure));
     };
 
     std::string node(kNode);

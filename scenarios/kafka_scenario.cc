@@ -8,6 +8,7 @@
 
 #include "core/broker/broker.h"
 #include "sim/simulation.h"
+#include "scenarios/run_outcome.h"
 
 namespace brook::scenarios {
 namespace {
@@ -151,15 +152,7 @@ Outcome run(const RunOptions& options, const DrawSetup& draw) {
     Outcome outcome;
     outcome.schedule = schedule;
     auto finish = [&](Verdict verdict, std::string failure) {
-        outcome.verdict = verdict;
-        outcome.failure = std::move(failure);
-        outcome.trace_hash = sim.trace().hash();
-        outcome.events = sim.trace().event_count();
-        outcome.simulated = sim.now() - Instant(seconds(1));
-        sim.trace().recordf(sim.now(), "sim", "sim.verdict", "{} {}", verdict_name(verdict),
-                            outcome.failure);
-        if (options.keep_trace_lines) outcome.trace_lines = sim.trace().lines();
-        return outcome;
+        return conclude(sim, options, outcome, verdict, std::move(failure));
     };
 
     if (bad_override) return finish(Verdict::invalid, *bad_override);

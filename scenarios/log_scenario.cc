@@ -8,6 +8,7 @@
 #include "core/log/partition_log.h"
 #include "core/log/record_batch_builder.h"
 #include "sim/simulation.h"
+#include "scenarios/run_outcome.h"
 
 namespace brook::scenarios {
 namespace {
@@ -322,14 +323,7 @@ Outcome run_log(const RunOptions& options) {
 
     Outcome outcome;
     auto finish = [&](Verdict verdict, std::string failure) {
-        outcome.verdict = verdict;
-        outcome.failure = std::move(failure);
-        outcome.trace_hash = sim.trace().hash();
-        outcome.events = sim.trace().event_count();
-        outcome.simulated = sim.now() - Instant(seconds(1));
-        sim.trace().recordf(sim.now(), "sim", "sim.verdict", "{} {}", verdict_name(verdict),
-                            outcome.failure);
-        return outcome;
+        return conclude(sim, options, outcome, verdict, std::move(failure));
     };
 
     std::string node(kNode);
