@@ -10,9 +10,10 @@
 #include "core/client/consumer.h"
 #include "core/client/producer.h"
 #include "core/log/big_endian.h"
+#include "scenarios/broker_node.h"
 #include "scenarios/client_checker.h"
-#include "sim/simulation.h"
 #include "scenarios/run_outcome.h"
+#include "sim/simulation.h"
 
 namespace brook::scenarios {
 namespace {
@@ -22,6 +23,8 @@ using sim::Simulation;
 constexpr std::string_view kNode = "n1";
 const std::string kTopic = "orders";
 const Address kBroker{"n1", 9092};
+// Clients' request timeouts are drawn from [500 ms, this].
+constexpr int64_t kRequestTimeoutMaxMs = 3000;
 // A record's value: producer index (u32), sequence (u64), then padding.
 constexpr std::size_t kValueHeaderBytes = 12;
 
@@ -97,26 +100,6 @@ broker::BrokerConfig node_config(const Parameters& p) {
     return config;
 }
 
-void node_main(Environment& env, const Parameters& p) {
-    while (true) {
-        broker::Broker node(env, node_config(p));
-        Result<void> ran = node.run();  // returns only if it could not start
-        Logger(env.log_sink, "scenario")
-            .info("broker stopped: {}", ran ? "ok" : ran.error().describe());
-        env.clock.sleep_for(milliseconds(100));
-    }
-}
-
-client::ClusterConfig cluster_config(Random& random, const std::string& client_id) {
-    client::ClusterConfig config;
-    config.bootstrap_servers = {kBroker};
-    config.client_id = client_id;
-    config.request_timeout = milliseconds(random.between(500, 3000));
-    config.reconnect_backoff = milliseconds(random.between(10, 100));
-    config.retry_backoff = milliseconds(random.between(10, 200));
-    return config;
-}
-
 // Decodes a record written by a producer of this scenario; nullopt for anything else.
 std::optional<std::pair<std::string, uint64_t>> decode_value(
     const Shared& shared, const std::optional<client::Bytes>& value) {
@@ -129,7 +112,7 @@ std::optional<std::pair<std::string, uint64_t>> decode_value(
 void producer_main(Environment& env, Shared& shared, const Parameters& p, uint32_t index) {
     const std::string name = shared.producers[index];
     client::ProducerConfig config;
-    config.cluster = cluster_config(env.random, name);
+    config.cluster = drawn_cluster_config(env.random, kBroker, name, kRequestTimeoutMaxMs);
     config.acks = -1;
     config.max_in_flight = 1;
     config.linger = milliseconds(env.random.between(0, 20));
@@ -176,7 +159,7 @@ std::vector<client::TopicPartition> all_partitions(const Parameters& p) {
 
 void consumer_main(Environment& env, Shared& shared, const Parameters& p, const std::string& name) {
     client::ConsumerConfig config;
-    config.cluster = cluster_config(env.random, name);
+    config.cluster = drawn_cluster_config(env.random, kBroker, name, kRequestTimeoutMaxMs);
     config.auto_offset_reset = client::OffsetReset::earliest;
     config.fetch_max_wait = milliseconds(env.random.between(10, 300));
     config.max_partition_fetch_bytes = static_cast<int32_t>(env.random.between(100, 20000));
@@ -208,14 +191,15 @@ void consumer_main(Environment& env, Shared& shared, const Parameters& p, const 
 // Reads every partition from 0 to its end into the checker. May suspend.
 std::optional<std::string> verify(Environment& env, Shared& shared, const Parameters& p) {
     Instant give_up = env.clock.now() + seconds(30);
-    client::Admin admin(env, cluster_config(env.random, "verifier-admin"));
+    client::Admin admin(
+        env, drawn_cluster_config(env.random, kBroker, "verifier-admin", kRequestTimeoutMaxMs));
     std::map<client::TopicPartition, int64_t> query;
     for (const auto& tp : all_partitions(p)) query[tp] = client::kLatestTimestamp;
     auto ends = admin.list_offsets(query, give_up);
     admin.close();
     if (!ends) return "verifier: " + ends.error().describe();
     client::ConsumerConfig config;
-    config.cluster = cluster_config(env.random, "verifier");
+    config.cluster = drawn_cluster_config(env.random, kBroker, "verifier", kRequestTimeoutMaxMs);
     config.auto_offset_reset = client::OffsetReset::earliest;
     config.fetch_max_wait = milliseconds(10);
     client::Consumer consumer(env, config);
@@ -306,7 +290,8 @@ Outcome run_client(const RunOptions& options) {
     std::string node(kNode);
     sim.network().options().link.latency_max = microseconds(p.link_latency_max_us);
     sim.network().options().reset_per_million_chunks = p.reset_per_million_chunks;
-    sim.add_process(node, [&](Environment& env) { node_main(env, p); });
+    sim.add_process(node,
+                    [&](Environment& env) { serve_for_ever(env, [&] { return node_config(p); }); });
     sim.disk(node).set_faults(sim::SimDiskFaults{.sync_error_ppm = p.sync_error_ppm,
                                                  .crash_keep_none_ppm = p.crash_keep_none_ppm,
                                                  .crash_tear_ppm = p.crash_tear_ppm});

@@ -9,9 +9,10 @@
 #include "core/client/admin.h"
 #include "core/client/consumer.h"
 #include "core/client/producer.h"
+#include "scenarios/broker_node.h"
 #include "scenarios/group_checker.h"
-#include "sim/simulation.h"
 #include "scenarios/run_outcome.h"
+#include "sim/simulation.h"
 
 namespace brook::scenarios {
 namespace {
@@ -21,6 +22,8 @@ using sim::Simulation;
 constexpr std::string_view kNode = "n1";
 const std::string kTopic = "events";
 const Address kBroker{"n1", 9092};
+// Clients' request timeouts are drawn from [500 ms, this].
+constexpr int64_t kRequestTimeoutMaxMs = 2000;
 const std::vector<std::string> kGroups = {"g1", "g2"};
 const std::vector<std::string> kAssignors = {"range", "roundrobin", "cooperative-sticky"};
 // After the faults stop: the groups must settle within this, then deliver everything within
@@ -117,29 +120,10 @@ broker::BrokerConfig node_config(const Parameters& p) {
     return config;
 }
 
-void node_main(Environment& env, const Parameters& p) {
-    while (true) {
-        broker::Broker node(env, node_config(p));
-        Result<void> ran = node.run();  // returns only if it could not start
-        Logger(env.log_sink, "scenario")
-            .info("broker stopped: {}", ran ? "ok" : ran.error().describe());
-        env.clock.sleep_for(milliseconds(100));
-    }
-}
-
-client::ClusterConfig cluster_config(Random& random, const std::string& client_id) {
-    client::ClusterConfig config;
-    config.bootstrap_servers = {kBroker};
-    config.client_id = client_id;
-    config.request_timeout = milliseconds(random.between(500, 2000));
-    config.reconnect_backoff = milliseconds(random.between(10, 100));
-    config.retry_backoff = milliseconds(random.between(10, 200));
-    return config;
-}
-
 // Creates the topic (until it exists) before anyone produces to it. May suspend.
 void create_topic(Environment& env, const Parameters& p) {
-    client::Admin admin(env, cluster_config(env.random, "admin"));
+    client::Admin admin(env,
+                        drawn_cluster_config(env.random, kBroker, "admin", kRequestTimeoutMaxMs));
     while (true) {
         auto created = admin.create_topics({{.name = kTopic, .partitions = p.partitions}},
                                            env.clock.now() + seconds(2));  // May suspend.
@@ -156,7 +140,7 @@ void create_topic(Environment& env, const Parameters& p) {
 void producer_main(Environment& env, Shared& shared, const Parameters& p) {
     create_topic(env, p);
     client::ProducerConfig config;
-    config.cluster = cluster_config(env.random, "producer");
+    config.cluster = drawn_cluster_config(env.random, kBroker, "producer", kRequestTimeoutMaxMs);
     config.acks = -1;
     config.linger = milliseconds(env.random.between(0, 20));
     config.retry_backoff = config.cluster.retry_backoff;
@@ -183,7 +167,7 @@ void producer_main(Environment& env, Shared& shared, const Parameters& p) {
 
 client::ConsumerConfig member_config(Random& random, const Parameters& p, const MemberSpec& spec) {
     client::ConsumerConfig config;
-    config.cluster = cluster_config(random, spec.host);
+    config.cluster = drawn_cluster_config(random, kBroker, spec.host, kRequestTimeoutMaxMs);
     config.group_id = kGroups[spec.group_index];
     config.auto_offset_reset = client::OffsetReset::earliest;
     config.fetch_max_wait = milliseconds(random.between(10, 200));
@@ -371,7 +355,8 @@ Outcome run_group_churn(const RunOptions& options) {
     std::string node(kNode);
     sim.network().options().link.latency_max = microseconds(p.link_latency_max_us);
     sim.network().options().reset_per_million_chunks = p.reset_per_million_chunks;
-    sim.add_process(node, [&](Environment& env) { node_main(env, p); });
+    sim.add_process(node,
+                    [&](Environment& env) { serve_for_ever(env, [&] { return node_config(p); }); });
     sim.add_process("producer", [&](Environment& env) { producer_main(env, shared, p); });
     for (int g = 0; g < 2; ++g) {
         for (int m = 1; m <= p.members_per_group; ++m) {

@@ -7,8 +7,9 @@
 #include <optional>
 
 #include "core/broker/broker.h"
-#include "sim/simulation.h"
+#include "scenarios/broker_node.h"
 #include "scenarios/run_outcome.h"
+#include "sim/simulation.h"
 
 namespace brook::scenarios {
 namespace {
@@ -31,16 +32,6 @@ broker::BrokerConfig node_config(const KafkaSetup& setup) {
     Result<void> finished = config.finish();
     ASSERT(finished.ok());
     return config;
-}
-
-void node_main(Environment& env, const KafkaSetup& setup) {
-    while (true) {
-        broker::Broker node(env, node_config(setup));
-        Result<void> ran = node.run();  // returns only if it could not start (an EIO)
-        Logger(env.log_sink, "scenario")
-            .info("broker stopped: {}", ran ? "ok" : ran.error().describe());
-        env.clock.sleep_for(milliseconds(100));
-    }
 }
 
 std::optional<int64_t> parse_integer(std::string_view text) {
@@ -171,7 +162,9 @@ Outcome run(const RunOptions& options, const DrawSetup& draw) {
 
     sim.network().options().link.latency_max = microseconds(setup.link_latency_max_us);
     sim.network().options().reset_per_million_chunks = setup.reset_per_million_chunks;
-    sim.add_process(node, [&setup](Environment& env) { node_main(env, setup); });
+    sim.add_process(node, [&setup](Environment& env) {
+        serve_for_ever(env, [&setup] { return node_config(setup); });
+    });
     sim.disk(node).set_faults(setup.disk_faults);
     workload.emplace(history, setup.shape, Address{node, 9092});
     workload->start(sim);

@@ -2,8 +2,8 @@
 
 namespace brook::scenarios {
 
-Outcome conclude(sim::Simulation& sim, const RunOptions& options, Outcome& outcome,
-                 Verdict verdict, std::string failure) {
+Outcome conclude(sim::Simulation& sim, const RunOptions& options, Outcome& outcome, Verdict verdict,
+                 std::string failure) {
     outcome.verdict = verdict;
     outcome.failure = std::move(failure);
     outcome.trace_hash = sim.trace().hash();

@@ -17,7 +17,7 @@ namespace brook::scenarios {
 // the trace's hash and event count, the simulated time and, with RunOptions::keep_trace_lines,
 // the trace itself; returns a copy. The verdict is recorded as the trace's last line after the
 // hash is taken: the hash covers the run, not its judgement.
-Outcome conclude(sim::Simulation& sim, const RunOptions& options, Outcome& outcome,
-                 Verdict verdict, std::string failure);
+Outcome conclude(sim::Simulation& sim, const RunOptions& options, Outcome& outcome, Verdict verdict,
+                 std::string failure);
 
 }  // namespace brook::scenarios
