@@ -2,6 +2,7 @@
 // the command line's --producer-property / --consumer-property and for tests.
 #include <charconv>
 
+#include "core/client/assignor.h"
 #include "core/client/consumer.h"
 #include "core/client/producer.h"
 
@@ -19,6 +20,11 @@ Result<Integer> parse_integer(std::string_view name, std::string_view value) {
     auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), parsed);
     if (error != std::errc() || end != value.data() + value.size()) return bad_value(name, value);
     return parsed;
+}
+
+Result<bool> parse_bool(std::string_view name, std::string_view value) {
+    if (value != "true" && value != "false") return bad_value(name, value);
+    return value == "true";
 }
 
 Result<Duration> parse_ms(std::string_view name, std::string_view value) {
@@ -57,8 +63,50 @@ std::optional<Result<void>> set_cluster_option(ClusterConfig& config, std::strin
     if (name == "reconnect.backoff.ms") return assign_ms(config.reconnect_backoff);
     if (name == "reconnect.backoff.max.ms") return assign_ms(config.reconnect_backoff_max);
     if (name == "allow.auto.create.topics") {
-        if (value != "true" && value != "false") return Result<void>(bad_value(name, value));
-        config.allow_auto_create_topics = value == "true";
+        TRY_ASSIGN(config.allow_auto_create_topics, parse_bool(name, value));
+        return Result<void>();
+    }
+    return std::nullopt;
+}
+
+// The consumer's group options: session.timeout.ms, heartbeat.interval.ms,
+// max.poll.interval.ms, group.instance.id, partition.assignment.strategy, enable.auto.commit,
+// auto.commit.interval.ms and Brook's commit.on.revoke. nullopt: not one of them.
+std::optional<Result<void>> set_group_option(ConsumerConfig& config, std::string_view name,
+                                             std::string_view value) {
+    auto assign_ms = [&](Duration& field) -> Result<void> {
+        TRY_ASSIGN(field, parse_ms(name, value));
+        return {};
+    };
+    auto assign_bool = [&](bool& field) -> Result<void> {
+        TRY_ASSIGN(field, parse_bool(name, value));
+        return {};
+    };
+    GroupMemberConfig& group = config.group;
+    if (name == "session.timeout.ms") return assign_ms(group.session_timeout);
+    if (name == "heartbeat.interval.ms") return assign_ms(group.heartbeat_interval);
+    if (name == "max.poll.interval.ms") return assign_ms(group.rebalance_timeout);
+    if (name == "auto.commit.interval.ms") return assign_ms(config.auto_commit_interval);
+    if (name == "enable.auto.commit") return assign_bool(config.enable_auto_commit);
+    if (name == "commit.on.revoke") return assign_bool(config.commit_on_revoke);
+    if (name == "group.instance.id") {
+        group.group_instance_id = value.empty() ? std::nullopt : std::optional(std::string(value));
+        return Result<void>();
+    }
+    if (name == "partition.assignment.strategy") {
+        std::vector<std::string> names;
+        for (std::string_view rest = value; !rest.empty();) {
+            std::size_t comma = rest.find(',');
+            std::string_view item = rest.substr(0, comma);
+            if (make_assignor(item) == nullptr) {
+                return Result<void>(Error(ErrorCode::invalid_argument,
+                                          fmt::format("{}: unknown assignor '{}'", name, item)));
+            }
+            names.emplace_back(item);
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        }
+        if (names.empty()) return Result<void>(Error(ErrorCode::invalid_argument, "no assignor"));
+        group.assignors = std::move(names);
         return Result<void>();
     }
     return std::nullopt;

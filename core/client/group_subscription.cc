@@ -1,7 +1,5 @@
 #include "core/client/group_subscription.h"
 
-#include <charconv>
-
 #include "core/client/consumer.h"
 
 namespace brook::client {
@@ -15,56 +13,6 @@ GroupMemberConfig member_config(const ConsumerConfig& config) {
 }
 
 }  // namespace
-
-std::optional<Result<void>> set_group_option(ConsumerConfig& config, std::string_view name,
-                                             std::string_view value) {
-    auto milliseconds_of = [&](Duration& field) -> Result<void> {
-        int64_t ms = -1;
-        auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), ms);
-        if (error != std::errc() || end != value.data() + value.size() || ms < 0) {
-            return Error(ErrorCode::invalid_argument,
-                         fmt::format("{}: bad value '{}'", name, value));
-        }
-        field = milliseconds(ms);
-        return {};
-    };
-    auto boolean_of = [&](bool& field) -> Result<void> {
-        if (value != "true" && value != "false") {
-            return Error(ErrorCode::invalid_argument,
-                         fmt::format("{}: bad value '{}'", name, value));
-        }
-        field = value == "true";
-        return {};
-    };
-    GroupMemberConfig& group = config.group;
-    if (name == "session.timeout.ms") return milliseconds_of(group.session_timeout);
-    if (name == "heartbeat.interval.ms") return milliseconds_of(group.heartbeat_interval);
-    if (name == "max.poll.interval.ms") return milliseconds_of(group.rebalance_timeout);
-    if (name == "auto.commit.interval.ms") return milliseconds_of(config.auto_commit_interval);
-    if (name == "enable.auto.commit") return boolean_of(config.enable_auto_commit);
-    if (name == "commit.on.revoke") return boolean_of(config.commit_on_revoke);
-    if (name == "group.instance.id") {
-        group.group_instance_id = value.empty() ? std::nullopt : std::optional(std::string(value));
-        return Result<void>();
-    }
-    if (name == "partition.assignment.strategy") {
-        std::vector<std::string> names;
-        for (std::string_view rest = value; !rest.empty();) {
-            std::size_t comma = rest.find(',');
-            std::string_view item = rest.substr(0, comma);
-            if (make_assignor(item) == nullptr) {
-                return Result<void>(Error(ErrorCode::invalid_argument,
-                                          fmt::format("{}: unknown assignor '{}'", name, item)));
-            }
-            names.emplace_back(item);
-            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-        }
-        if (names.empty()) return Result<void>(Error(ErrorCode::invalid_argument, "no assignor"));
-        group.assignors = std::move(names);
-        return Result<void>();
-    }
-    return std::nullopt;
-}
 
 GroupSubscription::GroupSubscription(Consumer& consumer, Cluster& cluster,
                                      const ConsumerConfig& config)

@@ -46,12 +46,6 @@ struct GroupObserver {
         committed;
 };
 
-// ConsumerConfig::set's group options: session.timeout.ms, heartbeat.interval.ms,
-// max.poll.interval.ms, group.instance.id, partition.assignment.strategy, enable.auto.commit,
-// auto.commit.interval.ms and Brook's commit.on.revoke. nullopt: not a group option.
-std::optional<Result<void>> set_group_option(ConsumerConfig& config, std::string_view name,
-                                             std::string_view value);
-
 class GroupSubscription {
 public:
     GroupSubscription(Consumer& consumer, Cluster& cluster, const ConsumerConfig& config);
