@@ -284,6 +284,10 @@ void RaftNode::check_outgoing(const Message& message) const {
     if (const auto* fetch = std::get_if<FetchRequest>(&message.body)) {
         ASSERT(durable_quorum_.epoch >= fetch->current_leader_epoch,
                "fetch in epoch {} before the epoch is durable", fetch->current_leader_epoch);
+        // The leader counts the fetch offset as durable here.
+        ASSERT(fetch->fetch_offset <= durable_end_ ||
+                   options_.planted_bug == RaftPlantedBug::fetch_before_durable,
+               "fetch at {} but only {} is durable", fetch->fetch_offset, durable_end_);
     }
 }
 

@@ -166,6 +166,7 @@ private:
     void append_entry(const Entry& entry);
     void advance_follower_high_watermark(Offset leader_high_watermark);
     void maybe_advance_high_watermark();
+    void advance_commit(Offset next);
     std::vector<NodeId> preferred_successors() const;
 
     RaftOptions options_;

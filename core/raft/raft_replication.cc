@@ -87,7 +87,7 @@ void RaftNode::advance_follower_high_watermark(Offset leader_high_watermark) {
     // The leader's high watermark, as far as our log holds the leader's entries (all of it
     // matches the leader's log: the leader checked the fetch offset and epoch).
     Offset next = std::min(leader_high_watermark, log_.end_offset());
-    if (next > commit_) commit_ = next;
+    if (next > commit_) advance_commit(next);
 }
 
 void RaftNode::on_fetch_snapshot_response(const Message& message,
@@ -136,7 +136,7 @@ void RaftNode::install_downloaded_snapshot() {
     durable_end_ = Offset(-1);
     dirty_from_.reset();
     issued_end_ = id.end_offset;
-    commit_ = std::max(commit_, id.end_offset);
+    advance_commit(id.end_offset);
     applied_ = id.end_offset;  // the caller loads the snapshot's state with the install
 }
 
@@ -237,8 +237,14 @@ void RaftNode::maybe_advance_high_watermark() {
         ASSERT(log_.at(majority_end - 1).epoch == epoch(), "high watermark {} over epoch {}",
                majority_end, log_.at(majority_end - 1).epoch);
     }
-    ASSERT(majority_end <= log_.end_offset());
-    commit_ = majority_end;
+    advance_commit(majority_end);
+}
+
+void RaftNode::advance_commit(Offset next) {
+    ASSERT(next >= commit_, "high watermark goes back from {} to {}", commit_, next);
+    ASSERT(next <= log_.end_offset(), "high watermark {} beyond the log end {}", next,
+           log_.end_offset());
+    commit_ = next;
 }
 
 std::vector<NodeId> RaftNode::preferred_successors() const {
