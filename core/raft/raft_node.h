@@ -131,7 +131,7 @@ private:
     NodeId known_leader() const;
     int64_t random_election_timeout_ms();
 
-    // Transitions (raft_node.cc).
+    // Transitions and timers (raft_roles.cc).
     void set_quorum_state(QuorumState next);
     bool observe_epoch(LeaderEpoch epoch, NodeId leader);
     void become_unattached(LeaderEpoch epoch);
@@ -142,6 +142,8 @@ private:
     void become_resigned();
     void tick_leader();
     void tick_follower();
+
+    // The outbox (raft_node.cc).
     void send(NodeId to, MessageBody body, uint64_t correlation_id = 0);
     void check_outgoing(const Message& message) const;
 
