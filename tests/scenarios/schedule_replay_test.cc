@@ -4,6 +4,7 @@
 // --schedule FILE` and `brook sim shrink` rely on.
 #include <catch2/catch.hpp>
 #include <string>
+#include <string_view>
 
 #include "scenarios/scenario.h"
 
@@ -16,8 +17,14 @@ Outcome run(const Scenario& scenario, uint64_t seed, std::optional<sim::FaultSch
     return scenario.run(options);
 }
 
+// One scenario per frame: the other history-checked scenarios run produce-consume-crash's code
+// with other draws (and under ASan each run costs seconds).
 TEST_CASE("every scenario runs the fault schedule it is given instead of the seed's") {
-    for (const Scenario& scenario : all_scenarios()) {
+    for (std::string_view name :
+         {"counter", "log-faults", "client-produce", "group-churn", "produce-consume-crash"}) {
+        const Scenario* found = find_scenario(name);
+        REQUIRE(found != nullptr);
+        const Scenario& scenario = *found;
         INFO(scenario.name);
         // The first seed that draws any fault at all.
         uint64_t seed = 1;
@@ -37,6 +44,7 @@ TEST_CASE("every scenario runs the fault schedule it is given instead of the see
     }
 }
 
+// Every scenario: an invalid run ends before anything runs.
 TEST_CASE("a schedule the scenario cannot execute makes the run invalid") {
     sim::FaultSchedule schedule;
     schedule.add(seconds(1), "crash", {"nobody"});
