@@ -15,11 +15,11 @@ void serve_for_ever(Environment& env, const std::function<broker::BrokerConfig()
     }
 }
 
-client::ClusterConfig drawn_cluster_config(Random& random, const Address& broker,
+client::ClusterConfig drawn_cluster_config(Random& random, const std::vector<Address>& bootstrap,
                                            const std::string& client_id,
                                            int64_t request_timeout_max_ms) {
     client::ClusterConfig config;
-    config.bootstrap_servers = {broker};
+    config.bootstrap_servers = bootstrap;
     config.client_id = client_id;
     config.request_timeout = milliseconds(random.between(500, request_timeout_max_ms));
     config.reconnect_backoff = milliseconds(random.between(10, 100));

@@ -1,13 +1,14 @@
 // Pieces every broker scenario shares: the broker process that comes back after a failed start,
 // and a client's cluster settings drawn from the seed.
 //
-//   sim.add_process("n1", [&](Environment& env) { serve_for_ever(env, [&] { return config(p); });
-//   }); config.cluster = drawn_cluster_config(env.random, kBroker, "producer-1", 3000);
+//   serve_for_ever(env, [&] { return cluster_broker_config(1, settings); });
+//   config.cluster = drawn_cluster_config(env.random, shape.bootstrap(), "producer-1", 3000);
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/broker/broker_config.h"
 #include "core/client/cluster.h"
@@ -21,9 +22,9 @@ namespace brook::scenarios {
 // May suspend.
 void serve_for_ever(Environment& env, const std::function<broker::BrokerConfig()>& make_config);
 
-// Cluster settings for a client of `broker` named `client_id`, with a request timeout drawn
-// from [500, request_timeout_max_ms] ms and backoffs drawn from the seed.
-client::ClusterConfig drawn_cluster_config(Random& random, const Address& broker,
+// Cluster settings for a client of the brokers `bootstrap` named `client_id`, with a request
+// timeout drawn from [500, request_timeout_max_ms] ms and backoffs drawn from the seed.
+client::ClusterConfig drawn_cluster_config(Random& random, const std::vector<Address>& bootstrap,
                                            const std::string& client_id,
                                            int64_t request_timeout_max_ms);
 

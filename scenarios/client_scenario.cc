@@ -12,7 +12,8 @@
 #include "core/log/big_endian.h"
 #include "scenarios/broker_node.h"
 #include "scenarios/client_checker.h"
-#include "scenarios/run_outcome.h"
+#include "scenarios/cluster_run.h"
+#include "scenarios/fault_actions.h"
 #include "sim/simulation.h"
 
 namespace brook::scenarios {
@@ -20,9 +21,7 @@ namespace {
 
 using sim::Simulation;
 
-constexpr std::string_view kNode = "n1";
 const std::string kTopic = "orders";
-const Address kBroker{"n1", 9092};
 // Clients' request timeouts are drawn from [500 ms, this].
 constexpr int64_t kRequestTimeoutMaxMs = 3000;
 // A record's value: producer index (u32), sequence (u64), then padding.
@@ -79,6 +78,7 @@ struct Parameters {
 
 struct Shared {
     ClientChecker checker;
+    std::vector<Address> bootstrap;
     std::vector<std::string> producers;
     bool producing = true;
     bool quiet = false;
@@ -86,18 +86,9 @@ struct Shared {
     int producers_closed = 0;
 };
 
-broker::BrokerConfig node_config(const Parameters& p) {
-    broker::BrokerConfig config;
-    auto set = [&](std::string_view key, std::string value) {
-        Result<void> done = config.set(key, value);
-        ASSERT(done.ok(), "scenario config {}: {}", key, done.error().describe());
-    };
-    set("listeners", "PLAINTEXT://n1:9092");
-    set("log.retention.ms", "-1");
-    set("num.partitions", fmt::format("{}", p.partitions));
-    Result<void> finished = config.finish();
-    ASSERT(finished.ok());
-    return config;
+broker::BrokerConfig node_config(const Parameters& p, int index) {
+    return cluster_broker_config(
+        index, {{"log.retention.ms", "-1"}, {"num.partitions", fmt::format("{}", p.partitions)}});
 }
 
 // Decodes a record written by a producer of this scenario; nullopt for anything else.
@@ -112,7 +103,7 @@ std::optional<std::pair<std::string, uint64_t>> decode_value(
 void producer_main(Environment& env, Shared& shared, const Parameters& p, uint32_t index) {
     const std::string name = shared.producers[index];
     client::ProducerConfig config;
-    config.cluster = drawn_cluster_config(env.random, kBroker, name, kRequestTimeoutMaxMs);
+    config.cluster = drawn_cluster_config(env.random, shared.bootstrap, name, kRequestTimeoutMaxMs);
     config.acks = -1;
     config.max_in_flight = 1;
     config.linger = milliseconds(env.random.between(0, 20));
@@ -159,7 +150,7 @@ std::vector<client::TopicPartition> all_partitions(const Parameters& p) {
 
 void consumer_main(Environment& env, Shared& shared, const Parameters& p, const std::string& name) {
     client::ConsumerConfig config;
-    config.cluster = drawn_cluster_config(env.random, kBroker, name, kRequestTimeoutMaxMs);
+    config.cluster = drawn_cluster_config(env.random, shared.bootstrap, name, kRequestTimeoutMaxMs);
     config.auto_offset_reset = client::OffsetReset::earliest;
     config.fetch_max_wait = milliseconds(env.random.between(10, 300));
     config.max_partition_fetch_bytes = static_cast<int32_t>(env.random.between(100, 20000));
@@ -191,15 +182,16 @@ void consumer_main(Environment& env, Shared& shared, const Parameters& p, const 
 // Reads every partition from 0 to its end into the checker. May suspend.
 std::optional<std::string> verify(Environment& env, Shared& shared, const Parameters& p) {
     Instant give_up = env.clock.now() + seconds(30);
-    client::Admin admin(
-        env, drawn_cluster_config(env.random, kBroker, "verifier-admin", kRequestTimeoutMaxMs));
+    client::Admin admin(env, drawn_cluster_config(env.random, shared.bootstrap, "verifier-admin",
+                                                  kRequestTimeoutMaxMs));
     std::map<client::TopicPartition, int64_t> query;
     for (const auto& tp : all_partitions(p)) query[tp] = client::kLatestTimestamp;
     auto ends = admin.list_offsets(query, give_up);
     admin.close();
     if (!ends) return "verifier: " + ends.error().describe();
     client::ConsumerConfig config;
-    config.cluster = drawn_cluster_config(env.random, kBroker, "verifier", kRequestTimeoutMaxMs);
+    config.cluster =
+        drawn_cluster_config(env.random, shared.bootstrap, "verifier", kRequestTimeoutMaxMs);
     config.auto_offset_reset = client::OffsetReset::earliest;
     config.fetch_max_wait = milliseconds(10);
     client::Consumer consumer(env, config);
@@ -240,76 +232,61 @@ std::optional<std::string> verify(Environment& env, Shared& shared, const Parame
     return std::nullopt;
 }
 
-void nemesis(Simulation& sim, const Parameters& p, const Shared& shared, const bool& active) {
-    Random& random = sim.random();
-    std::string node(kNode);
-    Instant next_crash = sim.now() + milliseconds(random.between(100, p.crash_interval_ms));
-    Instant next_partition = sim.now() + milliseconds(random.between(100, p.partition_interval_ms));
-    std::optional<std::string> cut;  // the client host cut off from the node now
-    Instant heal_at = kNever;
-    while (active) {
-        sim.scheduler().park(sim.now() + milliseconds(10));
-        if (!active) break;
-        if (sim.now() >= next_crash) {
-            sim.crash(node);
-            sim.scheduler().park(sim.now() + milliseconds(random.between(0, 300)));
-            sim.restart(node);
-            next_crash = sim.now() + milliseconds(random.between(100, 2 * p.crash_interval_ms));
-        }
-        if (cut && sim.now() >= heal_at) {
-            sim.network().heal(*cut, node);
-            cut.reset();
-        }
-        if (!cut && sim.now() >= next_partition) {
-            std::vector<std::string> hosts = shared.producers;
-            hosts.push_back("c1");
-            cut = hosts[random.uniform(hosts.size())];
-            sim.network().partition_both(*cut, node);
-            heal_at = sim.now() + milliseconds(random.between(50, 1500));
-            next_partition = heal_at + milliseconds(random.between(100, p.partition_interval_ms));
-        }
+// The cluster: producers p1.., consumer c1; no client crashes.
+ClusterShape cluster_shape(const Parameters& p) {
+    ClusterShape shape;
+    shape.add_clients("p", p.producers);
+    shape.add_clients("c", 1);
+    return shape;
+}
+
+// Broker crashes, and one client at a time cut off from a broker for a while.
+sim::FaultSchedule draw_schedule(Random& random, const Parameters& p, const ClusterShape& shape) {
+    sim::FaultSchedule schedule;
+    draw_broker_crashes(schedule, random, shape, p.fault_phase, p.crash_interval_ms, 300);
+    for (Duration t = milliseconds(random.between(100, p.partition_interval_ms)); t < p.fault_phase;
+         t += milliseconds(random.between(100, p.partition_interval_ms))) {
+        const std::string& client = shape.clients[random.uniform(shape.clients.size())];
+        std::string broker = pick_broker(random, shape);
+        schedule.add(t, "partition", {client, broker});
+        t += milliseconds(random.between(50, 1500));
+        schedule.add(t, "heal", {client, broker});
     }
-    if (cut) sim.network().heal(*cut, node);
+    return schedule;
 }
 
 Outcome run_client(const RunOptions& options) {
     Shared shared;  // before the simulation: its fibers borrow it until it is destroyed
-    bool faults_active = true;
     std::optional<std::string> verify_failure;
     bool verified = false;
-    Simulation sim(options.seed);
-    if (!options.trace_path.empty()) sim.trace().write_to(options.trace_path);
-    Parameters p = Parameters::draw(sim.random());
+    ClusterRun run(options);
+    Simulation& sim = run.sim();
+    Parameters p = Parameters::draw(run.random());
     p.report(options);
+    ClusterShape shape = cluster_shape(p);
+    sim::FaultSchedule drawn = draw_schedule(run.random(), p, shape);
+    if (std::optional<std::string> bad = run.plan(shape, drawn)) {
+        return run.finish(Verdict::invalid, *bad);
+    }
 
-    Outcome outcome;
-    auto finish = [&](Verdict verdict, std::string failure) {
-        return conclude(sim, options, outcome, verdict, std::move(failure));
-    };
-
-    std::string node(kNode);
+    shared.bootstrap = run.shape().bootstrap();
     sim.network().options().link.latency_max = microseconds(p.link_latency_max_us);
     sim.network().options().reset_per_million_chunks = p.reset_per_million_chunks;
-    sim.add_process(node,
-                    [&](Environment& env) { serve_for_ever(env, [&] { return node_config(p); }); });
-    sim.disk(node).set_faults(sim::SimDiskFaults{.sync_error_ppm = p.sync_error_ppm,
-                                                 .crash_keep_none_ppm = p.crash_keep_none_ppm,
-                                                 .crash_tear_ppm = p.crash_tear_ppm});
+    run.add_brokers([&p](int index) { return node_config(p, index); });
+    for (const std::string& broker : run.shape().broker_names()) {
+        sim.disk(broker).set_faults(sim::SimDiskFaults{.sync_error_ppm = p.sync_error_ppm,
+                                                       .crash_keep_none_ppm = p.crash_keep_none_ppm,
+                                                       .crash_tear_ppm = p.crash_tear_ppm});
+    }
     for (int i = 1; i <= p.producers; ++i) shared.producers.push_back(fmt::format("p{}", i));
     for (uint32_t i = 0; i < shared.producers.size(); ++i) {
         sim.add_process(shared.producers[i],
                         [&, i](Environment& env) { producer_main(env, shared, p, i); });
     }
     sim.add_process("c1", [&](Environment& env) { consumer_main(env, shared, p, "c1"); });
-    sim.scheduler().spawn("nemesis", [&] { nemesis(sim, p, shared, faults_active); });
 
-    sim.run_for(p.fault_phase);
-    faults_active = false;
-    sim.disk(node).set_faults(sim::SimDiskFaults{.crash_tear_ppm = p.crash_tear_ppm});
-    sim.run_for(milliseconds(20));  // the nemesis heals what it cut and ends
-    sim.network().options().reset_per_million_chunks = 0;
-    sim.network().heal_all();
-    if (!sim.is_up(node)) sim.restart(node);
+    run.run_fault_phase(p.fault_phase);
+    run.calm(sim::SimDiskFaults{.crash_tear_ppm = p.crash_tear_ppm});
     shared.quiet = true;
     auto all_acknowledged = [&] {
         for (const std::string& name : shared.producers) {
@@ -317,43 +294,36 @@ Outcome run_client(const RunOptions& options) {
         }
         return true;
     };
-    for (Instant end = sim.now() + seconds(20); sim.now() < end && !all_acknowledged();) {
-        sim.run_for(milliseconds(100));
-    }
-    for (const std::string& name : shared.producers) {
-        if (shared.acks_when_quiet[name] == 0) {
-            return finish(
-                Verdict::liveness,
-                fmt::format("{} got nothing acknowledged in 20 s after faults stopped", name));
+    if (!run.run_until(seconds(20), all_acknowledged)) {
+        for (const std::string& name : shared.producers) {
+            if (shared.acks_when_quiet[name] == 0) {
+                return run.finish(
+                    Verdict::liveness,
+                    fmt::format("{} got nothing acknowledged in 20 s after faults stopped", name));
+            }
         }
     }
     shared.producing = false;
-    for (Instant end = sim.now() + seconds(90);
-         sim.now() < end && shared.producers_closed < p.producers;) {
-        sim.run_for(milliseconds(100));
-    }
-    if (shared.producers_closed < p.producers) {
-        return finish(Verdict::liveness, "the producers did not flush and close in 90 s");
+    if (!run.run_until(seconds(90), [&] { return shared.producers_closed == p.producers; })) {
+        return run.finish(Verdict::liveness, "the producers did not flush and close in 90 s");
     }
     // The last crash: acknowledged records (acks=-1) must all survive it.
-    sim.crash(node);
-    sim.restart(node);
+    run.crash_and_restart_brokers();
     sim.add_process("verifier", [&](Environment& env) {
         verify_failure = verify(env, shared, p);
         verified = true;
     });
-    for (Instant end = sim.now() + seconds(40); sim.now() < end && !verified;) {
-        sim.run_for(milliseconds(100));
+    if (!run.run_until(seconds(40), [&] { return verified; })) {
+        return run.finish(Verdict::liveness, "the verifier did not finish");
     }
-    if (!verified) return finish(Verdict::liveness, "the verifier did not finish");
-    if (verify_failure) return finish(Verdict::liveness, *verify_failure);
+    if (verify_failure) return run.finish(Verdict::liveness, *verify_failure);
     if (std::optional<std::string> anomaly = shared.checker.check()) {
-        return finish(Verdict::correctness, *anomaly);
+        return run.finish(Verdict::correctness, *anomaly);
     }
-    return finish(Verdict::passed,
-                  fmt::format("{} acknowledged, {} read, {} in the final log",
-                              shared.checker.acknowledged_count(), shared.checker.read_count(),
-                              shared.checker.final_count()));
+    return run.finish(Verdict::passed,
+                      fmt::format("{} acknowledged, {} read, {} in the final log",
+                                  shared.checker.acknowledged_count(), shared.checker.read_count(),
+                                  shared.checker.final_count()));
 }
 
 }  // namespace

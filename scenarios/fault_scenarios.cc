@@ -10,12 +10,7 @@ uint32_t draw_ppm(Random& random, int64_t low, int64_t high) {
 }
 
 // The clients, by name, as the workload names them.
-std::vector<std::string> clients(const KafkaSetup& setup) {
-    std::vector<std::string> names;
-    for (int i = 1; i <= setup.shape.producers; ++i) names.push_back(fmt::format("p{}", i));
-    for (int i = 1; i <= setup.shape.consumers; ++i) names.push_back(fmt::format("c{}", i));
-    return names;
-}
+std::vector<std::string> clients(const KafkaSetup& setup) { return setup.cluster().clients; }
 
 std::string pick(Random& random, const std::vector<std::string>& names) {
     return names[static_cast<std::size_t>(random.uniform(names.size()))];
@@ -75,8 +70,9 @@ void add_disk_faults(KafkaSetup& setup, Random& random) {
         // topic's metadata file stops the broker from starting at all (checksum mismatch), which
         // is its right, but would end every such seed the same way.
         bit_flip_ppm = draw_ppm(random, 100, 20000);
-        setup.schedule.add(milliseconds(random.between(1000, 2000)), "bit-flips",
-                           {std::string(kBrokerNode), fmt::format("{}", bit_flip_ppm)});
+        Duration at = milliseconds(random.between(1000, 2000));
+        setup.schedule.add(at, "bit-flips",
+                           {setup.pick_broker(random), fmt::format("{}", bit_flip_ppm)});
         setup.check.storage_may_lose_data = true;
         setup.shape.skip_corrupt_batches = true;
     }
@@ -86,9 +82,9 @@ void add_disk_faults(KafkaSetup& setup, Random& random) {
     setup.put("write_bit_flip_ppm", bit_flip_ppm);
     maybe_slow_syncs(setup, random);
     if (setup.enable(random, "disk_full", 1, 3)) {
-        std::string node(kBrokerNode);
         for (Duration t = milliseconds(random.between(200, 2000)); t < setup.fault_phase;
              t += milliseconds(random.between(200, 2000))) {
+            std::string node = setup.pick_broker(random);
             setup.schedule.add(t, "disk-full", {node});
             t += milliseconds(random.between(50, 1500));
             setup.schedule.add(t, "disk-space", {node});
@@ -99,11 +95,11 @@ void add_disk_faults(KafkaSetup& setup, Random& random) {
 
 void add_network_faults(KafkaSetup& setup, Random& random) {
     std::vector<std::string> names = clients(setup);
-    std::string node(kBrokerNode);
     if (setup.enable(random, "client_partitions", 2, 3)) {
         for (Duration t = milliseconds(random.between(100, 1500)); t < setup.fault_phase;
              t += milliseconds(random.between(100, 1500))) {
             std::string client = pick(random, names);
+            std::string node = setup.pick_broker(random);
             setup.schedule.add(t, "partition", {client, node});
             setup.schedule.add(t + milliseconds(random.between(50, 4000)), "heal", {client, node});
         }
@@ -111,7 +107,8 @@ void add_network_faults(KafkaSetup& setup, Random& random) {
     if (setup.enable(random, "scheduled_resets", 1, 2)) {
         for (Duration t = milliseconds(random.between(50, 1000)); t < setup.fault_phase;
              t += milliseconds(random.between(50, 1000))) {
-            setup.schedule.add(t, "reset", {pick(random, names), node});
+            std::string client = pick(random, names);
+            setup.schedule.add(t, "reset", {client, setup.pick_broker(random)});
         }
     }
     if (setup.enable(random, "random_resets", 1, 3)) {
@@ -127,19 +124,19 @@ void add_network_faults(KafkaSetup& setup, Random& random) {
 
 void add_clock_jumps(KafkaSetup& setup, Random& random) {
     std::vector<std::string> names = clients(setup);
-    std::string node(kBrokerNode);
     auto draw_jumps = [&](bool broker) {
         for (Duration t = milliseconds(random.between(100, 2000)); t < setup.fault_phase;
              t += milliseconds(random.between(100, 2000))) {
             int64_t jump_ms = random.between(1, 7'200'000) * (random.chance(1, 2) ? 1 : -1);
-            setup.schedule.add(t, "clock-jump",
-                               {broker ? node : pick(random, names), fmt::format("{}", jump_ms)});
+            std::string target = broker ? setup.pick_broker(random) : pick(random, names);
+            setup.schedule.add(t, "clock-jump", {target, fmt::format("{}", jump_ms)});
         }
     };
     if (setup.enable(random, "broker_jumps", 2, 3)) draw_jumps(true);
     if (setup.enable(random, "client_jumps", 1, 2)) draw_jumps(false);
     if (setup.enable(random, "drift", 1, 2)) {
-        for (const std::string& name : {node, pick(random, names)}) {
+        std::string broker = setup.pick_broker(random);
+        for (const std::string& name : {broker, pick(random, names)}) {
             int64_t ppm = random.between(100, 500'000) * (random.chance(1, 2) ? 1 : -1);
             setup.schedule.add(milliseconds(random.between(0, 1000)), "clock-drift",
                                {name, fmt::format("{}", ppm)});

@@ -10,8 +10,9 @@
 #include "core/client/consumer.h"
 #include "core/client/producer.h"
 #include "scenarios/broker_node.h"
+#include "scenarios/cluster_run.h"
+#include "scenarios/fault_actions.h"
 #include "scenarios/group_checker.h"
-#include "scenarios/run_outcome.h"
 #include "sim/simulation.h"
 
 namespace brook::scenarios {
@@ -19,9 +20,7 @@ namespace {
 
 using sim::Simulation;
 
-constexpr std::string_view kNode = "n1";
 const std::string kTopic = "events";
-const Address kBroker{"n1", 9092};
 // Clients' request timeouts are drawn from [500 ms, this].
 constexpr int64_t kRequestTimeoutMaxMs = 2000;
 const std::vector<std::string> kGroups = {"g1", "g2"};
@@ -96,6 +95,7 @@ struct MemberSpec {
 
 struct Shared {
     GroupChecker checker;
+    std::vector<Address> bootstrap;
     std::vector<MemberSpec> specs;
     std::map<std::string, client::Consumer*> live;  // host -> its consumer while one runs
     bool faults_active = true;
@@ -103,27 +103,19 @@ struct Shared {
     bool producer_closed = false;
 };
 
-broker::BrokerConfig node_config(const Parameters& p) {
-    broker::BrokerConfig config;
-    auto set = [&](std::string_view key, std::string value) {
-        Result<void> done = config.set(key, value);
-        ASSERT(done.ok(), "scenario config {}: {}", key, done.error().describe());
-    };
-    set("listeners", "PLAINTEXT://n1:9092");
-    set("log.retention.ms", "-1");
-    set("num.partitions", fmt::format("{}", p.partitions));
-    set("offsets.topic.num.partitions", "3");
-    set("group.initial.rebalance.delay.ms", fmt::format("{}", p.initial_rebalance_delay_ms));
-    set("group.min.session.timeout.ms", "500");
-    Result<void> finished = config.finish();
-    ASSERT(finished.ok());
-    return config;
+broker::BrokerConfig node_config(const Parameters& p, int index) {
+    return cluster_broker_config(index, {{"log.retention.ms", "-1"},
+                                         {"num.partitions", fmt::format("{}", p.partitions)},
+                                         {"offsets.topic.num.partitions", "3"},
+                                         {"group.initial.rebalance.delay.ms",
+                                          fmt::format("{}", p.initial_rebalance_delay_ms)},
+                                         {"group.min.session.timeout.ms", "500"}});
 }
 
 // Creates the topic (until it exists) before anyone produces to it. May suspend.
-void create_topic(Environment& env, const Parameters& p) {
-    client::Admin admin(env,
-                        drawn_cluster_config(env.random, kBroker, "admin", kRequestTimeoutMaxMs));
+void create_topic(Environment& env, const Shared& shared, const Parameters& p) {
+    client::Admin admin(
+        env, drawn_cluster_config(env.random, shared.bootstrap, "admin", kRequestTimeoutMaxMs));
     while (true) {
         auto created = admin.create_topics({{.name = kTopic, .partitions = p.partitions}},
                                            env.clock.now() + seconds(2));  // May suspend.
@@ -138,9 +130,10 @@ void create_topic(Environment& env, const Parameters& p) {
 }
 
 void producer_main(Environment& env, Shared& shared, const Parameters& p) {
-    create_topic(env, p);
+    create_topic(env, shared, p);
     client::ProducerConfig config;
-    config.cluster = drawn_cluster_config(env.random, kBroker, "producer", kRequestTimeoutMaxMs);
+    config.cluster =
+        drawn_cluster_config(env.random, shared.bootstrap, "producer", kRequestTimeoutMaxMs);
     config.acks = -1;
     config.linger = milliseconds(env.random.between(0, 20));
     config.retry_backoff = config.cluster.retry_backoff;
@@ -165,9 +158,11 @@ void producer_main(Environment& env, Shared& shared, const Parameters& p) {
     shared.producer_closed = true;
 }
 
-client::ConsumerConfig member_config(Random& random, const Parameters& p, const MemberSpec& spec) {
+client::ConsumerConfig member_config(Random& random, const Shared& shared, const Parameters& p,
+                                     const MemberSpec& spec) {
     client::ConsumerConfig config;
-    config.cluster = drawn_cluster_config(random, kBroker, spec.host, kRequestTimeoutMaxMs);
+    config.cluster =
+        drawn_cluster_config(random, shared.bootstrap, spec.host, kRequestTimeoutMaxMs);
     config.group_id = kGroups[spec.group_index];
     config.auto_offset_reset = client::OffsetReset::earliest;
     config.fetch_max_wait = milliseconds(random.between(10, 200));
@@ -185,7 +180,7 @@ client::ConsumerConfig member_config(Random& random, const Parameters& p, const 
 // faults are on) or its node crashes. May suspend.
 void member_life(Environment& env, Shared& shared, const Parameters& p, const MemberSpec& spec) {
     const std::string& group = kGroups[spec.group_index];
-    client::Consumer consumer(env, member_config(env.random, p, spec));
+    client::Consumer consumer(env, member_config(env.random, shared, p, spec));
     Result<void> subscribed = consumer.subscribe({kTopic});
     ASSERT(subscribed.ok());
     GroupChecker& checker = shared.checker;
@@ -250,62 +245,57 @@ void member_main(Environment& env, Shared& shared, const Parameters& p, std::siz
     }
 }
 
-// Broker crashes, member crashes and member stalls (a partition from the broker longer than
-// the session timeout), until `active` turns false; then it heals and restarts everything.
-void nemesis(Simulation& sim, const Parameters& p, const Shared& shared, const bool& active) {
-    Random& random = sim.random();
-    std::string node(kNode);
-    Instant next_crash =
-        p.broker_crash_interval_ms > 0
-            ? sim.now() + milliseconds(random.between(300, p.broker_crash_interval_ms))
-            : kNever;
-    Instant next_churn = sim.now() + milliseconds(random.between(100, p.churn_interval_ms));
-    std::vector<std::pair<Instant, std::string>> restarts;  // crashed member hosts
-    std::vector<std::pair<Instant, std::string>> heals;     // stalled member hosts
-    auto due = [&](std::vector<std::pair<Instant, std::string>>& items, bool all, auto&& act) {
-        std::erase_if(items, [&](const auto& item) {
-            if (!all && item.first > sim.now()) return false;
-            act(item.second);
-            return true;
-        });
-    };
-    auto busy = [&](const std::string& host) {
-        for (const auto& item : restarts)
-            if (item.second == host) return true;
-        for (const auto& item : heals)
-            if (item.second == host) return true;
-        return false;
-    };
-    while (active) {
-        sim.scheduler().park(sim.now() + milliseconds(10));
-        if (!active) break;
-        if (sim.now() >= next_crash) {
-            sim.crash(node);
-            sim.scheduler().park(sim.now() + milliseconds(random.between(0, 300)));
-            sim.restart(node);
-            next_crash =
-                sim.now() + milliseconds(random.between(300, 2 * p.broker_crash_interval_ms));
-        }
-        due(restarts, false, [&](const std::string& host) { sim.restart(host); });
-        due(heals, false, [&](const std::string& host) { sim.network().heal(host, node); });
-        if (sim.now() >= next_churn) {
-            const std::string& host = shared.specs[random.uniform(shared.specs.size())].host;
-            if (!busy(host)) {
-                if (random.chance(1, 2)) {
-                    sim.crash(host);
-                    restarts.push_back({sim.now() + milliseconds(random.between(50, 1500)), host});
-                } else {
-                    sim.network().partition_both(host, node);
-                    heals.push_back({sim.now() + milliseconds(p.session_timeout_ms +
-                                                              random.between(-300, 1500)),
-                                     host});
-                }
-            }
-            next_churn = sim.now() + milliseconds(random.between(100, p.churn_interval_ms));
+// The members, two groups of p.members_per_group, some static.
+std::vector<MemberSpec> draw_members(Random& random, const Parameters& p) {
+    std::vector<MemberSpec> specs;
+    for (int g = 0; g < 2; ++g) {
+        for (int m = 1; m <= p.members_per_group; ++m) {
+            MemberSpec spec{fmt::format("{}-m{}", kGroups[g], m), g, std::nullopt};
+            if (random.uniform(100) < p.static_percent) spec.instance = spec.host;
+            specs.push_back(spec);
         }
     }
-    due(restarts, true, [&](const std::string& host) { sim.restart(host); });
-    due(heals, true, [&](const std::string& host) { sim.network().heal(host, node); });
+    return specs;
+}
+
+// The cluster: the producer (which also creates the topic) and the members, who may crash.
+ClusterShape cluster_shape(const std::vector<MemberSpec>& specs) {
+    ClusterShape shape;
+    shape.clients.push_back("producer");
+    for (const MemberSpec& spec : specs) {
+        shape.clients.push_back(spec.host);
+        shape.restartable.push_back(spec.host);
+    }
+    return shape;
+}
+
+// Broker crashes; member crashes and member stalls (a partition from every broker longer than
+// the session timeout), one at a time per member.
+sim::FaultSchedule draw_schedule(Random& random, const Parameters& p, const ClusterShape& shape,
+                                 const std::vector<MemberSpec>& specs) {
+    sim::FaultSchedule schedule;
+    if (p.broker_crash_interval_ms > 0) {
+        draw_broker_crashes(schedule, random, shape, p.fault_phase, p.broker_crash_interval_ms,
+                            300);
+    }
+    std::map<std::string, Duration> busy_until;  // a member's crash or stall ends
+    for (Duration t = milliseconds(random.between(100, p.churn_interval_ms)); t < p.fault_phase;
+         t += milliseconds(random.between(100, p.churn_interval_ms))) {
+        const std::string& host = specs[random.uniform(specs.size())].host;
+        if (busy_until[host] > t) continue;
+        if (random.chance(1, 2)) {
+            busy_until[host] = t + milliseconds(random.between(50, 1500));
+            schedule.add(t, "crash", {host});
+            schedule.add(busy_until[host], "restart", {host});
+        } else {
+            busy_until[host] = t + milliseconds(p.session_timeout_ms + random.between(-300, 1500));
+            for (const std::string& broker : shape.broker_names()) {
+                schedule.add(t, "partition", {host, broker});
+                schedule.add(busy_until[host], "heal", {host, broker});
+            }
+        }
+    }
+    return schedule;
 }
 
 // nullopt when every member of the group runs, is stable in one generation, and together
@@ -340,51 +330,35 @@ std::optional<std::string> unsettled(const Shared& shared, const Parameters& p, 
 
 Outcome run_group_churn(const RunOptions& options) {
     Shared shared;  // before the simulation: its fibers borrow it until it is destroyed
-    bool faults_active = true;
-    Simulation sim(options.seed);
-    if (!options.trace_path.empty()) sim.trace().write_to(options.trace_path);
-    sim.trace().keep_lines(options.keep_trace_lines);
-    Parameters p = Parameters::draw(sim.random());
+    ClusterRun run(options);
+    Simulation& sim = run.sim();
+    Parameters p = Parameters::draw(run.random());
     p.report(options);
+    shared.specs = draw_members(run.random(), p);
+    ClusterShape shape = cluster_shape(shared.specs);
+    sim::FaultSchedule drawn = draw_schedule(run.random(), p, shape, shared.specs);
+    if (std::optional<std::string> bad = run.plan(shape, drawn)) {
+        return run.finish(Verdict::invalid, *bad);
+    }
 
-    Outcome outcome;
-    auto finish = [&](Verdict verdict, std::string failure) {
-        return conclude(sim, options, outcome, verdict, std::move(failure));
-    };
-
-    std::string node(kNode);
+    shared.bootstrap = run.shape().bootstrap();
     sim.network().options().link.latency_max = microseconds(p.link_latency_max_us);
     sim.network().options().reset_per_million_chunks = p.reset_per_million_chunks;
-    sim.add_process(node,
-                    [&](Environment& env) { serve_for_ever(env, [&] { return node_config(p); }); });
+    run.add_brokers([&p](int index) { return node_config(p, index); });
     sim.add_process("producer", [&](Environment& env) { producer_main(env, shared, p); });
-    for (int g = 0; g < 2; ++g) {
-        for (int m = 1; m <= p.members_per_group; ++m) {
-            MemberSpec spec{fmt::format("{}-m{}", kGroups[g], m), g, std::nullopt};
-            if (sim.random().uniform(100) < p.static_percent) spec.instance = spec.host;
-            shared.specs.push_back(spec);
-        }
-    }
     for (std::size_t i = 0; i < shared.specs.size(); ++i) {
         sim.add_process(shared.specs[i].host,
                         [&, i](Environment& env) { member_main(env, shared, p, i); });
     }
-    sim.scheduler().spawn("nemesis", [&] { nemesis(sim, p, shared, faults_active); });
 
-    sim.run_for(p.fault_phase);
-    faults_active = false;
+    run.run_fault_phase(p.fault_phase);
     shared.faults_active = false;
-    sim.run_for(milliseconds(20));  // the nemesis heals and restarts what it broke, and ends
-    sim.network().options().reset_per_million_chunks = 0;
-    sim.network().heal_all();
-    if (!sim.is_up(node)) sim.restart(node);
+    run.calm(sim::SimDiskFaults{});
     shared.producing = false;
     Instant quiet_at = sim.now();
-    for (Instant end = sim.now() + seconds(30); sim.now() < end && !shared.producer_closed;) {
-        sim.run_for(milliseconds(100));
+    if (!run.run_until(seconds(30), [&] { return shared.producer_closed; })) {
+        return run.finish(Verdict::liveness, "the producer did not flush in 30 s");
     }
-    if (!shared.producer_closed)
-        return finish(Verdict::liveness, "the producer did not flush in 30 s");
 
     std::optional<std::string> waiting;
     for (Instant end = quiet_at + kStabiliseLimit; sim.now() < end;
@@ -396,8 +370,9 @@ Outcome run_group_churn(const RunOptions& options) {
         if (!waiting) break;
     }
     if (waiting) {
-        return finish(Verdict::liveness, fmt::format("not stable {} s after the faults stopped: {}",
-                                                     to_ms(kStabiliseLimit) / 1000, *waiting));
+        return run.finish(Verdict::liveness,
+                          fmt::format("not stable {} s after the faults stopped: {}",
+                                      to_ms(kStabiliseLimit) / 1000, *waiting));
     }
     Duration settled_after = sim.now() - quiet_at;
     for (Instant end = sim.now() + kDrainLimit; sim.now() < end; sim.run_for(milliseconds(100))) {
@@ -407,9 +382,9 @@ Outcome run_group_churn(const RunOptions& options) {
         }
     }
     if (std::optional<std::string> anomaly = shared.checker.check(kGroups)) {
-        return finish(Verdict::correctness, *anomaly);
+        return run.finish(Verdict::correctness, *anomaly);
     }
-    return finish(
+    return run.finish(
         Verdict::passed,
         fmt::format("{} acknowledged, {} generations, {} commits, {} starts, stable {} ms "
                     "after the faults",

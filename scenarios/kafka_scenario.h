@@ -1,31 +1,23 @@
-// The frame every history-checked broker scenario shares: one broker node ("n1", the code of
-// `brook serve`), the Kafka workload (scenarios/kafka_workload.h) and a fault policy drawn from
-// the seed, run in phases and judged by check_kafka_history.
+// The history-checked broker scenarios: a cluster of brokers (n1..nN, the code of `brook
+// serve`), the Kafka workload (scenarios/kafka_workload.h) and a fault policy drawn from the
+// seed, run in the phases of scenarios/cluster_run.h and judged by check_kafka_history.
 //
 //   Scenario disk_faults_scenario() {
 //       return kafka_scenario("disk-faults", "...", [](Random& random) {
 //           KafkaSetup setup = KafkaSetup::draw_common(random);
 //           if (setup.enable(random, "eio", 1, 2)) setup.disk_faults.sync_error_ppm = 2000;
-//           setup.schedule.add(seconds(2), "crash", {"n1"});
+//           setup.schedule.add(seconds(2), "crash", {setup.pick_broker(random)});
 //           return setup;
 //       });
 //   }
 //
 // Phases: (1) faults: the drawn online faults (disk odds, connection resets, latency) plus the
-// fault schedule; (2) quiet: faults off, links healed, the node up, every producer must get a
-// send acknowledged and every consumer must read a record (or reset past retention) within
-// 10 s (liveness); (3) producers stop, the node crashes once more (what is unsynced is lost or
-// torn) and restarts, and a verifier reads every partition from its log start to its end; (4)
-// the checker judges the whole history.
-//
-// Schedule actions (targets after the action; "n1" is the broker, p1.. c1.. the clients):
-//   crash X, restart X            the node (its disk crashes) or a consumer dies / boots again
-//   partition X n1, heal X n1     both directions between X and n1 blocked / healed
-//   reset X n1                    every connection between X and n1 is reset
-//   clock-jump X MS               X's wall clock steps by MS milliseconds (negative: back)
-//   clock-drift X PPM             X's wall clock runs PPM parts per million fast (or slow)
-//   disk-full n1, disk-space n1   the node's disk is full from now on / has space again
-//   bit-flips n1 PPM              from now on, writes silently flip a bit with these odds
+// fault schedule (its actions: scenarios/fault_actions.h; the clients are p1.. and c1.., and
+// consumers may crash and restart); (2) quiet: faults off, links healed, every process up, every
+// producer must get a send acknowledged and every consumer must read a record (or reset past
+// retention) within 10 s (liveness); (3) producers stop, every broker crashes once more (what is
+// unsynced is lost or torn) and restarts, and a verifier reads every partition from its log
+// start to its end; (4) the checker judges the whole history.
 //
 // RunOptions::overrides may set producers, consumers, partitions, pipeline and fault_phase_ms
 // (whole numbers from 1): they replace the draw after it, so the schedule stays the seed's.
@@ -38,6 +30,7 @@
 #include <vector>
 
 #include "core/io/random.h"
+#include "scenarios/cluster_shape.h"
 #include "scenarios/kafka_history_checker.h"
 #include "scenarios/kafka_workload.h"
 #include "scenarios/scenario.h"
@@ -46,9 +39,9 @@
 
 namespace brook::scenarios {
 
-inline constexpr std::string_view kBrokerNode = "n1";
-
 struct KafkaSetup {
+    int brokers = 1;
+    int replication_factor = 1;
     WorkloadShape shape;
     std::map<std::string, std::string> broker_configs;  // server.properties keys
     sim::SimDiskFaults disk_faults;                     // online disk faults of the fault phase
@@ -78,8 +71,12 @@ struct KafkaSetup {
     // Swarm testing: draws whether fault kind `name` is on in this seed (odds in/of) and
     // records it.
     bool enable(Random& random, std::string name, uint64_t in, uint64_t of);
-    // Crash/restart pairs through the fault phase: a crash every up to `interval_ms_max`,
-    // down for up to `downtime_ms_max`.
+    // The cluster: `brokers` brokers, producers p1.., consumers c1.. (which may crash).
+    ClusterShape cluster() const;
+    // A broker to fault, drawn when there is more than one.
+    std::string pick_broker(Random& random) const;
+    // Broker crash/restart pairs through the fault phase: a crash every up to
+    // `interval_ms_max`, down for up to `downtime_ms_max`.
     void draw_crashes(Random& random, int64_t interval_ms_max, int64_t downtime_ms_max);
 };
 

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "core/base/check.h"
 #include "core/client/kafka_calls.h"
 #include "core/log/big_endian.h"
 #include "core/log/record_batch.h"
@@ -13,10 +14,13 @@ namespace {
 using client::KafkaConnection;
 using client::KafkaError;
 
-// One connection, reopened after any failure. May suspend.
-KafkaConnection* connection(Environment& env, const Address& broker,
+// One connection to a broker of `bootstrap` (drawn when there is a choice), reopened after any
+// failure. May suspend.
+KafkaConnection* connection(Environment& env, const std::vector<Address>& bootstrap,
                             std::unique_ptr<KafkaConnection>& kafka) {
     if (kafka) return kafka.get();
+    const Address& broker =
+        bootstrap.size() == 1 ? bootstrap.front() : bootstrap[env.random.uniform(bootstrap.size())];
     auto connected =
         KafkaConnection::connect(env.network, broker, env.clock.now() + seconds(2), "sim-client");
     if (!connected) {
@@ -106,8 +110,10 @@ Decoded decode(std::span<const uint8_t> rest, Offset from) {
 
 }  // namespace
 
-KafkaWorkload::KafkaWorkload(History& history, WorkloadShape shape, Address broker)
-    : history_(history), shape_(std::move(shape)), broker_(std::move(broker)) {}
+KafkaWorkload::KafkaWorkload(History& history, WorkloadShape shape, std::vector<Address> bootstrap)
+    : history_(history), shape_(std::move(shape)), bootstrap_(std::move(bootstrap)) {
+    ASSERT(!bootstrap_.empty());
+}
 
 void KafkaWorkload::start(sim::Simulation& sim) {
     for (int i = 1; i <= shape_.producers; ++i) {
@@ -137,7 +143,7 @@ void KafkaWorkload::producer(Environment& env, const std::string& name) {
     std::unique_ptr<KafkaConnection> kafka;
     // Any producer may create the topic; the others see TOPIC_ALREADY_EXISTS.
     while (true) {
-        KafkaConnection* c = connection(env, broker_, kafka);
+        KafkaConnection* c = connection(env, bootstrap_, kafka);
         if (c == nullptr) continue;
         auto created = client::create_topic(*c, std::string(kWorkloadTopic), shape_.partitions,
                                             shape_.topic_configs, env.clock.now() + seconds(5));
@@ -149,7 +155,7 @@ void KafkaWorkload::producer(Environment& env, const std::string& name) {
         env.clock.sleep_for(milliseconds(100));
     }
     while (producing_) {
-        KafkaConnection* c = connection(env, broker_, kafka);
+        KafkaConnection* c = connection(env, bootstrap_, kafka);
         if (c == nullptr) continue;
         std::vector<OperationId> in_flight;
         bool failed = false;
@@ -261,7 +267,7 @@ std::vector<Offset> KafkaWorkload::resume(Environment& env, std::unique_ptr<Kafk
         request.topics.emplace();
         request.topics->push_back({std::string(kWorkloadTopic), {i}});
         while (true) {
-            KafkaConnection* c = connection(env, broker_, kafka);
+            KafkaConnection* c = connection(env, bootstrap_, kafka);
             if (c == nullptr) continue;
             auto response = c->call<protocol::OffsetFetchResponse>(
                 request, 5, env.clock.now() + seconds(5));  // May suspend.
@@ -323,7 +329,7 @@ void KafkaWorkload::consumer(Environment& env, const std::string& name) {
     std::vector<Offset> positions = resume(env, kafka, name);  // May suspend.
     while (true) {
         for (int i = 0; i < shape_.partitions; ++i) {
-            KafkaConnection* c = connection(env, broker_, kafka);
+            KafkaConnection* c = connection(env, bootstrap_, kafka);
             if (c == nullptr) break;
             Offset& position = positions[static_cast<std::size_t>(i)];
             bool connected = poll_once(env, *c, name, PartitionId(i), position);
@@ -353,7 +359,7 @@ std::optional<std::string> KafkaWorkload::verify(Environment& env, Duration give
             if (env.clock.now() > give_up) {
                 return fmt::format("the verifier could not read partition {} to its end", i);
             }
-            KafkaConnection* c = connection(env, broker_, kafka);
+            KafkaConnection* c = connection(env, bootstrap_, kafka);
             if (c == nullptr) continue;
             if (!position) {
                 auto start = client::list_offset(*c, std::string(kWorkloadTopic), partition, -2,

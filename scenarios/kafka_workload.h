@@ -2,7 +2,7 @@
 // on a simulated broker, speaking Kafka's wire protocol over the simulated network, recording
 // every operation into a History (scenarios/history.h) for the checker.
 //
-//   KafkaWorkload workload(history, shape);
+//   KafkaWorkload workload(history, shape, cluster.bootstrap());
 //   workload.start(sim);                        // adds processes p1.., c1..
 //   sim.run_for(seconds(5));                    // faults happen meanwhile
 //   workload.begin_quiet();  ... workload.idle_since_quiet() ...
@@ -55,7 +55,8 @@ inline constexpr std::string_view kWorkloadTopic = "events";
 
 class KafkaWorkload {
 public:
-    KafkaWorkload(History& history, WorkloadShape shape, Address broker);
+    // `bootstrap`: the brokers' listeners (ClusterShape::bootstrap()); a client connects to one.
+    KafkaWorkload(History& history, WorkloadShape shape, std::vector<Address> bootstrap);
 
     // Adds the producer and consumer processes.
     void start(sim::Simulation& sim);
@@ -88,7 +89,7 @@ private:
 
     History& history_;
     WorkloadShape shape_;
-    Address broker_;
+    std::vector<Address> bootstrap_;
     uint64_t next_value_ = 1;
     bool producing_ = true;
     bool quiet_ = false;

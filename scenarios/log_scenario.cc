@@ -7,18 +7,18 @@
 
 #include "core/log/partition_log.h"
 #include "core/log/record_batch_builder.h"
+#include "scenarios/cluster_run.h"
+#include "scenarios/fault_actions.h"
 #include "sim/simulation.h"
-#include "scenarios/run_outcome.h"
 
 namespace brook::scenarios {
 namespace {
 
 using log::Bytes;
 using log::PartitionLog;
-using sim::Simulation;
 using sim::SimDiskFaults;
+using sim::Simulation;
 
-constexpr std::string_view kNode = "n1";
 constexpr std::string_view kDirectory = "topic-0";
 
 struct Parameters {
@@ -39,11 +39,15 @@ struct Parameters {
         p.writers = static_cast<int>(random.between(1, 4));
         p.readers = static_cast<int>(random.between(0, 2));
         p.segment_bytes = static_cast<uint64_t>(random.between(2048, 65536));
-        p.crash_tear_ppm = random.chance(3, 4) ? static_cast<uint32_t>(random.between(0, 1'000'000)) : 0;
-        p.crash_keep_none_ppm = random.chance(1, 2) ? static_cast<uint32_t>(random.between(0, 1'000'000)) : 0;
+        p.crash_tear_ppm =
+            random.chance(3, 4) ? static_cast<uint32_t>(random.between(0, 1'000'000)) : 0;
+        p.crash_keep_none_ppm =
+            random.chance(1, 2) ? static_cast<uint32_t>(random.between(0, 1'000'000)) : 0;
         p.bit_flip_ppm = random.chance(1, 4) ? static_cast<uint32_t>(random.between(100, 5000)) : 0;
-        p.write_error_ppm = random.chance(1, 4) ? static_cast<uint32_t>(random.between(10, 2000)) : 0;
-        p.sync_error_ppm = random.chance(1, 4) ? static_cast<uint32_t>(random.between(10, 2000)) : 0;
+        p.write_error_ppm =
+            random.chance(1, 4) ? static_cast<uint32_t>(random.between(10, 2000)) : 0;
+        p.sync_error_ppm =
+            random.chance(1, 4) ? static_cast<uint32_t>(random.between(10, 2000)) : 0;
         p.no_space_windows = random.chance(1, 3);
         p.crash_interval_ms = random.between(200, 3000);
         p.fault_phase = milliseconds(random.between(2000, 6000));
@@ -72,9 +76,9 @@ struct Parameters {
 // What the writers produced and the log acknowledged, and what the readers saw.
 struct Checker {
     bool bit_flips = false;
-    std::map<uint64_t, Bytes> produced;                 // id -> batch as produced
+    std::map<uint64_t, Bytes> produced;                          // id -> batch as produced
     std::map<int64_t, std::pair<uint64_t, Bytes>> acknowledged;  // offset -> (id, stored bytes)
-    std::optional<Offset> detected_loss_from;           // lowest RecoveryReport::corruption_at
+    std::optional<Offset> detected_loss_from;  // lowest RecoveryReport::corruption_at
     uint64_t detected_corrupt_reads = 0;
     uint64_t served_batches = 0;
     std::optional<std::string> violation;
@@ -109,7 +113,8 @@ struct Checker {
         if (it == produced.end()) return fail(fmt::format("served unknown batch id {}", id));
         Bytes expected = it->second;
         log::set_base_offset(expected, view.base_offset());
-        if (!std::equal(expected.begin(), expected.end(), view.bytes().begin(), view.bytes().end())) {
+        if (!std::equal(expected.begin(), expected.end(), view.bytes().begin(),
+                        view.bytes().end())) {
             fail(fmt::format("batch {} at offset {} served with different bytes", id,
                              view.base_offset()));
         }
@@ -122,7 +127,9 @@ Bytes make_batch(uint64_t id, Random& random) {
     for (int i = 0; i < records; ++i) {
         Bytes value(static_cast<std::size_t>(random.between(8, 600)), static_cast<uint8_t>(id));
         log::store_big_endian<uint64_t>(value.data(), id);
-        builder.add(log::Record{.key = std::nullopt, .value = std::move(value), .headers = {},
+        builder.add(log::Record{.key = std::nullopt,
+                                .value = std::move(value),
+                                .headers = {},
                                 .timestamp_ms = 1'800'000'000'000 + i});
     }
     return builder.build();
@@ -192,8 +199,8 @@ void reader(Environment& env, Shared& shared, PartitionLog& log) {
             log.wait_for_data(start, env.clock.now() + milliseconds(100), true);  // May suspend.
             continue;
         }
-        Offset offset = start + static_cast<int64_t>(env.random.uniform(
-                                    static_cast<uint64_t>(durable - start)));
+        Offset offset = start + static_cast<int64_t>(
+                                    env.random.uniform(static_cast<uint64_t>(durable - start)));
         auto max_bytes = static_cast<std::size_t>(env.random.between(1, 20000));
         Result<log::LogRead> read = log.read(offset, max_bytes, durable);
         if (read) {
@@ -245,33 +252,35 @@ void node_main(Environment& env, Shared& shared, const Parameters& p) {
     }
 }
 
-void nemesis(Simulation& sim, Shared& shared, const Parameters& p, const bool& active) {
-    Random& random = sim.random();
-    std::string node(kNode);
-    Instant next_crash = sim.now() + milliseconds(random.between(1, p.crash_interval_ms));
-    Instant next_window = sim.now() + milliseconds(random.between(100, 1000));
-    Instant window_end = kNever;
-    while (active) {
+// Crashes of the node, and windows in which its disk is full (a few KiB after the moment).
+sim::FaultSchedule draw_schedule(Random& random, const Parameters& p, const ClusterShape& shape) {
+    sim::FaultSchedule schedule;
+    draw_broker_crashes(schedule, random, shape, p.fault_phase, p.crash_interval_ms, 200);
+    if (p.no_space_windows) {
+        std::string node = ClusterShape::broker_name(1);
+        for (Duration t = milliseconds(random.between(100, 1000)); t < p.fault_phase;
+             t += milliseconds(random.between(100, 2000))) {
+            schedule.add(t, "disk-full", {node, fmt::format("{}", random.uniform(8192))});
+            t += milliseconds(random.between(20, 500));
+            schedule.add(t, "disk-space", {node});
+        }
+    }
+    return schedule;
+}
+
+// The node's supervisor, not a fault: a log that went offline (a failed fsync) stays offline
+// until its process restarts, so while the faults last the node is crashed and restarted
+// 100 ms after its log went offline. It draws nothing: a replayed schedule gets the same.
+void supervise(Simulation& sim, Shared& shared, const ClusterRun& run) {
+    std::string node = ClusterShape::broker_name(1);
+    while (run.faults_active()) {
         sim.scheduler().park(sim.now() + milliseconds(10));
-        if (!active) return;
-        SimDiskFaults faults = sim.disk(node).faults();
-        if (sim.now() >= next_crash || shared.offline) {
-            sim.crash(node);
-            shared.offline = false;
-            sim.scheduler().park(sim.now() + milliseconds(random.between(0, 200)));
-            sim.restart(node);
-            next_crash = sim.now() + milliseconds(random.between(1, 2 * p.crash_interval_ms));
-        }
-        if (p.no_space_windows && sim.now() >= next_window && window_end == kNever) {
-            faults.capacity_bytes = sim.disk(node).used_bytes() + random.uniform(8192);
-            sim.disk(node).set_faults(faults);
-            window_end = sim.now() + milliseconds(random.between(20, 500));
-        } else if (sim.now() >= window_end) {
-            faults.capacity_bytes = UINT64_MAX;
-            sim.disk(node).set_faults(faults);
-            window_end = kNever;
-            next_window = sim.now() + milliseconds(random.between(100, 2000));
-        }
+        if (!shared.offline || !run.faults_active()) continue;
+        shared.offline = false;
+        if (!sim.is_up(node)) continue;
+        sim.crash(node);
+        sim.scheduler().park(sim.now() + milliseconds(100));
+        if (!sim.is_up(node)) sim.restart(node);
     }
 }
 
@@ -314,19 +323,18 @@ std::optional<std::string> verify(Shared& shared) {
 
 Outcome run_log(const RunOptions& options) {
     Shared shared;  // before the simulation: its fibers borrow it until it is destroyed
-    bool faults_active = true;
-    Simulation sim(options.seed);
-    if (!options.trace_path.empty()) sim.trace().write_to(options.trace_path);
-    Parameters p = Parameters::draw(sim.random());
+    ClusterRun run(options);
+    Simulation& sim = run.sim();
+    Parameters p = Parameters::draw(run.random());
     p.report(options);
     shared.checker.bit_flips = p.bit_flip_ppm > 0;
+    ClusterShape shape;  // one node with the log, no clients
+    sim::FaultSchedule drawn = draw_schedule(run.random(), p, shape);
+    if (std::optional<std::string> bad = run.plan(shape, drawn)) {
+        return run.finish(Verdict::invalid, *bad);
+    }
 
-    Outcome outcome;
-    auto finish = [&](Verdict verdict, std::string failure) {
-        return conclude(sim, options, outcome, verdict, std::move(failure));
-    };
-
-    std::string node(kNode);
+    std::string node = ClusterShape::broker_name(1);
     sim.add_process(node, [&](Environment& env) { node_main(env, shared, p); });
     SimDiskFaults faults;
     faults.crash_tear_ppm = p.crash_tear_ppm;
@@ -336,25 +344,23 @@ Outcome run_log(const RunOptions& options) {
     faults.sync_error_ppm = p.sync_error_ppm;
     sim.disk(node).set_faults(faults);
 
-    sim.scheduler().spawn("nemesis", [&] { nemesis(sim, shared, p, faults_active); });
-    sim.run_for(p.fault_phase);
-    faults_active = false;
-    sim.disk(node).set_faults(SimDiskFaults{});
+    sim.scheduler().spawn("supervisor", [&] { supervise(sim, shared, run); });
+    run.run_fault_phase(p.fault_phase);
+    run.calm(SimDiskFaults{});
     shared.writing = false;
     sim.run_for(seconds(1));
-    sim.crash(node);
-    sim.restart(node);
+    run.crash_and_restart_brokers();
     sim.run_for(seconds(2));
     if (shared.log == nullptr || shared.log->offline()) {
-        return finish(Verdict::liveness, "the log did not reopen after faults stopped");
+        return run.finish(Verdict::liveness, "the log did not reopen after faults stopped");
     }
     if (std::optional<std::string> violation = verify(shared)) {
-        return finish(Verdict::correctness, *violation);
+        return run.finish(Verdict::correctness, *violation);
     }
-    return finish(Verdict::passed,
-                  fmt::format("{} acknowledged, {} served, {} opens, {} corrupt reads detected",
-                              shared.checker.acknowledged.size(), shared.checker.served_batches,
-                              shared.opens, shared.checker.detected_corrupt_reads));
+    return run.finish(Verdict::passed,
+                      fmt::format("{} acknowledged, {} served, {} opens, {} corrupt reads detected",
+                                  shared.checker.acknowledged.size(), shared.checker.served_batches,
+                                  shared.opens, shared.checker.detected_corrupt_reads));
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include <fmt/format.h>
 
-#include "scenarios/broker_scenario.h"
 #include "scenarios/client_scenario.h"
 #include "scenarios/counter_scenario.h"
 #include "scenarios/fault_scenarios.h"
@@ -12,10 +11,14 @@ namespace brook::scenarios {
 
 std::string_view verdict_name(Verdict verdict) {
     switch (verdict) {
-        case Verdict::passed: return "passed";
-        case Verdict::correctness: return "correctness";
-        case Verdict::liveness: return "liveness";
-        case Verdict::invalid: return "invalid";
+        case Verdict::passed:
+            return "passed";
+        case Verdict::correctness:
+            return "correctness";
+        case Verdict::liveness:
+            return "liveness";
+        case Verdict::invalid:
+            return "invalid";
     }
     return "?";
 }
@@ -26,7 +29,8 @@ namespace {
 // schedule file naming one is an invalid run, never silently the seed's own workload.
 Scenario refusing_overrides(Scenario scenario) {
     if (!scenario.workload_parameters.empty()) return scenario;
-    scenario.run = [run = std::move(scenario.run), name = scenario.name](const RunOptions& options) {
+    scenario.run = [run = std::move(scenario.run),
+                    name = scenario.name](const RunOptions& options) {
         if (options.overrides.empty()) return run(options);
         Outcome outcome;
         outcome.verdict = Verdict::invalid;
@@ -39,18 +43,10 @@ Scenario refusing_overrides(Scenario scenario) {
 
 std::vector<Scenario> every_scenario() {
     return {
-        counter_scenario(),
-        counter_unsynced_scenario(),
-        log_scenario(),
-        broker_scenario(),
-        client_scenario(),
-        produce_consume_crash_scenario(),
-        disk_faults_scenario(),
-        network_faults_scenario(),
-        clock_jumps_scenario(),
-        retention_race_scenario(),
-        all_faults_scenario(),
-        group_churn_scenario(),
+        counter_scenario(),        counter_unsynced_scenario(),      log_scenario(),
+        client_scenario(),         produce_consume_crash_scenario(), disk_faults_scenario(),
+        network_faults_scenario(), clock_jumps_scenario(),           retention_race_scenario(),
+        all_faults_scenario(),     group_churn_scenario(),
     };
 }
 

@@ -1,5 +1,5 @@
 // `brook serve`: the single-node Kafka-compatible broker (core/broker/) on real sockets and
-// files, the same code the `broker-crash` simulation scenario runs.
+// files, the same code the broker simulation scenarios run.
 #include <fmt/format.h>
 
 #include <cstdio>
