@@ -7,7 +7,7 @@
 
 #include "core/broker/broker.h"
 #include "core/client/kafka_calls.h"
-#include "core/log/big_endian.h"
+#include "core/base/big_endian.h"
 #include "core/log/record_batch_builder.h"
 #include "scenarios/broker_checker.h"
 #include "sim/simulation.h"
@@ -135,7 +135,7 @@ std::vector<uint8_t> make_batch(uint64_t id, Environment& env) {
     log::RecordBatchBuilder builder(now_ms);
     for (int i = 0; i < records; ++i) {
         log::Bytes value(static_cast<std::size_t>(env.random.between(8, 300)), static_cast<uint8_t>(i));
-        log::store_big_endian<uint64_t>(value.data(), id);
+        store_big_endian<uint64_t>(value.data(), id);
         builder.add(log::Record{.key = std::nullopt, .value = std::move(value), .headers = {},
                                 .timestamp_ms = now_ms + i});
     }
@@ -238,7 +238,7 @@ bool consume_once(Environment& env, Shared& shared, KafkaConnection& kafka,
                                                  batch.base_offset()));
             return true;
         }
-        uint64_t id = log::load_big_endian<uint64_t>(records->front().value->data());
+        uint64_t id = load_big_endian<uint64_t>(records->front().value->data());
         // A fetch starting inside a batch returns the whole batch; it starts at or before `next`.
         Offset expected = batch.base_offset() <= next && next < batch.next_offset()
                               ? batch.base_offset()
@@ -297,7 +297,7 @@ std::optional<std::string> verify(Environment& env, Shared& shared, const Parame
                 log::RecordBatchView batch(rest.first(check.size));
                 auto records = log::decode_records(batch);
                 if (!records || records->empty()) return "verifier read an undecodable batch";
-                uint64_t id = log::load_big_endian<uint64_t>(records->front().value->data());
+                uint64_t id = load_big_endian<uint64_t>(records->front().value->data());
                 if (batch.base_offset() != next) {
                     shared.checker.violation(fmt::format("gap: verifier expected offset {} of "
                                                          "partition {}, got {}",

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "core/broker/limits.h"
-#include "core/log/crc32c.h"
+#include "core/base/crc32c.h"
 
 namespace brook::broker {
 namespace {
@@ -12,7 +12,7 @@ namespace {
 constexpr std::string_view kCrcPrefix = "#crc32c=";
 
 uint32_t checksum(std::string_view content) {
-    return log::crc32c({reinterpret_cast<const uint8_t*>(content.data()), content.size()});
+    return crc32c({reinterpret_cast<const uint8_t*>(content.data()), content.size()});
 }
 
 }  // namespace

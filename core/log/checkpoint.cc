@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "core/log/big_endian.h"
-#include "core/log/crc32c.h"
+#include "core/base/big_endian.h"
+#include "core/base/crc32c.h"
 
 namespace brook::log {
 namespace {
