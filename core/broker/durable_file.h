@@ -4,10 +4,9 @@
 //   TRY(write_file_durably(disk, "topics/orders", "partitions=3\n"));
 //   TRY_ASSIGN(std::optional<std::string> text, read_durable_file(disk, "topics/orders"));
 //
-// The write goes to `<path>.tmp`, is fsynced, renamed over `path`, and the directory is fsynced:
-// the rename is atomic and, after the directory sync, durable. A trailing line
-// "#crc32c=<hex>" covers the content, so a file damaged on disk is reported as corruption
-// instead of being half-believed. Reads are bounded by kSmallFileBytesMax.
+// The write is replace_file_durably (core/io/disk.h): `<path>.tmp`, fsync, rename over `path`,
+// fsync of the directory. A trailing line "#crc32c=<hex>" covers the content, so a file damaged
+// on disk is reported as corruption instead of being half-believed. Reads are bounded by kSmallFileBytesMax.
 #pragma once
 
 #include <optional>
