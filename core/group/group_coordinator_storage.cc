@@ -2,8 +2,8 @@
 // topic at start, timers, offsets retention, deletion, and the rewrite that bounds the topic.
 #include "core/base/check.h"
 #include "core/base/planted_bug.h"
-#include "core/protocol/consumer_protocol.h"
 #include "core/group/group_coordinator.h"
+#include "core/protocol/consumer_protocol.h"
 
 namespace brook::group {
 

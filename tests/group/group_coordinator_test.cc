@@ -2,8 +2,8 @@
 // crash keeps, offsets expiry, and the bounded offsets topic.
 #include <catch2/catch.hpp>
 
-#include "core/protocol/consumer_protocol.h"
 #include "core/group/offsets_log.h"
+#include "core/protocol/consumer_protocol.h"
 #include "tests/broker/broker_rig.h"
 
 namespace brook::broker::testing {

@@ -1,12 +1,12 @@
-#include "core/broker/durable_file.h"
+#include "core/cluster/durable_file.h"
 
 #include <charconv>
 #include <vector>
 
-#include "core/broker/limits.h"
 #include "core/base/crc32c.h"
+#include "core/cluster/limits.h"
 
-namespace brook::broker {
+namespace brook::cluster {
 namespace {
 
 constexpr std::string_view kCrcPrefix = "#crc32c=";
@@ -26,7 +26,8 @@ Result<void> write_file_durably(Disk& disk, std::string_view path, std::string_v
     std::string_view directory = parent_directory(path);
     if (!directory.empty()) TRY(disk.make_directory(directory));
     return replace_file_durably(
-        disk, path, {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});  // May suspend.
+        disk, path,
+        {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});  // May suspend.
 }
 
 Result<std::optional<std::string>> read_durable_file(Disk& disk, std::string_view path) {
@@ -70,4 +71,4 @@ Result<void> remove_directory_durably(Disk& disk, std::string_view path) {
     return disk.sync_directory(parent_directory(path));  // May suspend.
 }
 
-}  // namespace brook::broker
+}  // namespace brook::cluster
