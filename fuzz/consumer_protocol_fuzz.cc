@@ -11,6 +11,8 @@
 
 using namespace brook;
 using namespace brook::protocol;
+using brook::client::make_assignor;
+using brook::client::MemberSubscription;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::span<const uint8_t> input(data, size);
