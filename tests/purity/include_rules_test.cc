@@ -196,6 +196,27 @@ std::string cycle_in(const std::vector<Rule>& rules) {
     return found;
 }
 
+// Folders directly under core/ with sources but no rule of their own (core/'s own rule would
+// let them include anything in core/).
+std::vector<std::string> core_folders_without_rule(const fs::path& root) {
+    std::vector<Rule> rules = read_rules(root);
+    std::vector<std::string> missing;
+    for (const auto& entry : fs::directory_iterator(root / "core")) {
+        if (!entry.is_directory()) continue;
+        std::string folder = fs::relative(entry.path(), root).generic_string() + "/";
+        bool has_sources = false;
+        for (const auto& file : fs::recursive_directory_iterator(entry.path())) {
+            std::string extension = file.path().extension().string();
+            has_sources = has_sources || extension == ".h" || extension == ".cc";
+        }
+        bool has_rule = std::any_of(rules.begin(), rules.end(),
+                                    [&](const Rule& rule) { return rule.folder == folder; });
+        if (has_sources && !has_rule) missing.push_back(folder);
+    }
+    std::sort(missing.begin(), missing.end());
+    return missing;
+}
+
 // A scratch tree under the system's temporary folder, removed at the end of the test.
 class PlantedTree {
 public:
@@ -225,6 +246,14 @@ TEST_CASE("include rules: every quoted include follows its folder's README") {
     REQUIRE(checked.files > 100);
     for (const std::string& violation : checked.violations) UNSCOPED_INFO(violation);
     REQUIRE(checked.violations.empty());
+}
+
+TEST_CASE("include rules: every folder of core/ states its own rule") {
+    std::vector<std::string> missing = core_folders_without_rule(BROOK_SOURCE_DIR);
+    for (const std::string& folder : missing) {
+        UNSCOPED_INFO(folder << " has no README.md with a \"May include:\" line");
+    }
+    REQUIRE(missing.empty());
 }
 
 TEST_CASE("include rules: the rules of core/'s folders form a DAG") {
@@ -261,6 +290,10 @@ TEST_CASE("include rules: a planted violation is reported with file, line and ru
         REQUIRE(again.violations.size() == 2);
         REQUIRE(again.violations[1].find(
                     "net/epoll.cc:1: includes core/base/result.h; no README") == 0);
+    }
+    SECTION("a folder of core/ without a rule of its own is reported") {
+        tree.write("core/raft/raft.h", "#pragma once\n");
+        REQUIRE(core_folders_without_rule(tree.root()) == std::vector<std::string>{"core/raft/"});
     }
     SECTION("rules that lean on each other are a cycle") {
         tree.write("core/base/README.md", "May include: `core/broker/`.\n");
