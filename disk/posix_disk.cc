@@ -12,17 +12,10 @@
 #include <cstring>
 
 #include "core/base/check.h"
+#include "os/errno_text.h"
 
 namespace brook {
 namespace {
-
-// "ENOENT (No such file or directory)"
-std::string errno_text(int error) {
-    const char* name = strerrorname_np(error);
-    const char* description = strerrordesc_np(error);
-    return fmt::format("{} ({})", name != nullptr ? name : fmt::format("errno {}", error),
-                       description != nullptr ? description : "unknown error");
-}
 
 ErrorCode error_code_of(int error) {
     switch (error) {

@@ -25,7 +25,7 @@
 
 #include "core/base/result.h"
 #include "core/runtime/scheduler.h"
-#include "net/epoll_reactor.h"
+#include "os/epoll_reactor.h"
 
 namespace brook {
 

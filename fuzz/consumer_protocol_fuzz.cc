@@ -7,10 +7,12 @@
 
 #include "core/base/check.h"
 #include "core/client/assignor.h"
-#include "core/client/consumer_protocol.h"
+#include "core/protocol/consumer_protocol.h"
 
 using namespace brook;
-using namespace brook::client;
+using namespace brook::protocol;
+using brook::client::make_assignor;
+using brook::client::MemberSubscription;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::span<const uint8_t> input(data, size);

@@ -9,7 +9,7 @@
 
 #include "core/base/check.h"
 #include "core/compression/compression.h"
-#include "core/log/crc32c.h"
+#include "core/base/crc32c.h"
 #include "core/log/record_batch.h"
 #include "core/log/record_batch_builder.h"
 
@@ -27,14 +27,14 @@ std::vector<uint8_t> batch_around(std::span<const uint8_t> section, Compression 
     std::vector<uint8_t> batch(log::kBatchHeaderBytes, 0);
     batch.insert(batch.end(), section.begin(), section.end());
     uint8_t* p = batch.data();
-    log::store_big_endian<int32_t>(p + 8,
+    store_big_endian<int32_t>(p + 8,
                                    static_cast<int32_t>(batch.size() - log::kLogOverheadBytes));
     p[16] = static_cast<uint8_t>(log::kMagicV2);
-    log::store_big_endian<int16_t>(p + 21, static_cast<int16_t>(codec));
-    log::store_big_endian<int32_t>(p + 23, count - 1);
-    log::store_big_endian<int32_t>(p + 57, count);
-    log::store_big_endian<uint32_t>(
-        p + 17, log::crc32c(std::span<const uint8_t>(batch).subspan(log::kCrcStart)));
+    store_big_endian<int16_t>(p + 21, static_cast<int16_t>(codec));
+    store_big_endian<int32_t>(p + 23, count - 1);
+    store_big_endian<int32_t>(p + 57, count);
+    store_big_endian<uint32_t>(
+        p + 17, crc32c(std::span<const uint8_t>(batch).subspan(log::kCrcStart)));
     return batch;
 }
 

@@ -15,17 +15,10 @@
 
 #include "core/base/check.h"
 #include "core/runtime/wait_queue.h"
+#include "os/errno_text.h"
 
 namespace brook {
 namespace {
-
-// "ECONNREFUSED (Connection refused)"
-std::string errno_text(int error) {
-    const char* name = strerrorname_np(error);
-    const char* description = strerrordesc_np(error);
-    return fmt::format("{} ({})", name != nullptr ? name : fmt::format("errno {}", error),
-                       description != nullptr ? description : "unknown error");
-}
 
 struct Endpoint {
     sockaddr_storage storage{};

@@ -24,7 +24,7 @@
 #include "core/base/logger.h"
 #include "core/io/network.h"
 #include "core/runtime/scheduler.h"
-#include "net/epoll_reactor.h"
+#include "os/epoll_reactor.h"
 
 namespace brook {
 

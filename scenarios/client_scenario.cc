@@ -9,7 +9,7 @@
 #include "core/client/admin.h"
 #include "core/client/consumer.h"
 #include "core/client/producer.h"
-#include "core/log/big_endian.h"
+#include "core/base/big_endian.h"
 #include "scenarios/broker_node.h"
 #include "scenarios/client_checker.h"
 #include "scenarios/cluster_run.h"
@@ -95,9 +95,9 @@ broker::BrokerConfig node_config(const Parameters& p, int index) {
 std::optional<std::pair<std::string, uint64_t>> decode_value(
     const Shared& shared, const std::optional<client::Bytes>& value) {
     if (!value || value->size() < kValueHeaderBytes) return std::nullopt;
-    uint32_t index = log::load_big_endian<uint32_t>(value->data());
+    uint32_t index = load_big_endian<uint32_t>(value->data());
     if (index >= shared.producers.size()) return std::nullopt;
-    return std::pair(shared.producers[index], log::load_big_endian<uint64_t>(value->data() + 4));
+    return std::pair(shared.producers[index], load_big_endian<uint64_t>(value->data() + 4));
 }
 
 void producer_main(Environment& env, Shared& shared, const Parameters& p, uint32_t index) {
@@ -117,8 +117,8 @@ void producer_main(Environment& env, Shared& shared, const Parameters& p, uint32
     while (shared.producing) {
         client::Bytes value(kValueHeaderBytes + env.random.uniform(100),
                             static_cast<uint8_t>(index));
-        log::store_big_endian<uint32_t>(value.data(), index);
-        log::store_big_endian<uint64_t>(value.data() + 4, sequence);
+        store_big_endian<uint32_t>(value.data(), index);
+        store_big_endian<uint64_t>(value.data() + 4, sequence);
         client::ProducerRecord record{.topic = kTopic, .value = std::move(value)};
         if (env.random.chance(1, 3)) {
             record.key = client::Bytes{static_cast<uint8_t>(env.random.uniform(16))};

@@ -4,7 +4,7 @@
 
 #include "core/base/check.h"
 #include "core/client/kafka_calls.h"
-#include "core/log/big_endian.h"
+#include "core/base/big_endian.h"
 #include "core/log/record_batch.h"
 #include "core/log/record_batch_builder.h"
 
@@ -38,7 +38,7 @@ std::vector<uint8_t> make_batch(Environment& env, const std::vector<uint64_t>& v
     for (std::size_t i = 0; i < values.size(); ++i) {
         log::Bytes value(static_cast<std::size_t>(env.random.between(8, value_bytes_max)),
                          static_cast<uint8_t>(i));
-        log::store_big_endian<uint64_t>(value.data(), values[i]);
+        store_big_endian<uint64_t>(value.data(), values[i]);
         builder.add(log::Record{.key = std::nullopt,
                                 .value = std::move(value),
                                 .headers = {},
@@ -101,7 +101,7 @@ Decoded decode(std::span<const uint8_t> rest, Offset from) {
             Offset offset = batch->base_offset() + static_cast<int64_t>(i);
             if (offset < from) continue;
             out.records.push_back(
-                {log::load_big_endian<uint64_t>((*records)[i].value->data()), offset});
+                {load_big_endian<uint64_t>((*records)[i].value->data()), offset});
         }
         rest = rest.subspan(check.size);
     }

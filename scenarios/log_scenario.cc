@@ -108,7 +108,7 @@ struct Checker {
             records->front().value->size() < 8) {
             return fail(fmt::format("served batch at {} does not decode", view.base_offset()));
         }
-        uint64_t id = log::load_big_endian<uint64_t>(records->front().value->data());
+        uint64_t id = load_big_endian<uint64_t>(records->front().value->data());
         auto it = produced.find(id);
         if (it == produced.end()) return fail(fmt::format("served unknown batch id {}", id));
         Bytes expected = it->second;
@@ -126,7 +126,7 @@ Bytes make_batch(uint64_t id, Random& random) {
     log::RecordBatchBuilder builder(1'800'000'000'000);
     for (int i = 0; i < records; ++i) {
         Bytes value(static_cast<std::size_t>(random.between(8, 600)), static_cast<uint8_t>(id));
-        log::store_big_endian<uint64_t>(value.data(), id);
+        store_big_endian<uint64_t>(value.data(), id);
         builder.add(log::Record{.key = std::nullopt,
                                 .value = std::move(value),
                                 .headers = {},

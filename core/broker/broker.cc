@@ -1,7 +1,7 @@
 #include "core/broker/broker.h"
 
-#include "core/broker/durable_file.h"
 #include "core/broker/limits.h"
+#include "core/cluster/durable_file.h"
 
 namespace brook::broker {
 namespace {
@@ -20,15 +20,30 @@ std::string random_cluster_id(Random& random) {
     return id;
 }
 
+// The group coordinator's settings from the broker's keys (Kafka's names).
+group::CoordinatorConfig coordinator_config(const BrokerConfig& config) {
+    group::CoordinatorConfig out;
+    out.limits.initial_rebalance_delay = milliseconds(config.group_initial_rebalance_delay_ms);
+    out.limits.min_session_timeout = milliseconds(config.group_min_session_timeout_ms);
+    out.limits.max_session_timeout = milliseconds(config.group_max_session_timeout_ms);
+    out.offsets_partitions = config.offsets_topic_num_partitions;
+    out.offsets_retention = minutes(config.offsets_retention_minutes);
+    out.retention_check_interval = milliseconds(config.offsets_retention_check_interval_ms);
+    out.rewrite_threshold_bytes = static_cast<uint64_t>(config.offsets_rewrite_threshold_bytes);
+    out.metadata_bytes_max = static_cast<std::size_t>(config.offset_metadata_max_bytes);
+    return out;
+}
+
 }  // namespace
 
 Broker::Broker(Environment& env, BrokerConfig config)
     : env_(env),
       config_(std::move(config)),
       log_(env.log_sink, "broker"),
-      topics_(env, config_),
+      nodes_(config_.node_id),
+      topics_(env, config_.node_id, config_.log_defaults()),
       producer_ids_(env.disk, env.scheduler),
-      groups_(env, group::CoordinatorConfig::from(config_), topics_),
+      groups_(env, coordinator_config(config_), topics_),
       changed_(env.scheduler) {}
 
 Broker::~Broker() {
@@ -57,10 +72,10 @@ void Broker::spawn_tracked(std::string name, Task body) {
 }
 
 Result<void> Broker::load_identity() {
-    TRY_ASSIGN(std::optional<std::string> text, read_durable_file(env_.disk, kMetaPath));
+    TRY_ASSIGN(std::optional<std::string> text, cluster::read_durable_file(env_.disk, kMetaPath));
     if (!text) {
         cluster_id_ = random_cluster_id(env_.random);
-        return write_file_durably(env_.disk, kMetaPath,
+        return cluster::write_file_durably(env_.disk, kMetaPath,
                                   fmt::format("version=1\ncluster.id={}\nnode.id={}\n",
                                               cluster_id_, config_.node_id));
     }
@@ -88,8 +103,8 @@ Result<void> Broker::run() {
     }
     if (Result<void> ids = producer_ids_.load(); !ids) return ids.error().wrap("producer ids");
     TRY_ASSIGN(load_report_, topics_.load());
-    services_ = std::make_unique<BrokerServices>(env_, config_, topics_, producer_ids_, groups_,
-                                                cluster_id_);
+    services_ = std::make_unique<BrokerServices>(env_, config_, nodes_, topics_, producer_ids_,
+                                                groups_, cluster_id_);
     for (const ListenerSpec& spec : config_.listeners) {
         Address address{spec.wildcard_host() ? "0.0.0.0" : spec.host, spec.port};
         Result<std::unique_ptr<Listener>> listener = env_.network.listen(address);

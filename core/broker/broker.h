@@ -22,9 +22,10 @@
 #include "core/base/task.h"
 #include "core/broker/broker_config.h"
 #include "core/broker/client_connection.h"
-#include "core/broker/producer_id_store.h"
 #include "core/broker/request_handlers.h"
-#include "core/broker/topic_manager.h"
+#include "core/cluster/cluster_nodes.h"
+#include "core/cluster/producer_id_store.h"
+#include "core/cluster/topic_manager.h"
 #include "core/group/group_coordinator.h"
 #include "core/runtime/environment.h"
 #include "core/runtime/wait_queue.h"
@@ -47,9 +48,9 @@ public:
     // Set once run() is listening: the bound addresses, one per listener (real ports for 0).
     bool serving() const { return serving_; }
     const std::vector<Address>& bound_addresses() const { return bound_; }
-    const TopicManager::LoadReport& load_report() const { return load_report_; }
+    const cluster::TopicManager::LoadReport& load_report() const { return load_report_; }
     const std::string& cluster_id() const { return cluster_id_; }
-    TopicManager& topics() { return topics_; }
+    cluster::TopicManager& topics() { return topics_; }
     group::GroupCoordinator& groups() { return groups_; }
     const BrokerConfig& config() const { return config_; }
 
@@ -65,14 +66,15 @@ private:
     Environment& env_;
     BrokerConfig config_;
     Logger log_;
-    TopicManager topics_;
-    ProducerIdStore producer_ids_;
+    cluster::ClusterNodes nodes_;
+    cluster::TopicManager topics_;
+    cluster::ProducerIdStore producer_ids_;
     group::GroupCoordinator groups_;
     std::string cluster_id_;
     std::unique_ptr<BrokerServices> services_;
     std::vector<std::unique_ptr<Listener>> listeners_;
     std::vector<Address> bound_;
-    TopicManager::LoadReport load_report_;
+    cluster::TopicManager::LoadReport load_report_;
     std::map<uint64_t, ClientConnection*> connections_;  // by id: deterministic stop order
     uint64_t next_connection_id_ = 1;
     std::size_t tracked_fibers_ = 0;

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/broker/limits.h"
+#include "core/cluster/limits.h"
 
 namespace brook::broker {
 namespace {
@@ -13,8 +14,7 @@ constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
 Error invalid(std::string_view key, std::string_view value, std::string_view why) {
-    return Error(ErrorCode::invalid_argument,
-                 fmt::format("invalid value '{}' for {}: {}", value, key, why));
+    return cluster::invalid_config_value(key, value, why);
 }
 
 std::string_view trim(std::string_view text) {
@@ -47,35 +47,6 @@ constexpr std::string_view kIgnoredKeys[] = {
 };
 
 }  // namespace
-
-Result<int64_t> parse_config_integer(std::string_view key, std::string_view value, int64_t low,
-                                     int64_t high) {
-    int64_t parsed = 0;
-    auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), parsed);
-    if (value.empty() || error != std::errc() || end != value.data() + value.size()) {
-        return invalid(key, value, "not an integer");
-    }
-    if (parsed < low || parsed > high) {
-        return invalid(key, value, fmt::format("must be between {} and {}", low, high));
-    }
-    return parsed;
-}
-
-Result<bool> parse_config_bool(std::string_view key, std::string_view value) {
-    if (value == "true") return true;
-    if (value == "false") return false;
-    return invalid(key, value, "must be true or false");
-}
-
-Result<log::TimestampType> parse_timestamp_type(std::string_view key, std::string_view value) {
-    if (value == "CreateTime") return log::TimestampType::create_time;
-    if (value == "LogAppendTime") return log::TimestampType::log_append_time;
-    return invalid(key, value, "must be CreateTime or LogAppendTime");
-}
-
-std::string_view timestamp_type_name(log::TimestampType type) {
-    return type == log::TimestampType::log_append_time ? "LogAppendTime" : "CreateTime";
-}
 
 Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::string_view text) {
     std::vector<ListenerSpec> listeners;
@@ -179,7 +150,7 @@ Result<void> BrokerConfig::set(std::string_view key, std::string_view value) {
         TRY_ASSIGN(int64_t id, integer(0, kInt32Max));
         node_id = NodeId(static_cast<int32_t>(id));
     } else if (key == "num.partitions") {
-        TRY_ASSIGN(int64_t n, integer(1, kPartitionsPerTopicMax));
+        TRY_ASSIGN(int64_t n, integer(1, cluster::kPartitionsPerTopicMax));
         num_partitions = static_cast<int32_t>(n);
     } else if (key == "default.replication.factor") {
         TRY_ASSIGN(int64_t n, integer(1, 32767));
@@ -219,7 +190,7 @@ Result<void> BrokerConfig::set(std::string_view key, std::string_view value) {
     } else if (key == "log.message.timestamp.type") {
         TRY_ASSIGN(log_defaults_.message_timestamp_type, parse_timestamp_type(key, value));
     } else if (key == "offsets.topic.num.partitions") {
-        TRY_ASSIGN(int64_t n, integer(1, kPartitionsPerTopicMax));
+        TRY_ASSIGN(int64_t n, integer(1, cluster::kPartitionsPerTopicMax));
         offsets_topic_num_partitions = static_cast<int32_t>(n);
     } else if (key == "group.initial.rebalance.delay.ms") {
         TRY_ASSIGN(int64_t n, integer(0, kInt32Max));

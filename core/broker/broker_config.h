@@ -22,6 +22,7 @@
 
 #include "core/base/result.h"
 #include "core/base/strong_type.h"
+#include "core/cluster/config_values.h"
 #include "core/log/log_config.h"
 
 namespace brook::broker {
@@ -99,11 +100,10 @@ private:
 // Parses "PLAINTEXT://host:port[,NAME://host:port...]".
 Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::string_view text);
 
-// Integer parsing shared with topic configs: the whole text, within [low, high].
-Result<int64_t> parse_config_integer(std::string_view key, std::string_view value, int64_t low,
-                                     int64_t high);
-Result<bool> parse_config_bool(std::string_view key, std::string_view value);
-Result<log::TimestampType> parse_timestamp_type(std::string_view key, std::string_view value);
-std::string_view timestamp_type_name(log::TimestampType type);
+// Value parsing shared with topic configs (core/cluster/config_values.h).
+using cluster::parse_config_bool;
+using cluster::parse_config_integer;
+using cluster::parse_timestamp_type;
+using cluster::timestamp_type_name;
 
 }  // namespace brook::broker

@@ -5,6 +5,11 @@
 
 namespace brook::broker {
 
+using cluster::ConfigEntry;
+using cluster::ConfigSource;
+using cluster::ConfigType;
+using cluster::TopicConfig;
+
 using protocol::KafkaError;
 
 namespace {
@@ -87,13 +92,14 @@ protocol::DescribeConfigsResponse handle_describe_configs(
         result.resource_name = resource.resource_name;
         result.error_message = std::nullopt;
         if (resource.resource_type == kTopicResource) {
-            const Topic* topic = services.topics.find(resource.resource_name);
+            const cluster::Topic* topic = services.topics.find(resource.resource_name);
             if (topic == nullptr) {
                 result.error_code = to_wire(KafkaError::unknown_topic_or_partition);
                 result.error_message = fmt::format("topic {} does not exist", resource.resource_name);
                 continue;
             }
-            for (const ConfigEntry& entry : topic->config.describe(services.config)) {
+            for (const ConfigEntry& entry : topic->config.describe(
+                     services.config.log_defaults(), services.config.explicit_values())) {
                 if (wanted(resource.configuration_keys, entry.name)) {
                     add_entry(result, entry, version, synonyms);
                 }
@@ -164,7 +170,7 @@ protocol::IncrementalAlterConfigsResponse handle_incremental_alter_configs(
         out.resource_type = resource.resource_type;
         out.resource_name = resource.resource_name;
         std::optional<Refusal> refusal;
-        const Topic* topic = resource.resource_type == kTopicResource
+        const cluster::Topic* topic = resource.resource_type == kTopicResource
                                  ? services.topics.find(resource.resource_name)
                                  : nullptr;
         if (resource.resource_type != kTopicResource) {

@@ -1,14 +1,15 @@
 // Fetch: whole stored batches from each requested partition, with long polling.
 //
-// Only durable data is served: reads stop at the partition's durable end (everything below it
-// is fsynced), and the high watermark reported is that durable end. A consumer therefore never
-// sees a record that a crash could take back, which matters because Brook acknowledges acks=-1
-// only after fsync and a single node has no replicas to restore an unsynced tail from. With the
-// default flush.messages=1 the durable end trails the log end only by one group commit.
+// Only committed data is served: reads stop at the partition's high watermark
+// (cluster::Partition, today the durable end: everything below it is fsynced), and that is the
+// high watermark reported. A consumer therefore never sees a record that a crash could take
+// back, which matters because Brook acknowledges acks=-1 only after fsync and a single node has
+// no replicas to restore an unsynced tail from. With the default flush.messages=1 the durable
+// end trails the log end only by one group commit.
 //
 // Long polling: when fewer than min_bytes are available, the handler parks until any requested
-// partition's durable end moves past what it has read (PartitionLog::wait_for_data) or
-// max_wait_ms passes, then reads again.
+// partition's high watermark moves past what it has read (Partition::wait_for_high_watermark)
+// or max_wait_ms passes, then reads again.
 #include <algorithm>
 
 #include "core/base/planted_bug.h"
@@ -25,7 +26,7 @@ using protocol::KafkaError;
 namespace {
 
 struct WaitTarget {
-    std::shared_ptr<log::PartitionLog> log;
+    std::shared_ptr<cluster::Partition> partition;
     Offset offset;
 };
 
@@ -59,27 +60,27 @@ FetchResponse::PartitionData read_partition(BrokerServices& services, const std:
         gathered.errors = true;
         return out;
     };
-    std::shared_ptr<Partition> partition =
+    std::shared_ptr<cluster::Partition> partition =
         services.topics.partition(topic, PartitionId(request.partition));
     if (!partition) return fail(KafkaError::unknown_topic_or_partition);
     std::shared_ptr<log::PartitionLog> log = partition->log();
     if (!log || log->offline()) return fail(KafkaError::kafka_storage_error);
-    Offset durable = planted(PlantedBug::fetch_past_end) ? log->log_end_offset()
-                                                                 : log->durable_end_offset();
-    out.high_watermark = durable.value();
-    out.last_stable_offset = durable.value();
+    Offset visible = planted(PlantedBug::fetch_past_end) ? log->log_end_offset()
+                                                         : partition->high_watermark();
+    out.high_watermark = visible.value();
+    out.last_stable_offset = visible.value();
     out.log_start_offset = log->log_start_offset().value();
     Offset offset(request.fetch_offset);
     if (offset < log->log_start_offset() || offset > log->log_end_offset()) {
         return fail(KafkaError::offset_out_of_range);
     }
     int64_t partition_limit = std::min<int64_t>(std::max(request.partition_max_bytes, 0), budget);
-    if (offset >= durable || partition_limit <= 0) {
-        if (partition_limit > 0) gathered.waits.push_back({log, offset});
+    if (offset >= visible || partition_limit <= 0) {
+        if (partition_limit > 0) gathered.waits.push_back({partition, offset});
         return out;
     }
     Result<log::LogRead> read =
-        log->read(offset, static_cast<std::size_t>(std::max<int64_t>(partition_limit, 1)), durable);
+        log->read(offset, static_cast<std::size_t>(std::max<int64_t>(partition_limit, 1)), visible);
     if (!read) {
         services.log.warn("fetch from {} at {}: {}", partition->directory(), offset,
                           read.error().describe());
@@ -91,8 +92,8 @@ FetchResponse::PartitionData read_partition(BrokerServices& services, const std:
         bytes.resize(whole_batches_within(bytes, static_cast<std::size_t>(partition_limit)));
     }
     gathered.bytes += static_cast<int64_t>(bytes.size());
-    // New data, if the caller waits for more, is whatever lands at the current durable end.
-    gathered.waits.push_back({log, durable});
+    // New data, if the caller waits for more, is whatever lands at the current high watermark.
+    gathered.waits.push_back({partition, visible});
     out.records = std::move(bytes);
     return out;
 }
@@ -111,14 +112,14 @@ Gathered gather(BrokerServices& services, const FetchRequest& request, int64_t m
     return gathered;
 }
 
-// Parks until one target's durable end passes its offset, or the deadline. May suspend.
+// Parks until one target's high watermark passes its offset, or the deadline. May suspend.
 void wait_for_any(Environment& env, const std::vector<WaitTarget>& targets, Instant deadline) {
     if (targets.empty()) {
         env.clock.sleep_until(deadline);
         return;
     }
     if (targets.size() == 1) {
-        targets.front().log->wait_for_data(targets.front().offset, deadline, /*durable=*/true);
+        targets.front().partition->wait_for_high_watermark(targets.front().offset, deadline);
         return;
     }
     // One helper fiber per partition; the first to see data wakes the handler, which then
@@ -132,7 +133,7 @@ void wait_for_any(Environment& env, const std::vector<WaitTarget>& targets, Inst
     std::vector<FiberId> helpers;
     for (const WaitTarget& target : targets) {
         helpers.push_back(env.scheduler.spawn("fetch-wait", [wake, target, deadline] {
-            target.log->wait_for_data(target.offset, deadline, /*durable=*/true);
+            target.partition->wait_for_high_watermark(target.offset, deadline);
             wake->fired = true;
             wake->queue.notify_all();
         }));

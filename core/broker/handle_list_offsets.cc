@@ -1,6 +1,7 @@
-// ListOffsets: the earliest offset (timestamp -2), the latest (-1: the durable end, which is the
-// high watermark Fetch reports), or the first offset whose record timestamp is at least the one
-// given. Version 0 answers in its own shape: a list of offsets (`old_style_offsets`).
+// ListOffsets: the earliest offset (timestamp -2), the latest (-1: the partition's high
+// watermark, which Fetch reports and serves up to), or the first offset whose record timestamp
+// is at least the one given. Version 0 answers in its own shape: a list of offsets
+// (`old_style_offsets`).
 #include "core/broker/request_handlers.h"
 #include "core/log/record_batch_builder.h"
 
@@ -19,12 +20,13 @@ struct Found {
     KafkaError error = KafkaError::none;
     int64_t offset = -1;
     int64_t timestamp = -1;
+    LeaderEpoch leader_epoch{0};  // the partition's, reported with an offset from v4
 };
 
 // The timestamp of the record at `offset`: exact for uncompressed batches, the batch's
 // maximum timestamp otherwise (the records are compressed and Brook does not decompress).
-int64_t timestamp_at(log::PartitionLog& log, Offset offset, Offset durable) {
-    Result<log::LogRead> read = log.read(offset, 1, durable);
+int64_t timestamp_at(log::PartitionLog& log, Offset offset, Offset visible) {
+    Result<log::LogRead> read = log.read(offset, 1, visible);
     if (!read || read->bytes.empty()) return -1;
     log::BatchCheck check = log::check_batch(read->bytes);
     if (check.problem != log::BatchProblem::none) return -1;
@@ -42,18 +44,22 @@ int64_t timestamp_at(log::PartitionLog& log, Offset offset, Offset durable) {
 
 Found lookup(BrokerServices& services, const std::string& topic, int32_t index,
              int64_t timestamp) {
-    std::shared_ptr<Partition> partition = services.topics.partition(topic, PartitionId(index));
+    std::shared_ptr<cluster::Partition> partition =
+        services.topics.partition(topic, PartitionId(index));
     if (!partition) return {KafkaError::unknown_topic_or_partition};
     std::shared_ptr<log::PartitionLog> log = partition->log();
     if (!log || log->offline()) return {KafkaError::kafka_storage_error};
-    Offset durable = log->durable_end_offset();
-    if (timestamp == kLatest) return {KafkaError::none, durable.value(), -1};
-    if (timestamp == kEarliest) return {KafkaError::none, log->log_start_offset().value(), -1};
+    Offset visible = partition->high_watermark();
+    auto answer = [&](int64_t offset, int64_t at) {
+        return Found{KafkaError::none, offset, at, partition->leader_epoch()};
+    };
+    if (timestamp == kLatest) return answer(visible.value(), -1);
+    if (timestamp == kEarliest) return answer(log->log_start_offset().value(), -1);
     if (timestamp < 0) return {KafkaError::invalid_request};
     Result<std::optional<Offset>> found = log->offset_for_timestamp(timestamp);
     if (!found) return {storage_error_code(found.error())};
-    if (!*found || **found >= durable) return {KafkaError::none, -1, -1};
-    return {KafkaError::none, (*found)->value(), timestamp_at(*log, **found, durable)};
+    if (!*found || **found >= visible) return answer(-1, -1);
+    return answer((*found)->value(), timestamp_at(*log, **found, visible));
 }
 
 }  // namespace
@@ -81,7 +87,9 @@ ListOffsetsResponse handle_list_offsets(BrokerServices& services, const RequestC
             } else {
                 out.offset = found.offset;
                 out.timestamp = found.timestamp;
-                if (version >= 4 && found.offset >= 0) out.leader_epoch = 0;
+                if (version >= 4 && found.offset >= 0) {
+                    out.leader_epoch = found.leader_epoch.value();
+                }
             }
         }
     }

@@ -1,10 +1,12 @@
 // Metadata, DescribeCluster and InitProducerId: what the cluster looks like to a client.
 //
-// One node is the whole cluster: it is every partition's leader, its only replica and in-sync
-// replica, and the controller. The address it advertises is, in order: the advertised listener
-// of the same name as the listener the client came through; that listener's host if it names
-// one; otherwise the local address of the client's own connection (the client demonstrably
-// reached it), with the listener's bound port.
+// The nodes, the controller and each partition's leader, leader epoch, replicas and in-sync
+// replicas come from the cluster layer (cluster::ClusterNodes, cluster::Partition); this file
+// only puts them on the wire. This node's address is, in order: the advertised listener of the
+// same name as the listener the client came through; that listener's host if it names one;
+// otherwise the local address of the client's own connection (the client demonstrably reached
+// it), with the listener's bound port.
+#include "core/base/check.h"
 #include "core/broker/request_handlers.h"
 
 namespace brook::broker {
@@ -26,25 +28,43 @@ Address advertised_address(const BrokerServices& services, const RequestContext&
 
 namespace {
 
-MetadataResponse::MetadataResponseTopic describe_topic(const Topic& topic, int16_t version,
-                                                       NodeId node) {
+std::vector<int32_t> wire_ids(const std::vector<NodeId>& nodes) {
+    std::vector<int32_t> ids;
+    for (NodeId node : nodes) ids.push_back(node.value());
+    return ids;
+}
+
+MetadataResponse::MetadataResponseTopic describe_topic(const cluster::Topic& topic, int16_t version,
+                                                       NodeId local) {
     MetadataResponse::MetadataResponseTopic out;
     out.name = topic.name;
     if (version >= 1) out.is_internal = topic.name == group::kOffsetsTopic;
     for (const auto& partition : topic.partitions) {
         auto& p = out.partitions.emplace_back();
         p.partition_index = partition->id().value();
-        p.leader_id = node.value();
-        if (version >= 7) p.leader_epoch = 0;
-        p.replica_nodes = {node.value()};
-        p.isr_nodes = {node.value()};
+        p.leader_id = partition->leader().value();
+        if (version >= 7) p.leader_epoch = partition->leader_epoch().value();
+        p.replica_nodes = wire_ids(partition->replicas());
+        p.isr_nodes = wire_ids(partition->isr());
         std::shared_ptr<log::PartitionLog> log = partition->log();
         if (!log || log->offline()) {
             p.error_code = to_wire(KafkaError::kafka_storage_error);
-            if (version >= 5) p.offline_replicas = {node.value()};
+            if (version >= 5) p.offline_replicas = {local.value()};
         }
     }
     return out;
+}
+
+// The brokers a client may connect to. Only this node's address is known today; the metadata
+// quorum will carry the others' advertised listeners.
+std::vector<Address> broker_addresses(const BrokerServices& services,
+                                      const RequestContext& context) {
+    std::vector<Address> addresses;
+    for (NodeId node : services.nodes.brokers()) {
+        ASSERT(node == services.nodes.local(), "no advertised address for node {}", node);
+        addresses.push_back(advertised_address(services, context));
+    }
+    return addresses;
 }
 
 MetadataResponse::MetadataResponseTopic topic_error(const std::string& name, KafkaError error) {
@@ -59,12 +79,15 @@ MetadataResponse::MetadataResponseTopic topic_error(const std::string& name, Kaf
 MetadataResponse handle_metadata(BrokerServices& services, const RequestContext& context,
                                  const MetadataRequest& request) {
     int16_t version = context.version();
-    NodeId node = services.config.node_id;
+    NodeId local = services.nodes.local();
     MetadataResponse response;
-    Address advertised = advertised_address(services, context);
-    response.brokers.push_back({node.value(), advertised.host, advertised.port, std::nullopt});
+    std::vector<Address> addresses = broker_addresses(services, context);
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        response.brokers.push_back({services.nodes.brokers()[i].value(), addresses[i].host,
+                                    addresses[i].port, std::nullopt});
+    }
     if (version >= 2) response.cluster_id = services.cluster_id;
-    if (version >= 1) response.controller_id = node.value();
+    if (version >= 1) response.controller_id = services.nodes.controller().value();
 
     // v0: an empty list means every topic; v1+: null means every topic, empty means none.
     bool all_topics = !request.topics.has_value() || (version == 0 && request.topics->empty());
@@ -72,8 +95,8 @@ MetadataResponse handle_metadata(BrokerServices& services, const RequestContext&
         for (const std::string& name : services.topics.topic_names()) {
             // The offsets topic is the coordinator's; it is described only when named.
             if (name == group::kOffsetsTopic) continue;
-            if (const Topic* topic = services.topics.find(name)) {
-                response.topics.push_back(describe_topic(*topic, version, node));
+            if (const cluster::Topic* topic = services.topics.find(name)) {
+                response.topics.push_back(describe_topic(*topic, version, local));
             }
         }
         return response;
@@ -83,14 +106,14 @@ MetadataResponse handle_metadata(BrokerServices& services, const RequestContext&
                       (version < 4 || request.allow_auto_topic_creation);
     for (const auto& requested : *request.topics) {
         std::string name = requested.name.value_or("");
-        if (!validate_topic_name(name)) {
+        if (!cluster::validate_topic_name(name)) {
             response.topics.push_back(topic_error(name, KafkaError::invalid_topic_exception));
             continue;
         }
-        const Topic* topic = services.topics.find(name);
+        const cluster::Topic* topic = services.topics.find(name);
         if (topic == nullptr && may_create && name != group::kOffsetsTopic) {
             Result<void> created = services.topics.create_topic(
-                name, services.config.num_partitions, TopicConfig{});  // May suspend.
+                name, services.config.num_partitions, cluster::TopicConfig{});  // May suspend.
             if (!created && created.error().code() != ErrorCode::already_exists) {
                 services.log.warn("auto-creating topic {}: {}", name, created.error().describe());
             }
@@ -102,7 +125,7 @@ MetadataResponse handle_metadata(BrokerServices& services, const RequestContext&
             response.topics.push_back(topic_error(name, error));
             continue;
         }
-        response.topics.push_back(describe_topic(*topic, version, node));
+        response.topics.push_back(describe_topic(*topic, version, local));
     }
     return response;
 }
@@ -116,11 +139,13 @@ protocol::DescribeClusterResponse handle_describe_cluster(
         response.error_message = "Brook has only broker endpoints";
         return response;
     }
-    Address advertised = advertised_address(services, context);
     response.cluster_id = services.cluster_id;
-    response.controller_id = services.config.node_id.value();
-    response.brokers.push_back(
-        {services.config.node_id.value(), advertised.host, advertised.port, std::nullopt});
+    response.controller_id = services.nodes.controller().value();
+    std::vector<Address> addresses = broker_addresses(services, context);
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        response.brokers.push_back({services.nodes.brokers()[i].value(), addresses[i].host,
+                                    addresses[i].port, std::nullopt});
+    }
     return response;
 }
 

@@ -44,7 +44,7 @@ std::optional<ProduceResponse> handle_produce(BrokerServices& services,
     for (const auto& topic_data : request.topic_data) {
         auto& topic_response = response.responses.emplace_back();
         topic_response.name = topic_data.name;
-        bool valid_name = validate_topic_name(topic_data.name).ok();
+        bool valid_name = cluster::validate_topic_name(topic_data.name).ok();
         for (const auto& data : topic_data.partition_data) {
             auto& out = topic_response.partition_responses.emplace_back();
             auto reject = [&](KafkaError error) { out = failed(data.index, error); };
@@ -56,7 +56,7 @@ std::optional<ProduceResponse> handle_produce(BrokerServices& services,
                 reject(KafkaError::invalid_topic_exception);
                 continue;
             }
-            std::shared_ptr<Partition> partition =
+            std::shared_ptr<cluster::Partition> partition =
                 services.topics.partition(topic_data.name, PartitionId(data.index));
             if (!partition) {
                 reject(KafkaError::unknown_topic_or_partition);

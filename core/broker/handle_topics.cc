@@ -4,6 +4,7 @@
 
 #include "core/broker/limits.h"
 #include "core/broker/request_handlers.h"
+#include "core/cluster/limits.h"
 
 namespace brook::broker {
 
@@ -23,8 +24,8 @@ bool assignments_name_only_us(const std::vector<int32_t>& broker_ids, NodeId nod
 // Checks one CreatableTopic and works out its partition count and config.
 std::optional<Refusal> check_creatable(const BrokerServices& services,
                                        const protocol::CreateTopicsRequest::CreatableTopic& topic,
-                                       int32_t& partitions, TopicConfig& config) {
-    if (Result<void> valid = validate_topic_name(topic.name); !valid) {
+                                       int32_t& partitions, cluster::TopicConfig& config) {
+    if (Result<void> valid = cluster::validate_topic_name(topic.name); !valid) {
         return Refusal{KafkaError::invalid_topic_exception, valid.error().context()};
     }
     if (!topic.assignments.empty()) {
@@ -48,10 +49,10 @@ std::optional<Refusal> check_creatable(const BrokerServices& services,
                                        topic.replication_factor)};
         }
     }
-    if (partitions < 1 || partitions > kPartitionsPerTopicMax) {
+    if (partitions < 1 || partitions > cluster::kPartitionsPerTopicMax) {
         return Refusal{KafkaError::invalid_partitions,
                        fmt::format("{} partitions; must be between 1 and {}", partitions,
-                                   kPartitionsPerTopicMax)};
+                                   cluster::kPartitionsPerTopicMax)};
     }
     for (const auto& entry : topic.configs) {
         if (!entry.value) {
@@ -85,7 +86,7 @@ protocol::CreateTopicsResponse handle_create_topics(BrokerServices& services,
             continue;
         }
         int32_t partitions = 0;
-        TopicConfig config;
+        cluster::TopicConfig config;
         if (auto refusal = check_creatable(services, topic, partitions, config)) {
             refuse(refusal->error, std::move(refusal->message));
             continue;
@@ -103,7 +104,8 @@ protocol::CreateTopicsResponse handle_create_topics(BrokerServices& services,
             out.num_partitions = partitions;
             out.replication_factor = 1;
             out.configs.emplace();
-            for (const ConfigEntry& entry : config.describe(services.config)) {
+            for (const cluster::ConfigEntry& entry : config.describe(
+                     services.config.log_defaults(), services.config.explicit_values())) {
                 out.configs->push_back({entry.name, entry.value, false,
                                         static_cast<int8_t>(entry.source), false});
             }

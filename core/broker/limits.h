@@ -1,5 +1,6 @@
 // Every bound the broker keeps, in one place, with the relations between them checked at
-// compile time. Configuration (BrokerConfig) may lower some of them; nothing raises them.
+// compile time (the topic table's are in core/cluster/limits.h). Configuration (BrokerConfig)
+// may lower some of them; nothing raises them.
 //
 //   if (frame_bytes > std::min<int64_t>(config.socket_request_max_bytes, kRequestBytesMax)) ...
 #pragma once
@@ -27,20 +28,8 @@ inline constexpr int64_t kFetchResponseBytesMax = 64 * 1024 * 1024;
 // Long polls are bounded so a fiber never waits on a client's whim for long.
 inline constexpr int32_t kFetchWaitMsMax = 60 * 1000;
 
-// Topic names: Kafka's rule (legal characters [a-zA-Z0-9._-], at most 249 of them).
-inline constexpr std::size_t kTopicNameBytesMax = 249;
-// Partitions per topic and topics per broker: far above what one node serves, but bounded.
-inline constexpr int32_t kPartitionsPerTopicMax = 10000;
-inline constexpr std::size_t kTopicsMax = 100000;
-
 // Writing a response gets this long before the connection is considered dead.
 inline constexpr int64_t kResponseWriteTimeoutMs = 30 * 1000;
-
-// Topic metadata and other small broker files are read whole; they never exceed this.
-inline constexpr std::size_t kSmallFileBytesMax = 64 * 1024;
-
-// Producer ids are reserved durably in blocks of this many.
-inline constexpr int64_t kProducerIdBlock = 1000;
 
 static_assert(kRequestBytesMin < kRequestBytesMax);
 static_assert(kFetchResponseBytesMax >= static_cast<int64_t>(log::kBatchBytesMax),

@@ -17,8 +17,9 @@
 
 #include "core/base/logger.h"
 #include "core/broker/broker_config.h"
-#include "core/broker/producer_id_store.h"
-#include "core/broker/topic_manager.h"
+#include "core/cluster/cluster_nodes.h"
+#include "core/cluster/producer_id_store.h"
+#include "core/cluster/topic_manager.h"
 #include "core/group/group_coordinator.h"
 #include "core/io/network.h"
 #include "core/protocol/error_code.h"
@@ -31,17 +32,19 @@ namespace brook::broker {
 
 // What handlers share: the node's environment, configuration and state.
 struct BrokerServices {
-    BrokerServices(Environment& env, const BrokerConfig& config, TopicManager& topics,
-                   ProducerIdStore& producer_ids, group::GroupCoordinator& groups,
+    BrokerServices(Environment& env, const BrokerConfig& config,
+                   const cluster::ClusterNodes& nodes, cluster::TopicManager& topics,
+                   cluster::ProducerIdStore& producer_ids, group::GroupCoordinator& groups,
                    std::string cluster_id)
-        : env(env), config(config), topics(topics), producer_ids(producer_ids), groups(groups),
-          cluster_id(std::move(cluster_id)), log(env.log_sink, "broker"),
+        : env(env), config(config), nodes(nodes), topics(topics), producer_ids(producer_ids),
+          groups(groups), cluster_id(std::move(cluster_id)), log(env.log_sink, "broker"),
           requests_idle(env.scheduler) {}
 
     Environment& env;
     const BrokerConfig& config;
-    TopicManager& topics;
-    ProducerIdStore& producer_ids;
+    const cluster::ClusterNodes& nodes;
+    cluster::TopicManager& topics;
+    cluster::ProducerIdStore& producer_ids;
     group::GroupCoordinator& groups;
     std::string cluster_id;
     Logger log;

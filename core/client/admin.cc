@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/client/consumer_protocol.h"
+#include "core/protocol/consumer_protocol.h"
 
 namespace brook::client {
 
@@ -284,7 +284,7 @@ Result<std::vector<GroupDescription>> Admin::describe_groups(const std::vector<s
                 m.client_host = member.client_host;
                 if (group.protocol_type == "consumer") {
                     // Best effort: a member's bytes that do not decode leave its list empty.
-                    auto assignment = decode_assignment(member.member_assignment);
+                    auto assignment = protocol::decode_assignment(member.member_assignment);
                     if (assignment) {
                         for (const auto& [topic, partitions] : assignment->partitions) {
                             for (PartitionId partition : partitions) {

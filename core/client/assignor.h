@@ -22,9 +22,21 @@
 #include <string_view>
 #include <vector>
 
-#include "core/client/consumer_protocol.h"
+#include "core/protocol/consumer_protocol.h"
 
 namespace brook::client {
+
+// The consumer protocol's types (core/protocol/consumer_protocol.h), under the names the client
+// has always used for them.
+using protocol::Assignment;
+using protocol::decode_assignment;
+using protocol::decode_subscription;
+using protocol::encode_assignment;
+using protocol::encode_subscription;
+using protocol::kAssignmentVersionMax;
+using protocol::kSubscriptionVersionMax;
+using protocol::Subscription;
+using protocol::TopicPartitions;
 
 struct MemberSubscription {
     std::string member_id;

@@ -15,7 +15,7 @@
 #include <array>
 
 #include "core/compression/codecs.h"
-#include "core/log/big_endian.h"
+#include "core/base/big_endian.h"
 
 namespace brook::compression::detail {
 namespace {
@@ -53,7 +53,7 @@ Result<Bytes> decompress_java_framed(std::span<const uint8_t> input, std::size_t
     if (input.size() < kJavaHeaderBytes) return corrupt("snappy", "short snappy-java header");
     // snappy-java checks only that the stream's compatible version is not above its own (1);
     // we accept what it accepts.
-    int32_t compatible_version = log::load_big_endian<int32_t>(input.data() + 12);
+    int32_t compatible_version = load_big_endian<int32_t>(input.data() + 12);
     if (compatible_version > 1) return corrupt("snappy", "snappy-java version above 1");
     Bytes out;
     std::size_t position = kJavaHeaderBytes;
@@ -61,7 +61,7 @@ Result<Bytes> decompress_java_framed(std::span<const uint8_t> input, std::size_t
         if (input.size() - position < kJavaChunkLengthBytes) {
             return corrupt("snappy", "truncated chunk length");
         }
-        int32_t chunk_bytes = log::load_big_endian<int32_t>(input.data() + position);
+        int32_t chunk_bytes = load_big_endian<int32_t>(input.data() + position);
         position += kJavaChunkLengthBytes;
         if (chunk_bytes < 0 || static_cast<std::size_t>(chunk_bytes) > input.size() - position) {
             return corrupt("snappy", "chunk length past the end");

@@ -14,21 +14,8 @@ constexpr Duration kParkSlack = seconds(60);
 
 }  // namespace
 
-CoordinatorConfig CoordinatorConfig::from(const broker::BrokerConfig& config) {
-    CoordinatorConfig out;
-    out.limits.initial_rebalance_delay = milliseconds(config.group_initial_rebalance_delay_ms);
-    out.limits.min_session_timeout = milliseconds(config.group_min_session_timeout_ms);
-    out.limits.max_session_timeout = milliseconds(config.group_max_session_timeout_ms);
-    out.offsets_partitions = config.offsets_topic_num_partitions;
-    out.offsets_retention = minutes(config.offsets_retention_minutes);
-    out.retention_check_interval = milliseconds(config.offsets_retention_check_interval_ms);
-    out.rewrite_threshold_bytes = static_cast<uint64_t>(config.offsets_rewrite_threshold_bytes);
-    out.metadata_bytes_max = static_cast<std::size_t>(config.offset_metadata_max_bytes);
-    return out;
-}
-
 GroupCoordinator::GroupCoordinator(Environment& env, CoordinatorConfig config,
-                                   broker::TopicManager& topics)
+                                   cluster::TopicManager& topics)
     : env_(env),
       config_(config),
       log_(env.log_sink, "group"),

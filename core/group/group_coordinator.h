@@ -24,8 +24,7 @@
 #include <vector>
 
 #include "core/base/logger.h"
-#include "core/broker/broker_config.h"
-#include "core/broker/topic_manager.h"
+#include "core/cluster/topic_manager.h"
 #include "core/group/group.h"
 #include "core/group/offsets_log.h"
 #include "core/group/offsets_records.h"
@@ -42,8 +41,6 @@ struct CoordinatorConfig {
     // An offsets partition larger than this and than twice its live state is rewritten.
     uint64_t rewrite_threshold_bytes = 16 * 1024 * 1024;  // offsets.rewrite.threshold.bytes
     std::size_t metadata_bytes_max = 4096;                // offset.metadata.max.bytes
-
-    static CoordinatorConfig from(const broker::BrokerConfig& config);
 };
 
 struct TopicPartitionKey {
@@ -84,7 +81,7 @@ struct ListedGroup {
 
 class GroupCoordinator {
 public:
-    GroupCoordinator(Environment& env, CoordinatorConfig config, broker::TopicManager& topics);
+    GroupCoordinator(Environment& env, CoordinatorConfig config, cluster::TopicManager& topics);
     ~GroupCoordinator();
     GroupCoordinator(const GroupCoordinator&) = delete;
     GroupCoordinator& operator=(const GroupCoordinator&) = delete;

@@ -2,8 +2,8 @@
 // topic at start, timers, offsets retention, deletion, and the rewrite that bounds the topic.
 #include "core/base/check.h"
 #include "core/base/planted_bug.h"
-#include "core/client/consumer_protocol.h"
 #include "core/group/group_coordinator.h"
+#include "core/protocol/consumer_protocol.h"
 
 namespace brook::group {
 
@@ -264,8 +264,8 @@ std::pair<KafkaError, std::vector<KafkaError>> GroupCoordinator::delete_offsets(
             for (const Protocol& protocol : member.protocols) {
                 if (protocol.name != group.protocol_name()) continue;
                 // Undecodable metadata protects nothing (Kafka reads it the same way).
-                Result<client::Subscription> subscription =
-                    client::decode_subscription(protocol.metadata);
+                Result<protocol::Subscription> subscription =
+                    protocol::decode_subscription(protocol.metadata);
                 if (!subscription) continue;
                 for (std::string& topic : subscription->topics) {
                     subscribed.push_back(std::move(topic));

@@ -5,13 +5,13 @@
 namespace brook::group {
 
 int32_t OffsetsLog::partition_count() const {
-    const broker::Topic* topic = topics_.find(kOffsetsTopic);
+    const cluster::Topic* topic = topics_.find(kOffsetsTopic);
     return topic ? static_cast<int32_t>(topic->partitions.size()) : partitions_;
 }
 
 Result<void> OffsetsLog::ensure_topic() {
     if (exists()) return {};
-    broker::TopicConfig config;
+    cluster::TopicConfig config;
     // Kept by the rewrite of offsets_log.h, never by time or size retention, which would
     // silently forget committed offsets.
     TRY(config.set("cleanup.policy", "compact"));
@@ -23,17 +23,21 @@ Result<void> OffsetsLog::ensure_topic() {
     return {};
 }
 
-Result<std::shared_ptr<log::PartitionLog>> OffsetsLog::log_of(PartitionId partition) const {
-    std::shared_ptr<broker::Partition> found = topics_.partition(kOffsetsTopic, partition);
+Result<std::shared_ptr<cluster::Partition>> OffsetsLog::partition_of(PartitionId partition) const {
+    std::shared_ptr<cluster::Partition> found = topics_.partition(kOffsetsTopic, partition);
     if (!found) {
         return Error(ErrorCode::not_found, fmt::format("{}-{}", kOffsetsTopic, partition));
     }
-    std::shared_ptr<log::PartitionLog> log = found->log();
-    if (!log) {
+    if (!found->log()) {
         return Error(ErrorCode::io_error,
                      fmt::format("{}-{} is offline", kOffsetsTopic, partition));
     }
-    return log;
+    return found;
+}
+
+Result<std::shared_ptr<log::PartitionLog>> OffsetsLog::log_of(PartitionId partition) const {
+    TRY_ASSIGN(std::shared_ptr<cluster::Partition> found, partition_of(partition));
+    return found->log();
 }
 
 Result<Offset> OffsetsLog::write(PartitionId partition, const std::vector<log::Record>& records) {
@@ -62,13 +66,15 @@ Result<Offset> OffsetsLog::write(PartitionId partition, const std::vector<log::R
 }
 
 Result<void> OffsetsLog::wait_durable(PartitionId partition, Offset end) {
-    TRY_ASSIGN(std::shared_ptr<log::PartitionLog> log, log_of(partition));
+    TRY_ASSIGN(std::shared_ptr<cluster::Partition> found, partition_of(partition));
+    std::shared_ptr<log::PartitionLog> log = found->log();
     TRY(log->flush_if_due(end));  // May suspend.
     // The offsets topic may be configured to flush lazily; an acknowledged commit may not be.
-    if (log->durable_end_offset() < end) {
+    // A flush that succeeded leaves the same log open (only an offline log is replaced).
+    if (found->high_watermark() < end) {
         TRY(log->flush());  // May suspend.
     }
-    if (log->durable_end_offset() < end) {
+    if (found->high_watermark() < end) {
         return Error(ErrorCode::io_error, "the offsets log did not become durable");
     }
     return {};
@@ -76,12 +82,14 @@ Result<void> OffsetsLog::wait_durable(PartitionId partition, Offset end) {
 
 Result<void> OffsetsLog::replay(PartitionId partition,
                                 const std::function<void(const log::Record&)>& visit) {
-    TRY_ASSIGN(std::shared_ptr<log::PartitionLog> log, log_of(partition));
+    TRY_ASSIGN(std::shared_ptr<cluster::Partition> found, partition_of(partition));
+    std::shared_ptr<log::PartitionLog> log = found->log();
     Offset start = log->log_start_offset();
     Offset at = start;
-    while (at < log->durable_end_offset()) {
+    // Only an offline log is replaced, and a read from one fails first: `found` keeps `log`.
+    while (at < found->high_watermark()) {
         TRY_ASSIGN(log::LogRead read,
-                   log->read(at, 1 << 20, log->durable_end_offset()));  // May suspend.
+                   log->read(at, 1 << 20, found->high_watermark()));  // May suspend.
         if (read.batches == 0) break;
         std::span<const uint8_t> bytes = read.bytes;
         while (!bytes.empty()) {

@@ -19,7 +19,7 @@
 
 #include "core/base/result.h"
 #include "core/base/strong_type.h"
-#include "core/broker/topic_manager.h"
+#include "core/cluster/topic_manager.h"
 #include "core/log/record_batch_builder.h"
 #include "core/runtime/environment.h"
 
@@ -31,7 +31,7 @@ inline constexpr std::size_t kOffsetsBatchBytesMax = 512 * 1024;
 
 class OffsetsLog {
 public:
-    OffsetsLog(Environment& env, broker::TopicManager& topics, int32_t partitions)
+    OffsetsLog(Environment& env, cluster::TopicManager& topics, int32_t partitions)
         : env_(env), topics_(topics), partitions_(partitions) {}
 
     // The topic's partition count: the configured one, or the existing topic's (a later change
@@ -45,9 +45,11 @@ public:
     // Appends the records to the partition in batches, without suspending, and returns the end
     // offset they need to be durable. io_error when the log is offline.
     Result<Offset> write(PartitionId partition, const std::vector<log::Record>& records);
-    // Waits until everything below `end` is fsynced. May suspend.
+    // Waits until everything below `end` is committed: below the partition's high watermark
+    // (today: fsynced). May suspend.
     Result<void> wait_durable(PartitionId partition, Offset end);
-    // Calls `visit` for each durable record from the log start, in offset order. May suspend.
+    // Calls `visit` for each committed record (below the high watermark) from the log start,
+    // in offset order. May suspend.
     Result<void> replay(PartitionId partition,
                         const std::function<void(const log::Record&)>& visit);
 
@@ -59,10 +61,12 @@ public:
                          const std::function<std::vector<log::Record>()>& build_live);
 
 private:
+    // The partition, if its log is open.
+    Result<std::shared_ptr<cluster::Partition>> partition_of(PartitionId partition) const;
     Result<std::shared_ptr<log::PartitionLog>> log_of(PartitionId partition) const;
 
     Environment& env_;
-    broker::TopicManager& topics_;
+    cluster::TopicManager& topics_;
     int32_t partitions_;
 };
 

@@ -4,7 +4,7 @@
 //   clock.sleep_for(milliseconds(5));                   // parks this fiber, others run
 //   int64_t timestamp_ms = wall_ms(clock.wall_now());   // for record timestamps
 //
-// Production: net/system_clock.h (CLOCK_MONOTONIC / CLOCK_REALTIME). Simulation:
+// Production: os/system_clock.h (CLOCK_MONOTONIC / CLOCK_REALTIME). Simulation:
 // sim/sim_clock.h, where monotonic time is the simulator's virtual time and the wall clock of
 // each node has its own offset, drift and jumps.
 #pragma once

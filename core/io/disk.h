@@ -83,4 +83,12 @@ public:
 // The parent directory of a relative path: "a/b/c.log" -> "a/b", "c.log" -> "".
 std::string_view parent_directory(std::string_view path);
 
+// Replaces the file at `path` with `bytes` so that a crash leaves either the old file or the new
+// one, never a mix: `<path>.tmp` is written and fsynced, renamed over `path`, and the parent
+// directory is fsynced (the rename is a directory entry, durable only then). The one writer of
+// Brook's small durable files (the log's checkpoint, topic metadata, the broker's identity, the
+// producer id block); the parent directory must exist. May suspend.
+Result<void> replace_file_durably(Disk& disk, std::string_view path,
+                                  std::span<const uint8_t> bytes);
+
 }  // namespace brook

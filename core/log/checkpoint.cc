@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "core/log/big_endian.h"
-#include "core/log/crc32c.h"
+#include "core/base/big_endian.h"
+#include "core/base/crc32c.h"
 
 namespace brook::log {
 namespace {
@@ -29,16 +29,7 @@ Result<void> write_checkpoint(Disk& disk, std::string_view directory, const Chec
     store_big_endian<int64_t>(bytes.data() + 14, checkpoint.log_start.value());
     store_big_endian<uint32_t>(bytes.data() + kCrcAt,
                                crc32c(std::span<const uint8_t>(bytes).first(kCrcAt)));
-    std::string final_path = path_of(directory, kCheckpointName);
-    std::string temporary_path = final_path + ".tmp";
-    {
-        TRY_ASSIGN(std::unique_ptr<File> file, disk.open(temporary_path, OpenMode::create));
-        TRY(file->truncate(0));
-        TRY(file->write_at(0, bytes));
-        TRY(file->sync());
-    }
-    TRY(disk.rename(temporary_path, final_path));
-    return disk.sync_directory(directory);
+    return replace_file_durably(disk, path_of(directory, kCheckpointName), bytes);  // May suspend.
 }
 
 Result<Checkpoint> read_checkpoint(Disk& disk, std::string_view directory) {

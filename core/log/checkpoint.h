@@ -4,8 +4,8 @@
 //   TRY(write_checkpoint(disk, "topic-0", {.recovery_point = Offset(900), .log_start = Offset(0)}));
 //   Result<Checkpoint> checkpoint = read_checkpoint(disk, "topic-0");   // not_found, corruption
 //
-// Writing: `partition.checkpoint.tmp` is written, fsynced, renamed over `partition.checkpoint`,
-// and the directory is fsynced (the rename is a directory entry, durable only then). Format,
+// Writing: replace_file_durably (core/io/disk.h): `partition.checkpoint.tmp` is written,
+// fsynced, renamed over `partition.checkpoint`, and the directory is fsynced. Format,
 // 28 bytes big-endian: magic "BKCP", version u16 (1), recovery point i64, log start i64,
 // CRC32C u32 of the preceding 22 bytes, padding u16 (0). The CRC turns a bit flip into a
 // missing checkpoint, which only makes recovery scan more.

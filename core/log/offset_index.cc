@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "core/log/big_endian.h"
+#include "core/base/big_endian.h"
 
 namespace brook::log {
 

@@ -112,9 +112,8 @@ public:
     // ListOffsets: earliest, latest, and the first offset with a timestamp >= timestamp_ms.
     Offset log_start_offset() const { return log_start_; }
     Offset log_end_offset() const { return log_end_; }
-    // A single node's high watermark is its log end; replication will change that.
-    Offset high_watermark() const { return log_end_; }
-    // Every offset below this is on disk for good (fsynced).
+    // Every offset below this is on disk for good (fsynced). What consumers may see is the
+    // partition's high watermark (core/cluster/partition.h), which is derived from this.
     Offset durable_end_offset() const { return durable_end_; }
     Result<std::optional<Offset>> offset_for_timestamp(int64_t timestamp_ms);
 

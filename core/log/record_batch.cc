@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "core/log/crc32c.h"
+#include "core/base/crc32c.h"
 
 namespace brook::log {
 

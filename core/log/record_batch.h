@@ -28,7 +28,7 @@
 
 #include "core/base/result.h"
 #include "core/base/strong_type.h"
-#include "core/log/big_endian.h"
+#include "core/base/big_endian.h"
 
 namespace brook::log {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/log/crc32c.h"
+#include "core/base/crc32c.h"
 
 namespace brook::log {
 namespace {

@@ -1,6 +1,6 @@
 // What the scheduler waits on when no fiber is ready: a source of time and of outside events.
 //
-// Production: net/epoll_reactor.h blocks in epoll_wait and wakes the fibers whose sockets became
+// Production: os/epoll_reactor.h blocks in epoll_wait and wakes the fibers whose sockets became
 // ready. Simulation: sim/sim_reactor.h has no outside world at all (every simulated event is a
 // scheduler timer), so waiting means jumping virtual time forward to the deadline.
 #pragma once

@@ -1,7 +1,7 @@
 // Metadata, topic administration, configs and producer ids, including what survives a crash.
 #include <catch2/catch.hpp>
 
-#include "core/broker/durable_file.h"
+#include "core/cluster/durable_file.h"
 #include "tests/broker/broker_rig.h"
 
 namespace brook::broker::testing {
@@ -288,10 +288,11 @@ TEST_CASE("broker: a deletion interrupted by a crash is finished at start, recor
         }
         rig.sim.crash("n1");
         // What a crash between "marked for deletion" and "directories removed" leaves behind.
-        auto text = read_durable_file(rig.sim.disk("n1"), "topics/doomed");
+        auto text = cluster::read_durable_file(rig.sim.disk("n1"), "topics/doomed");
         REQUIRE(text.ok());
         REQUIRE(text->has_value());
-        REQUIRE(write_file_durably(rig.sim.disk("n1"), "topics/doomed", **text + "deleting=true\n")
+        REQUIRE(cluster::write_file_durably(rig.sim.disk("n1"), "topics/doomed",
+                                            **text + "deleting=true\n")
                     .ok());
         rig.sim.restart("n1");
         rig.wait_until_serving();

@@ -1,10 +1,14 @@
 #include <catch2/catch.hpp>
 
 #include "core/broker/broker_config.h"
-#include "core/broker/topic_config.h"
+#include "core/cluster/topic_config.h"
 
 namespace brook::broker {
 namespace {
+
+using cluster::ConfigEntry;
+using cluster::ConfigSource;
+using cluster::TopicConfig;
 
 TEST_CASE("broker config: defaults") {
     auto config = BrokerConfig::parse("");
@@ -166,7 +170,8 @@ TEST_CASE("topic config: validated overrides resolve over the broker defaults") 
     REQUIRE_FALSE(config.set("cleanup.policy", "shred").ok());
     REQUIRE_FALSE(config.set("flush.messages", "0").ok());
 
-    std::vector<ConfigEntry> described = config.describe(*broker);
+    std::vector<ConfigEntry> described =
+        config.describe(broker->log_defaults(), broker->explicit_values());
     auto find = [&](std::string_view name) {
         for (const ConfigEntry& entry : described) {
             if (entry.name == name) return entry;

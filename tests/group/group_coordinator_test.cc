@@ -2,8 +2,8 @@
 // crash keeps, offsets expiry, and the bounded offsets topic.
 #include <catch2/catch.hpp>
 
-#include "core/client/consumer_protocol.h"
 #include "core/group/offsets_log.h"
+#include "core/protocol/consumer_protocol.h"
 #include "tests/broker/broker_rig.h"
 
 namespace brook::broker::testing {
@@ -159,7 +159,7 @@ TEST_CASE("group coordinator: OffsetDelete keeps the offsets of subscribed topic
                 KafkaError::none);
         // A consumer member subscribed to "orders" only.
         protocol::JoinGroupRequest join = join_request("");
-        join.protocols[0].metadata = client::encode_subscription({.topics = {"orders"}}, 0);
+        join.protocols[0].metadata = protocol::encode_subscription({.topics = {"orders"}}, 0);
         auto joined = call<protocol::JoinGroupResponse>(*kafka, join, 2, rig.deadline());
         REQUIRE(joined.error_code == 0);
         // Before the leader's SyncGroup the generation has no assignment yet.

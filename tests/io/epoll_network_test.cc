@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "core/base/logger.h"
-#include "net/epoll_reactor.h"
-#include "net/system_clock.h"
+#include "os/epoll_reactor.h"
+#include "os/system_clock.h"
 #include "tests/io/fiber_runner.h"
 #include "tests/io/network_contract.h"
 
@@ -205,7 +205,7 @@ TEST_CASE("epoll reactor: wake() from another thread runs the wake callback") {
     REQUIRE(parked_fiber_unwound);
 }
 
-// The pattern documented in net/epoll_reactor.h for SIGTERM, with SIGUSR1 so that a failure
+// The pattern documented in os/epoll_reactor.h for SIGTERM, with SIGUSR1 so that a failure
 // cannot terminate the test binary.
 EpollReactor* g_signal_reactor = nullptr;
 volatile std::sig_atomic_t g_signal_seen = 0;

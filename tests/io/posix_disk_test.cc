@@ -11,7 +11,7 @@
 #include <string>
 
 #include "core/base/check.h"
-#include "net/epoll_reactor.h"
+#include "os/epoll_reactor.h"
 #include "tests/io/disk_contract.h"
 
 namespace brook {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/compression/compression.h"
-#include "core/log/crc32c.h"
+#include "core/base/crc32c.h"
 #include "core/log/record_batch.h"
 #include "core/log/record_batch_builder.h"
 

@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "core/log/crc32c.h"
+#include "core/base/crc32c.h"
 #include "core/log/record_batch_builder.h"
 
 namespace brook::log {

@@ -15,8 +15,8 @@
 #include "core/runtime/scheduler.h"
 #include "disk/posix_disk.h"
 #include "disk/sync_worker.h"
-#include "net/epoll_reactor.h"
-#include "net/system_clock.h"
+#include "os/epoll_reactor.h"
+#include "os/system_clock.h"
 #include "tools/brook/arguments.h"
 
 namespace brook::tools {

@@ -18,8 +18,8 @@
 #include "disk/posix_disk.h"
 #include "disk/sync_worker.h"
 #include "net/epoll_network.h"
-#include "net/epoll_reactor.h"
-#include "net/system_clock.h"
+#include "os/epoll_reactor.h"
+#include "os/system_clock.h"
 
 namespace brook::tools {
 

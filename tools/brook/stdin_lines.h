@@ -19,7 +19,7 @@
 
 #include "core/base/result.h"
 #include "core/runtime/wait_queue.h"
-#include "net/epoll_reactor.h"
+#include "os/epoll_reactor.h"
 
 namespace brook::tools {
 

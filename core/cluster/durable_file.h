@@ -4,10 +4,10 @@
 //   TRY(write_file_durably(disk, "topics/orders", "partitions=3\n"));
 //   TRY_ASSIGN(std::optional<std::string> text, read_durable_file(disk, "topics/orders"));
 //
-// The write goes to `<path>.tmp`, is fsynced, renamed over `path`, and the directory is fsynced:
-// the rename is atomic and, after the directory sync, durable. A trailing line
-// "#crc32c=<hex>" covers the content, so a file damaged on disk is reported as corruption
-// instead of being half-believed. Reads are bounded by kSmallFileBytesMax.
+// The write is replace_file_durably (core/io/disk.h): `<path>.tmp`, fsync, rename over `path`,
+// fsync of the directory. A trailing line "#crc32c=<hex>" covers the content, so a file damaged
+// on disk is reported as corruption instead of being half-believed. Reads are bounded by
+// kSmallFileBytesMax.
 #pragma once
 
 #include <optional>
@@ -17,7 +17,7 @@
 #include "core/base/result.h"
 #include "core/io/disk.h"
 
-namespace brook::broker {
+namespace brook::cluster {
 
 // Replaces `path` with `content` durably. May suspend.
 Result<void> write_file_durably(Disk& disk, std::string_view path, std::string_view content);
@@ -30,4 +30,4 @@ Result<std::optional<std::string>> read_durable_file(Disk& disk, std::string_vie
 // Missing is fine. May suspend.
 Result<void> remove_directory_durably(Disk& disk, std::string_view path);
 
-}  // namespace brook::broker
+}  // namespace brook::cluster

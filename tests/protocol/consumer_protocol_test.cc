@@ -1,4 +1,4 @@
-#include "core/client/consumer_protocol.h"
+#include "core/protocol/consumer_protocol.h"
 
 #include <rapidcheck.h>
 #include <rapidcheck/catch.h>
@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-namespace brook::client {
+namespace brook::protocol {
 namespace {
 
 using Bytes = std::vector<uint8_t>;
@@ -133,4 +133,4 @@ TEST_CASE("consumer protocol: round trips at every version (property)") {
 }
 
 }  // namespace
-}  // namespace brook::client
+}  // namespace brook::protocol

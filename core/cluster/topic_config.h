@@ -20,9 +20,7 @@
 #include "core/base/result.h"
 #include "core/log/log_config.h"
 
-namespace brook::broker {
-
-class BrokerConfig;
+namespace brook::cluster {
 
 // How a config entry got its value, with Kafka's DescribeConfigs source numbers.
 enum class ConfigSource : int8_t {
@@ -53,8 +51,12 @@ public:
     // The partition logs' configuration: the broker defaults with these overrides applied.
     log::LogConfig log_config(const log::LogConfig& defaults) const;
 
-    // Every topic key with its effective value and source, sorted by name.
-    std::vector<ConfigEntry> describe(const BrokerConfig& broker) const;
+    // Every topic key with its effective value and source, sorted by name: an override, else
+    // the broker's default from `defaults`, reported as static broker configuration when its
+    // broker key is in `broker_explicit` (BrokerConfig::explicit_values()).
+    std::vector<ConfigEntry> describe(
+        const log::LogConfig& defaults,
+        const std::map<std::string, std::string>& broker_explicit) const;
 
     static bool known_key(std::string_view key);
 
@@ -64,4 +66,4 @@ private:
     std::map<std::string, std::string> overrides_;
 };
 
-}  // namespace brook::broker
+}  // namespace brook::cluster

@@ -1,12 +1,13 @@
-#include "core/broker/topic_manager.h"
+#include "core/cluster/topic_manager.h"
 
 #include <algorithm>
 #include <charconv>
 
-#include "core/broker/durable_file.h"
-#include "core/broker/limits.h"
+#include "core/cluster/config_values.h"
+#include "core/cluster/durable_file.h"
+#include "core/cluster/limits.h"
 
-namespace brook::broker {
+namespace brook::cluster {
 namespace {
 
 constexpr std::string_view kTopicsDirectory = "topics";
@@ -95,17 +96,22 @@ Result<void> validate_topic_name(std::string_view name) {
     return {};
 }
 
-TopicManager::TopicManager(Environment& env, const BrokerConfig& config)
-    : env_(env), config_(config), log_(env.log_sink, "topics"), admin_mutex_(env.scheduler) {}
+TopicManager::TopicManager(Environment& env, NodeId local_node,
+                           const log::LogConfig& log_defaults)
+    : env_(env),
+      local_node_(local_node),
+      log_defaults_(log_defaults),
+      log_(env.log_sink, "topics"),
+      admin_mutex_(env.scheduler) {}
 
 TopicManager::~TopicManager() = default;
 
 Result<std::shared_ptr<log::PartitionLog>> TopicManager::open_log(const Topic& topic,
                                                                   PartitionId id) {
-    Partition probe(topic.name, id);
+    Partition probe(topic.name, id, local_node_);
     TRY_ASSIGN(std::unique_ptr<log::PartitionLog> opened,
                log::PartitionLog::open(env_.disk, env_.clock, env_.scheduler, probe.directory(),
-                                       topic.config.log_config(config_.log_defaults())));
+                                       topic.config.log_config(log_defaults_)));
     return std::shared_ptr<log::PartitionLog>(std::move(opened));
 }
 
@@ -141,7 +147,7 @@ Result<void> TopicManager::load_topic(std::string_view name, LoadReport& report)
     }
     auto topic = std::make_unique<Topic>(Topic{std::string(name), file.config, {}});
     for (int32_t i = 0; i < file.partitions; ++i) {
-        auto partition = std::make_shared<Partition>(topic->name, PartitionId(i));
+        auto partition = std::make_shared<Partition>(topic->name, PartitionId(i), local_node_);
         TRY_ASSIGN(auto log, open_log(*topic, PartitionId(i)));
         const log::RecoveryReport& recovery = log->recovery_report();
         report.truncated_bytes += recovery.truncated_bytes;
@@ -196,7 +202,8 @@ Result<void> TopicManager::create_topic(std::string_view name, int32_t partition
     if (validate_only) return {};
     auto topic = std::make_unique<Topic>(Topic{std::string(name), std::move(config), {}});
     for (int32_t i = 0; i < partitions; ++i) {
-        topic->partitions.push_back(std::make_shared<Partition>(topic->name, PartitionId(i)));
+        topic->partitions.push_back(
+            std::make_shared<Partition>(topic->name, PartitionId(i), local_node_));
     }
     TRY(persist(*topic, false));  // May suspend. From here on the topic exists.
     for (auto& partition : topic->partitions) {
@@ -258,7 +265,8 @@ Result<void> TopicManager::add_partitions(std::string_view name, int32_t total,
     if (validate_only) return {};
     Topic grown{topic.name, topic.config, topic.partitions};
     for (int32_t i = current; i < total; ++i) {
-        grown.partitions.push_back(std::make_shared<Partition>(topic.name, PartitionId(i)));
+        grown.partitions.push_back(
+            std::make_shared<Partition>(topic.name, PartitionId(i), local_node_));
     }
     TRY(persist(grown, false));  // May suspend.
     for (int32_t i = current; i < total; ++i) {
@@ -281,7 +289,7 @@ Result<void> TopicManager::alter_config(std::string_view name, TopicConfig confi
     Topic altered{topic.name, std::move(config), topic.partitions};
     TRY(persist(altered, false));  // May suspend.
     topic.config = std::move(altered.config);
-    log::LogConfig effective = topic.config.log_config(config_.log_defaults());
+    log::LogConfig effective = topic.config.log_config(log_defaults_);
     for (auto& partition : topic.partitions) {
         if (auto log = partition->log()) {
             Result<void> updated = log->update_config(effective);
@@ -339,4 +347,4 @@ Result<void> TopicManager::close_all() {
     return result;
 }
 
-}  // namespace brook::broker
+}  // namespace brook::cluster

@@ -1,18 +1,18 @@
-#include "core/broker/durable_file.h"
+#include "core/cluster/durable_file.h"
 
 #include <charconv>
 #include <vector>
 
-#include "core/broker/limits.h"
-#include "core/log/crc32c.h"
+#include "core/base/crc32c.h"
+#include "core/cluster/limits.h"
 
-namespace brook::broker {
+namespace brook::cluster {
 namespace {
 
 constexpr std::string_view kCrcPrefix = "#crc32c=";
 
 uint32_t checksum(std::string_view content) {
-    return log::crc32c({reinterpret_cast<const uint8_t*>(content.data()), content.size()});
+    return crc32c({reinterpret_cast<const uint8_t*>(content.data()), content.size()});
 }
 
 }  // namespace
@@ -23,17 +23,11 @@ Result<void> write_file_durably(Disk& disk, std::string_view path, std::string_v
     bytes += fmt::format("{}{:08x}\n", kCrcPrefix, checksum(bytes));
     ASSERT(bytes.size() <= kSmallFileBytesMax, "small file {} grew to {} bytes", path,
            bytes.size());
-    std::string temporary = std::string(path) + ".tmp";
     std::string_view directory = parent_directory(path);
     if (!directory.empty()) TRY(disk.make_directory(directory));
-    {
-        TRY_ASSIGN(auto file, disk.open(temporary, OpenMode::create));
-        TRY(file->truncate(0));
-        TRY(file->write_at(0, {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}));
-        TRY(file->sync());  // May suspend.
-    }
-    TRY(disk.rename(temporary, path));
-    return disk.sync_directory(directory);  // May suspend.
+    return replace_file_durably(
+        disk, path,
+        {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});  // May suspend.
 }
 
 Result<std::optional<std::string>> read_durable_file(Disk& disk, std::string_view path) {
@@ -77,4 +71,4 @@ Result<void> remove_directory_durably(Disk& disk, std::string_view path) {
     return disk.sync_directory(parent_directory(path));  // May suspend.
 }
 
-}  // namespace brook::broker
+}  // namespace brook::cluster

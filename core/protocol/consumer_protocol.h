@@ -23,7 +23,7 @@
 #include "core/base/result.h"
 #include "core/base/strong_type.h"
 
-namespace brook::client {
+namespace brook::protocol {
 
 // Partitions by topic, each topic's partitions in the order they were listed.
 using TopicPartitions = std::map<std::string, std::vector<PartitionId>>;
@@ -54,4 +54,4 @@ Result<Subscription> decode_subscription(std::span<const uint8_t> bytes);
 std::vector<uint8_t> encode_assignment(const Assignment& assignment, int16_t version);
 Result<Assignment> decode_assignment(std::span<const uint8_t> bytes);
 
-}  // namespace brook::client
+}  // namespace brook::protocol

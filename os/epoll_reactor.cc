@@ -1,4 +1,4 @@
-#include "net/epoll_reactor.h"
+#include "os/epoll_reactor.h"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -10,19 +10,9 @@
 #include <ctime>
 
 #include "core/base/check.h"
+#include "os/errno_text.h"
 
 namespace brook {
-namespace {
-
-// "EMFILE (Too many open files)"
-std::string errno_text(int error) {
-    const char* name = strerrorname_np(error);
-    const char* description = strerrordesc_np(error);
-    return fmt::format("{} ({})", name != nullptr ? name : fmt::format("errno {}", error),
-                       description != nullptr ? description : "unknown error");
-}
-
-}  // namespace
 
 Result<std::unique_ptr<EpollReactor>> EpollReactor::create() {
     int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);

@@ -96,8 +96,8 @@ private:
     int wake_fd_;
     bool have_pwait2_ = true;  // cleared when the kernel answers ENOSYS
     uint64_t next_token_ = 1;
-    std::unordered_map<int, uint64_t> tokens_;           // fd -> token
-    std::unordered_map<uint64_t, Watcher*> watchers_;    // token -> watcher
+    std::unordered_map<int, uint64_t> tokens_;         // fd -> token
+    std::unordered_map<uint64_t, Watcher*> watchers_;  // token -> watcher
     std::function<void()> wake_callback_;
     std::unique_ptr<epoll_event[]> events_;  // kEventsPerWaitMax of them
 };

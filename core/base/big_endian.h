@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <type_traits>
 
-namespace brook::log {
+namespace brook {
 
 template <typename T>
 T load_big_endian(const uint8_t* bytes) {
@@ -31,4 +31,4 @@ void store_big_endian(uint8_t* bytes, T value) {
     }
 }
 
-}  // namespace brook::log
+}  // namespace brook

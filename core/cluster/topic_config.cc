@@ -1,11 +1,11 @@
-#include "core/broker/topic_config.h"
+#include "core/cluster/topic_config.h"
 
 #include <algorithm>
 #include <limits>
 
-#include "core/broker/broker_config.h"
+#include "core/cluster/config_values.h"
 
-namespace brook::broker {
+namespace brook::cluster {
 namespace {
 
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
@@ -105,8 +105,9 @@ log::LogConfig TopicConfig::log_config(const log::LogConfig& defaults) const {
     return config;
 }
 
-std::vector<ConfigEntry> TopicConfig::describe(const BrokerConfig& broker) const {
-    log::LogConfig defaults = broker.log_defaults();
+std::vector<ConfigEntry> TopicConfig::describe(
+    const log::LogConfig& defaults,
+    const std::map<std::string, std::string>& broker_explicit) const {
     auto default_value = [&](std::string_view key) -> std::string {
         if (key == "retention.ms") return fmt::format("{}", defaults.retention_ms);
         if (key == "retention.bytes") return fmt::format("{}", defaults.retention_bytes);
@@ -131,7 +132,7 @@ std::vector<ConfigEntry> TopicConfig::describe(const BrokerConfig& broker) const
         } else {
             entry.value = default_value(info.name);
             if (!info.broker_key.empty() &&
-                broker.explicit_values().contains(std::string(info.broker_key))) {
+                broker_explicit.contains(std::string(info.broker_key))) {
                 entry.source = ConfigSource::static_broker;
             }
         }
@@ -140,4 +141,4 @@ std::vector<ConfigEntry> TopicConfig::describe(const BrokerConfig& broker) const
     return entries;
 }
 
-}  // namespace brook::broker
+}  // namespace brook::cluster

@@ -1,15 +1,12 @@
-#include "core/client/consumer_protocol.h"
+#include "core/protocol/consumer_protocol.h"
 
 #include <algorithm>
 
 #include "core/protocol/byte_reader.h"
 #include "core/protocol/byte_writer.h"
 
-namespace brook::client {
+namespace brook::protocol {
 namespace {
-
-using protocol::ByteReader;
-using protocol::ByteWriter;
 
 // The classic encoding: int16-length strings, int32-length bytes and int32-count arrays.
 constexpr bool kCompact = false;
@@ -122,4 +119,4 @@ Result<Assignment> decode_assignment(std::span<const uint8_t> bytes) {
     return assignment;
 }
 
-}  // namespace brook::client
+}  // namespace brook::protocol

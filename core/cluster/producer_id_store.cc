@@ -1,10 +1,10 @@
-#include "core/broker/producer_id_store.h"
+#include "core/cluster/producer_id_store.h"
 
-#include "core/broker/broker_config.h"
-#include "core/broker/durable_file.h"
-#include "core/broker/limits.h"
+#include "core/cluster/config_values.h"
+#include "core/cluster/durable_file.h"
+#include "core/cluster/limits.h"
 
-namespace brook::broker {
+namespace brook::cluster {
 namespace {
 
 constexpr std::string_view kPath = "producer_ids";
@@ -41,4 +41,4 @@ Result<ProducerId> ProducerIdStore::allocate() {
     return ProducerId(next_++);
 }
 
-}  // namespace brook::broker
+}  // namespace brook::cluster

@@ -1,4 +1,4 @@
-#include "core/log/crc32c.h"
+#include "core/base/crc32c.h"
 
 #include <rapidcheck.h>
 #include <rapidcheck/catch.h>
@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace brook::log {
+namespace brook {
 namespace {
 
 std::span<const uint8_t> bytes_of(std::string_view text) {
@@ -46,4 +46,4 @@ TEST_CASE("crc32c: the hardware and table paths agree") {
 }
 
 }  // namespace
-}  // namespace brook::log
+}  // namespace brook

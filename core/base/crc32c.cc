@@ -1,4 +1,4 @@
-#include "core/log/crc32c.h"
+#include "core/base/crc32c.h"
 
 #include <array>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include <nmmintrin.h>
 #endif
 
-namespace brook::log {
+namespace brook {
 namespace {
 
 constexpr uint32_t kPolynomial = 0x82F63B78;  // Castagnoli, reflected
@@ -101,4 +101,4 @@ uint32_t crc32c_extend(uint32_t crc, std::span<const uint8_t> bytes) {
     return crc32c_extend_table(crc, bytes);
 }
 
-}  // namespace brook::log
+}  // namespace brook

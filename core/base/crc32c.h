@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <span>
 
-namespace brook::log {
+namespace brook {
 
 // The CRC32C of `bytes` continued from a previous `crc` (0 for a fresh start).
 uint32_t crc32c_extend(uint32_t crc, std::span<const uint8_t> bytes);
@@ -26,4 +26,4 @@ uint32_t crc32c_extend_table(uint32_t crc, std::span<const uint8_t> bytes);
 uint32_t crc32c_extend_hardware(uint32_t crc, std::span<const uint8_t> bytes);
 bool crc32c_hardware_available();
 
-}  // namespace brook::log
+}  // namespace brook

@@ -14,7 +14,7 @@
 #include "core/io/disk.h"
 #include "core/runtime/mutex.h"
 
-namespace brook::broker {
+namespace brook::cluster {
 
 class ProducerIdStore {
 public:
@@ -32,4 +32,4 @@ private:
     int64_t reserved_end_ = 0;  // ids below this are covered by the durable reservation
 };
 
-}  // namespace brook::broker
+}  // namespace brook::cluster

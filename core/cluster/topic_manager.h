@@ -1,7 +1,7 @@
-// The broker's topics: each a name, a TopicConfig and partitions, each partition a
-// log::PartitionLog in `<topic>-<partition>/` under the data directory.
+// The topic table: each topic a name, a TopicConfig and partitions (partition.h), each
+// partition's log a log::PartitionLog in `<topic>-<partition>/` under the data directory.
 //
-//   TopicManager topics(env, config);
+//   TopicManager topics(env, config.node_id, config.log_defaults());
 //   TRY_ASSIGN(TopicManager::LoadReport report, topics.load());         // at start; May suspend
 //   TRY(topics.create_topic("orders", 3, TopicConfig{}));               // May suspend
 //   std::shared_ptr<Partition> p = topics.partition("orders", PartitionId(1));
@@ -30,31 +30,13 @@
 #include "core/base/logger.h"
 #include "core/base/result.h"
 #include "core/base/strong_type.h"
-#include "core/broker/broker_config.h"
-#include "core/broker/topic_config.h"
+#include "core/cluster/partition.h"
+#include "core/cluster/topic_config.h"
 #include "core/log/partition_log.h"
 #include "core/runtime/environment.h"
 #include "core/runtime/mutex.h"
 
-namespace brook::broker {
-
-class Partition {
-public:
-    Partition(std::string topic, PartitionId id) : topic_(std::move(topic)), id_(id) {}
-
-    const std::string& topic() const { return topic_; }
-    PartitionId id() const { return id_; }
-    std::string directory() const { return fmt::format("{}-{}", topic_, id_); }
-
-    // The open log, or nullptr while it is offline awaiting a reopen.
-    std::shared_ptr<log::PartitionLog> log() const { return log_; }
-    void set_log(std::shared_ptr<log::PartitionLog> log) { log_ = std::move(log); }
-
-private:
-    std::string topic_;
-    PartitionId id_;
-    std::shared_ptr<log::PartitionLog> log_;
-};
+namespace brook::cluster {
 
 struct Topic {
     std::string name;
@@ -75,7 +57,9 @@ public:
         int deletions_finished = 0;     // topics whose deletion a crash had interrupted
     };
 
-    TopicManager(Environment& env, const BrokerConfig& config);
+    // Partitions are created led by `local_node`; their logs take `log_defaults` (which must
+    // outlive the manager) under each topic's overrides.
+    TopicManager(Environment& env, NodeId local_node, const log::LogConfig& log_defaults);
     ~TopicManager();
 
     // Reads every topic's metadata and opens (recovers) its partitions. May suspend.
@@ -111,7 +95,8 @@ private:
     Result<void> load_topic(std::string_view name, LoadReport& report);
 
     Environment& env_;
-    const BrokerConfig& config_;
+    NodeId local_node_;
+    const log::LogConfig& log_defaults_;
     Logger log_;
     std::map<std::string, std::unique_ptr<Topic>, std::less<>> topics_;
     std::map<std::string, int, std::less<>> deleting_;
@@ -119,4 +104,4 @@ private:
     Instant next_reopen_attempt_{};
 };
 
-}  // namespace brook::broker
+}  // namespace brook::cluster
