@@ -217,6 +217,10 @@ private:
     void collect_garbage(bool trace_losses);
     // Durable bytes with every pending operation applied: what `current` must equal.
     static std::vector<uint8_t> replay(const Inode& inode);
+    // After a sync applied the first `folded` pending operations to the durable bytes (and before
+    // they leave the pending list): do durable + the rest of pending still give current? Without
+    // copying the file in the common case where nothing is left pending.
+    static bool folded_matches_current(const Inode& inode, std::size_t folded);
     Result<void> check_space(uint64_t old_size, uint64_t new_size) const;
 
     static void apply(std::vector<uint8_t>& bytes, const Operation& operation);
