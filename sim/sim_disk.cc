@@ -1,7 +1,6 @@
 #include "sim/sim_disk.h"
 
 #include <algorithm>
-#include <set>
 #include <utility>
 
 #include "core/base/check.h"
@@ -187,12 +186,14 @@ SimDisk::InodeId SimDisk::new_inode(bool directory, std::string label) {
 void SimDisk::link(InodeId directory, const std::string& name, InodeId inode) {
     Inode& parent = inodes_.at(directory);
     ASSERT(parent.directory);
+    used_bytes_.reset();
     parent.entries[name] = inode;
     ++parent.entries_version;
 }
 
 void SimDisk::unlink(InodeId directory, const std::string& name) {
     Inode& parent = inodes_.at(directory);
+    used_bytes_.reset();
     ASSERT(parent.entries.erase(name) == 1, "unlink of missing entry '{}'", name);
     ++parent.entries_version;
 }
@@ -208,19 +209,32 @@ bool SimDisk::is_ancestor(InodeId ancestor, InodeId inode) const {
     return false;
 }
 
-void SimDisk::collect_garbage(bool trace_losses) {
-    std::set<InodeId> reachable;
-    std::vector<InodeId> stack{kRootInode};
+uint64_t SimDisk::mark_reachable(bool through_durable_entries) const {
+    uint64_t mark = ++last_mark_;
+    const Inode& root = inodes_.at(kRootInode);
+    root.mark = mark;
+    std::vector<const Inode*>& stack = mark_stack_;
+    stack.assign(1, &root);
+    auto visit = [&](InodeId id) {
+        const Inode& child = inodes_.at(id);
+        if (child.mark == mark) return;
+        child.mark = mark;
+        if (child.directory) stack.push_back(&child);
+    };
     while (!stack.empty()) {
-        InodeId id = stack.back();
+        const Inode& directory = *stack.back();
         stack.pop_back();
-        if (!reachable.insert(id).second) continue;
-        const Inode& inode = inodes_.at(id);
-        for (const auto& [name, child] : inode.entries) stack.push_back(child);
-        for (const auto& [name, child] : inode.durable_entries) stack.push_back(child);
+        for (const auto& [name, child] : directory.entries) visit(child);
+        if (!through_durable_entries) continue;
+        for (const auto& [name, child] : directory.durable_entries) visit(child);
     }
+    return mark;
+}
+
+void SimDisk::collect_garbage(bool trace_losses) {
+    uint64_t reachable = mark_reachable(true);
     for (auto it = inodes_.begin(); it != inodes_.end();) {
-        if (reachable.count(it->first) != 0 || it->second.open_handles != 0) {
+        if (it->second.mark == reachable || it->second.open_handles != 0) {
             ++it;
             continue;
         }
@@ -230,22 +244,22 @@ void SimDisk::collect_garbage(bool trace_losses) {
 }
 
 uint64_t SimDisk::used_bytes() const {
+    if (!used_bytes_) used_bytes_ = count_used_bytes();
+    return *used_bytes_;
+}
+
+uint64_t SimDisk::count_used_bytes() const {
     // Live files: reachable through current entries, or open.
-    std::set<InodeId> counted;
+    uint64_t live = mark_reachable(false);
     uint64_t total = 0;
-    std::vector<InodeId> stack{kRootInode};
-    while (!stack.empty()) {
-        InodeId id = stack.back();
-        stack.pop_back();
-        if (!counted.insert(id).second) continue;
-        const Inode& inode = inodes_.at(id);
-        total += inode.current.size();
-        for (const auto& [name, child] : inode.entries) stack.push_back(child);
-    }
     for (const auto& [id, inode] : inodes_) {
-        if (inode.open_handles != 0 && counted.count(id) == 0) total += inode.current.size();
+        if (inode.mark == live || inode.open_handles != 0) total += inode.current.size();
     }
     return total;
+}
+
+void SimDisk::resized_open_file(uint64_t old_size, uint64_t new_size) {
+    if (used_bytes_) *used_bytes_ = *used_bytes_ - old_size + new_size;
 }
 
 Result<void> SimDisk::check_space(uint64_t old_size, uint64_t new_size) const {
@@ -344,6 +358,7 @@ Result<std::unique_ptr<File>> SimDisk::open(std::string_view path, OpenMode mode
                                           std::string(path));
     handles_.emplace(handle, file.get());
     ++inodes_.at(id).open_handles;
+    used_bytes_.reset();
     trace("disk.open", "file={} mode={} created={} handle={}", path, mode_name(mode), created,
           handle);
     return std::unique_ptr<File>(std::move(file));
@@ -544,6 +559,7 @@ Result<void> SimDisk::file_write(SimFile& file, uint64_t offset, std::span<const
     }
     if (!operation.bytes.empty()) {
         apply(inode.current, operation);
+        resized_open_file(old_size, inode.current.size());
         ++inode.next_sequence;
         inode.pending.push_back(std::move(operation));
     }
@@ -563,7 +579,9 @@ Result<void> SimDisk::file_truncate(SimFile& file, uint64_t size) {
         return Error(space.error()).wrap(fmt::format("truncate '{}'", file.path_));
     }
     Operation operation{Operation::Kind::truncate, size, {}, inode.next_sequence++};
+    uint64_t old_size = inode.current.size();
     apply(inode.current, operation);
+    resized_open_file(old_size, inode.current.size());
     inode.pending.push_back(std::move(operation));
     trace("disk.truncate", "file={} size={}", file.path_, size);
     return ok();
@@ -614,6 +632,7 @@ void SimDisk::file_closed(SimFile& file) {
     Inode& inode = inodes_.at(file.inode_);
     ASSERT(inode.open_handles > 0);
     --inode.open_handles;
+    used_bytes_.reset();
     trace("disk.close", "file={} handle={}", file.path_, file.handle_);
     if (inode.open_handles == 0) collect_garbage(false);
 }
@@ -621,6 +640,10 @@ void SimDisk::file_closed(SimFile& file) {
 // --- Crash and injected corruption ---
 
 void SimDisk::crash() {
+    EXPENSIVE_ASSERT(!used_bytes_ || *used_bytes_ == count_used_bytes(),
+                     "the used bytes kept up to date ({}) are not the bytes used ({})",
+                     used_bytes_.value_or(0), count_used_bytes());
+    used_bytes_.reset();
     ++crash_count_;
     trace("disk.crash", "inodes={} open_handles={}", inodes_.size(), handles_.size());
     for (auto& [number, handle] : handles_) handle->disk_ = nullptr;
@@ -686,6 +709,7 @@ Result<void> SimDisk::corrupt(std::string_view path, uint64_t offset) {
     uint64_t bit = random_.uniform(8);
     inode.durable[offset] ^= static_cast<uint8_t>(1u << bit);
     inode.current = replay(inode);  // a pending write over the byte hides it from reads
+    used_bytes_.reset();
     trace("disk.fault", "kind=corrupt path={} offset={} bit={}", path, offset, bit);
     return ok();
 }

@@ -190,6 +190,7 @@ private:
         uint64_t durable_version = 0;
         // Both.
         uint32_t open_handles = 0;
+        mutable uint64_t mark = 0;  // == the latest mark_reachable() result: reachable then
     };
 
     // File operations, called by SimFile.
@@ -213,6 +214,10 @@ private:
     void link(InodeId directory, const std::string& name, InodeId inode);
     void unlink(InodeId directory, const std::string& name);
     bool is_ancestor(InodeId ancestor, InodeId inode) const;
+    // Marks every inode reachable from the root through current entries (and through durable
+    // ones if asked) with a new mark, and returns it. A walk, no allocation: it runs at every
+    // close, remove and directory sync.
+    uint64_t mark_reachable(bool through_durable_entries) const;
     // Drops inodes unreachable through current or durable entries and not open.
     void collect_garbage(bool trace_losses);
     // Durable bytes with every pending operation applied: what `current` must equal.
@@ -222,6 +227,10 @@ private:
     // copying the file in the common case where nothing is left pending.
     static bool folded_matches_current(const Inode& inode, std::size_t folded);
     Result<void> check_space(uint64_t old_size, uint64_t new_size) const;
+    // used_bytes() is asked before every write once a capacity is set, so it is kept: counted
+    // again after any change of entries or open handles, adjusted when an open file changes size.
+    uint64_t count_used_bytes() const;
+    void resized_open_file(uint64_t old_size, uint64_t new_size);
 
     static void apply(std::vector<uint8_t>& bytes, const Operation& operation);
     static void apply_write(std::vector<uint8_t>& bytes, uint64_t offset,
@@ -241,6 +250,9 @@ private:
     std::string node_name_;
     SimDiskFaults faults_;
     std::map<InodeId, Inode> inodes_;
+    mutable std::optional<uint64_t> used_bytes_;    // see count_used_bytes()
+    mutable uint64_t last_mark_ = 0;                // see mark_reachable()
+    mutable std::vector<const Inode*> mark_stack_;  // its walk, kept to reuse the storage
     InodeId next_inode_ = kRootInode;
     std::map<uint64_t, SimFile*> handles_;  // by handle number; dead handles are removed
     uint64_t next_handle_ = 1;
