@@ -187,14 +187,22 @@ void SimDisk::link(InodeId directory, const std::string& name, InodeId inode) {
     Inode& parent = inodes_.at(directory);
     ASSERT(parent.directory);
     used_bytes_.reset();
-    parent.entries[name] = inode;
+    auto [entry, added] = parent.entries.try_emplace(name, inode);
+    if (!added) {
+        --inodes_.at(entry->second).current_links;
+        entry->second = inode;
+    }
+    ++inodes_.at(inode).current_links;
     ++parent.entries_version;
 }
 
 void SimDisk::unlink(InodeId directory, const std::string& name) {
     Inode& parent = inodes_.at(directory);
     used_bytes_.reset();
-    ASSERT(parent.entries.erase(name) == 1, "unlink of missing entry '{}'", name);
+    auto entry = parent.entries.find(name);
+    ASSERT(entry != parent.entries.end(), "unlink of missing entry '{}'", name);
+    --inodes_.at(entry->second).current_links;
+    parent.entries.erase(entry);
     ++parent.entries_version;
 }
 
@@ -229,6 +237,14 @@ uint64_t SimDisk::mark_reachable(bool through_durable_entries) const {
         for (const auto& [name, child] : directory.durable_entries) visit(child);
     }
     return mark;
+}
+
+std::size_t SimDisk::garbage_count() const {
+    uint64_t reachable = mark_reachable(true);
+    return static_cast<std::size_t>(
+        std::count_if(inodes_.begin(), inodes_.end(), [&](const auto& entry) {
+            return entry.second.mark != reachable && entry.second.open_handles == 0;
+        }));
 }
 
 void SimDisk::collect_garbage(bool trace_losses) {
@@ -489,12 +505,18 @@ Result<void> SimDisk::sync_directory(std::string_view path) {
         return Error(ErrorCode::io_error, fmt::format("sync_directory '{}': EIO", path));
     }
     auto it = inodes_.find(id);
+    bool dropped_a_reference = false;
     if (it != inodes_.end() && version > it->second.durable_version) {
+        // Only an inode that an old durable entry named, and no current entry does, can have
+        // become garbage.
+        for (const auto& [name, child] : it->second.durable_entries) {
+            if (inodes_.at(child).current_links == 0) dropped_a_reference = true;
+        }
         it->second.durable_entries = std::move(snapshot);
         it->second.durable_version = version;
     }
     trace("disk.synced_directory", "path={}", path);
-    collect_garbage(false);
+    if (dropped_a_reference) collect_garbage(false);
     return ok();
 }
 
@@ -634,7 +656,8 @@ void SimDisk::file_closed(SimFile& file) {
     --inode.open_handles;
     used_bytes_.reset();
     trace("disk.close", "file={} handle={}", file.path_, file.handle_);
-    if (inode.open_handles == 0) collect_garbage(false);
+    // Only this inode can have become garbage, and not while an entry names it.
+    if (inode.open_handles == 0 && inode.current_links == 0) collect_garbage(false);
 }
 
 // --- Crash and injected corruption ---
@@ -643,6 +666,7 @@ void SimDisk::crash() {
     EXPENSIVE_ASSERT(!used_bytes_ || *used_bytes_ == count_used_bytes(),
                      "the used bytes kept up to date ({}) are not the bytes used ({})",
                      used_bytes_.value_or(0), count_used_bytes());
+    EXPENSIVE_ASSERT(garbage_count() == 0, "{} unreachable inodes before a crash", garbage_count());
     used_bytes_.reset();
     ++crash_count_;
     trace("disk.crash", "inodes={} open_handles={}", inodes_.size(), handles_.size());
@@ -659,6 +683,10 @@ void SimDisk::crash() {
         }
     }
     collect_garbage(true);
+    for (auto& [id, inode] : inodes_) inode.current_links = 0;
+    for (auto& [id, inode] : inodes_) {
+        for (const auto& [name, child] : inode.entries) ++inodes_.at(child).current_links;
+    }
 }
 
 void SimDisk::crash_file(InodeId id, Inode& inode) {

@@ -190,6 +190,9 @@ private:
         uint64_t durable_version = 0;
         // Both.
         uint32_t open_handles = 0;
+        // Current entries naming it. An inode with one is reachable: a directory leaves its
+        // parent's entries only when empty, and a crash collects what it cut off.
+        uint32_t current_links = 0;
         mutable uint64_t mark = 0;  // == the latest mark_reachable() result: reachable then
     };
 
@@ -218,8 +221,10 @@ private:
     // ones if asked) with a new mark, and returns it. A walk, no allocation: it runs at every
     // close, remove and directory sync.
     uint64_t mark_reachable(bool through_durable_entries) const;
-    // Drops inodes unreachable through current or durable entries and not open.
+    // Drops inodes unreachable through current or durable entries and not open. Every operation
+    // that can leave such an inode calls it, so there is none between operations.
     void collect_garbage(bool trace_losses);
+    std::size_t garbage_count() const;
     // Durable bytes with every pending operation applied: what `current` must equal.
     static std::vector<uint8_t> replay(const Inode& inode);
     // After a sync applied the first `folded` pending operations to the durable bytes (and before
