@@ -189,10 +189,10 @@ void SimDisk::link(InodeId directory, const std::string& name, InodeId inode) {
     used_bytes_.reset();
     auto [entry, added] = parent.entries.try_emplace(name, inode);
     if (!added) {
-        --inodes_.at(entry->second).current_links;
+        drop_link(entry->second);
         entry->second = inode;
     }
-    ++inodes_.at(inode).current_links;
+    ++inodes_.at(inode).links;
     ++parent.entries_version;
 }
 
@@ -201,7 +201,7 @@ void SimDisk::unlink(InodeId directory, const std::string& name) {
     used_bytes_.reset();
     auto entry = parent.entries.find(name);
     ASSERT(entry != parent.entries.end(), "unlink of missing entry '{}'", name);
-    --inodes_.at(entry->second).current_links;
+    drop_link(entry->second);
     parent.entries.erase(entry);
     ++parent.entries_version;
 }
@@ -256,6 +256,51 @@ void SimDisk::collect_garbage(bool trace_losses) {
         }
         if (trace_losses) trace("disk.crash.gone", "path={}", it->second.label);
         it = inodes_.erase(it);
+    }
+    count_links();
+    dropped_links_.clear();
+}
+
+void SimDisk::count_links() {
+    for (auto& [id, inode] : inodes_) inode.links = 0;
+    for (const auto& [id, inode] : inodes_) {
+        for (const auto& [name, child] : inode.entries) ++inodes_.at(child).links;
+        for (const auto& [name, child] : inode.durable_entries) ++inodes_.at(child).links;
+    }
+}
+
+bool SimDisk::links_counted() const {
+    std::map<InodeId, uint32_t> counted;
+    for (const auto& [id, inode] : inodes_) {
+        for (const auto& [name, child] : inode.entries) ++counted[child];
+        for (const auto& [name, child] : inode.durable_entries) ++counted[child];
+    }
+    return std::all_of(inodes_.begin(), inodes_.end(), [&](const auto& entry) {
+        auto it = counted.find(entry.first);
+        return entry.second.links == (it == counted.end() ? 0 : it->second);
+    });
+}
+
+void SimDisk::drop_link(InodeId id) {
+    Inode& inode = inodes_.at(id);
+    ASSERT(inode.links > 0, "inode {} ('{}') loses a link it does not have", id, inode.label);
+    --inode.links;
+    dropped_links_.push_back(id);
+}
+
+void SimDisk::collect_dropped() {
+    std::vector<InodeId> dropped;
+    dropped.swap(dropped_links_);
+    for (InodeId id : dropped) {
+        auto it = inodes_.find(id);
+        if (it == inodes_.end()) continue;  // listed twice, and gone already
+        if (it->second.directory) {
+            // Directories hold others up, in chains and even in cycles through the durable
+            // entries that renames leave behind: a full walk decides.
+            collect_garbage(false);
+            return;
+        }
+        if (it->second.links == 0 && it->second.open_handles == 0) inodes_.erase(it);
     }
 }
 
@@ -418,7 +463,7 @@ Result<void> SimDisk::rename(std::string_view from, std::string_view to) {
     link(to_parent, to_name, id);
     inodes_.at(id).label = std::string(to);
     trace("disk.rename", "from={} to={} replaced={}", from, to, replaced);
-    if (replaced) collect_garbage(false);
+    collect_dropped();
     return ok();
 }
 
@@ -438,7 +483,7 @@ Result<void> SimDisk::remove(std::string_view path) {
     }
     unlink(parent, name);
     trace("disk.remove", "path={}", path);
-    collect_garbage(false);
+    collect_dropped();
     return ok();
 }
 
@@ -505,18 +550,17 @@ Result<void> SimDisk::sync_directory(std::string_view path) {
         return Error(ErrorCode::io_error, fmt::format("sync_directory '{}': EIO", path));
     }
     auto it = inodes_.find(id);
-    bool dropped_a_reference = false;
     if (it != inodes_.end() && version > it->second.durable_version) {
-        // Only an inode that an old durable entry named, and no current entry does, can have
-        // become garbage.
-        for (const auto& [name, child] : it->second.durable_entries) {
-            if (inodes_.at(child).current_links == 0) dropped_a_reference = true;
-        }
+        // A file removed while the sync waited, and collected (closed, no durable entry), is
+        // gone: its entry is not made durable (see the model at the top of sim_disk.h).
+        std::erase_if(snapshot, [&](const auto& entry) { return !inodes_.contains(entry.second); });
+        for (const auto& [name, child] : snapshot) ++inodes_.at(child).links;
+        for (const auto& [name, child] : it->second.durable_entries) drop_link(child);
         it->second.durable_entries = std::move(snapshot);
         it->second.durable_version = version;
     }
     trace("disk.synced_directory", "path={}", path);
-    if (dropped_a_reference) collect_garbage(false);
+    collect_dropped();
     return ok();
 }
 
@@ -657,7 +701,7 @@ void SimDisk::file_closed(SimFile& file) {
     used_bytes_.reset();
     trace("disk.close", "file={} handle={}", file.path_, file.handle_);
     // Only this inode can have become garbage, and not while an entry names it.
-    if (inode.open_handles == 0 && inode.current_links == 0) collect_garbage(false);
+    if (inode.open_handles == 0 && inode.links == 0) inodes_.erase(file.inode_);
 }
 
 // --- Crash and injected corruption ---
@@ -667,6 +711,7 @@ void SimDisk::crash() {
                      "the used bytes kept up to date ({}) are not the bytes used ({})",
                      used_bytes_.value_or(0), count_used_bytes());
     EXPENSIVE_ASSERT(garbage_count() == 0, "{} unreachable inodes before a crash", garbage_count());
+    EXPENSIVE_ASSERT(links_counted(), "an inode's count of the entries naming it is wrong");
     used_bytes_.reset();
     ++crash_count_;
     trace("disk.crash", "inodes={} open_handles={}", inodes_.size(), handles_.size());
@@ -683,10 +728,6 @@ void SimDisk::crash() {
         }
     }
     collect_garbage(true);
-    for (auto& [id, inode] : inodes_) inode.current_links = 0;
-    for (auto& [id, inode] : inodes_) {
-        for (const auto& [name, child] : inode.entries) ++inodes_.at(child).current_links;
-    }
 }
 
 void SimDisk::crash_file(InodeId id, Inode& inode) {
