@@ -1,7 +1,6 @@
 #include "sim/sim_disk.h"
 
 #include <algorithm>
-#include <set>
 #include <utility>
 
 #include "core/base/check.h"
@@ -187,13 +186,23 @@ SimDisk::InodeId SimDisk::new_inode(bool directory, std::string label) {
 void SimDisk::link(InodeId directory, const std::string& name, InodeId inode) {
     Inode& parent = inodes_.at(directory);
     ASSERT(parent.directory);
-    parent.entries[name] = inode;
+    used_bytes_.reset();
+    auto [entry, added] = parent.entries.try_emplace(name, inode);
+    if (!added) {
+        drop_link(entry->second);
+        entry->second = inode;
+    }
+    ++inodes_.at(inode).links;
     ++parent.entries_version;
 }
 
 void SimDisk::unlink(InodeId directory, const std::string& name) {
     Inode& parent = inodes_.at(directory);
-    ASSERT(parent.entries.erase(name) == 1, "unlink of missing entry '{}'", name);
+    used_bytes_.reset();
+    auto entry = parent.entries.find(name);
+    ASSERT(entry != parent.entries.end(), "unlink of missing entry '{}'", name);
+    drop_link(entry->second);
+    parent.entries.erase(entry);
     ++parent.entries_version;
 }
 
@@ -208,44 +217,110 @@ bool SimDisk::is_ancestor(InodeId ancestor, InodeId inode) const {
     return false;
 }
 
-void SimDisk::collect_garbage(bool trace_losses) {
-    std::set<InodeId> reachable;
-    std::vector<InodeId> stack{kRootInode};
+uint64_t SimDisk::mark_reachable(bool through_durable_entries) const {
+    uint64_t mark = ++last_mark_;
+    const Inode& root = inodes_.at(kRootInode);
+    root.mark = mark;
+    std::vector<const Inode*>& stack = mark_stack_;
+    stack.assign(1, &root);
+    auto visit = [&](InodeId id) {
+        const Inode& child = inodes_.at(id);
+        if (child.mark == mark) return;
+        child.mark = mark;
+        if (child.directory) stack.push_back(&child);
+    };
     while (!stack.empty()) {
-        InodeId id = stack.back();
+        const Inode& directory = *stack.back();
         stack.pop_back();
-        if (!reachable.insert(id).second) continue;
-        const Inode& inode = inodes_.at(id);
-        for (const auto& [name, child] : inode.entries) stack.push_back(child);
-        for (const auto& [name, child] : inode.durable_entries) stack.push_back(child);
+        for (const auto& [name, child] : directory.entries) visit(child);
+        if (!through_durable_entries) continue;
+        for (const auto& [name, child] : directory.durable_entries) visit(child);
     }
+    return mark;
+}
+
+std::size_t SimDisk::garbage_count() const {
+    uint64_t reachable = mark_reachable(true);
+    return static_cast<std::size_t>(
+        std::count_if(inodes_.begin(), inodes_.end(), [&](const auto& entry) {
+            return entry.second.mark != reachable && entry.second.open_handles == 0;
+        }));
+}
+
+void SimDisk::collect_garbage(bool trace_losses) {
+    uint64_t reachable = mark_reachable(true);
     for (auto it = inodes_.begin(); it != inodes_.end();) {
-        if (reachable.count(it->first) != 0 || it->second.open_handles != 0) {
+        if (it->second.mark == reachable || it->second.open_handles != 0) {
             ++it;
             continue;
         }
         if (trace_losses) trace("disk.crash.gone", "path={}", it->second.label);
         it = inodes_.erase(it);
     }
+    count_links();
+    dropped_links_.clear();
+}
+
+void SimDisk::count_links() {
+    for (auto& [id, inode] : inodes_) inode.links = 0;
+    for (const auto& [id, inode] : inodes_) {
+        for (const auto& [name, child] : inode.entries) ++inodes_.at(child).links;
+        for (const auto& [name, child] : inode.durable_entries) ++inodes_.at(child).links;
+    }
+}
+
+bool SimDisk::links_counted() const {
+    std::map<InodeId, uint32_t> counted;
+    for (const auto& [id, inode] : inodes_) {
+        for (const auto& [name, child] : inode.entries) ++counted[child];
+        for (const auto& [name, child] : inode.durable_entries) ++counted[child];
+    }
+    return std::all_of(inodes_.begin(), inodes_.end(), [&](const auto& entry) {
+        auto it = counted.find(entry.first);
+        return entry.second.links == (it == counted.end() ? 0 : it->second);
+    });
+}
+
+void SimDisk::drop_link(InodeId id) {
+    Inode& inode = inodes_.at(id);
+    ASSERT(inode.links > 0, "inode {} ('{}') loses a link it does not have", id, inode.label);
+    --inode.links;
+    dropped_links_.push_back(id);
+}
+
+void SimDisk::collect_dropped() {
+    std::vector<InodeId> dropped;
+    dropped.swap(dropped_links_);
+    for (InodeId id : dropped) {
+        auto it = inodes_.find(id);
+        if (it == inodes_.end()) continue;  // listed twice, and gone already
+        if (it->second.directory) {
+            // Directories hold others up, in chains and even in cycles through the durable
+            // entries that renames leave behind: a full walk decides.
+            collect_garbage(false);
+            return;
+        }
+        if (it->second.links == 0 && it->second.open_handles == 0) inodes_.erase(it);
+    }
 }
 
 uint64_t SimDisk::used_bytes() const {
+    if (!used_bytes_) used_bytes_ = count_used_bytes();
+    return *used_bytes_;
+}
+
+uint64_t SimDisk::count_used_bytes() const {
     // Live files: reachable through current entries, or open.
-    std::set<InodeId> counted;
+    uint64_t live = mark_reachable(false);
     uint64_t total = 0;
-    std::vector<InodeId> stack{kRootInode};
-    while (!stack.empty()) {
-        InodeId id = stack.back();
-        stack.pop_back();
-        if (!counted.insert(id).second) continue;
-        const Inode& inode = inodes_.at(id);
-        total += inode.current.size();
-        for (const auto& [name, child] : inode.entries) stack.push_back(child);
-    }
     for (const auto& [id, inode] : inodes_) {
-        if (inode.open_handles != 0 && counted.count(id) == 0) total += inode.current.size();
+        if (inode.mark == live || inode.open_handles != 0) total += inode.current.size();
     }
     return total;
+}
+
+void SimDisk::resized_open_file(uint64_t old_size, uint64_t new_size) {
+    if (used_bytes_) *used_bytes_ = *used_bytes_ - old_size + new_size;
 }
 
 Result<void> SimDisk::check_space(uint64_t old_size, uint64_t new_size) const {
@@ -286,6 +361,32 @@ std::vector<uint8_t> SimDisk::replay(const Inode& inode) {
     return bytes;
 }
 
+bool SimDisk::folded_matches_current(const Inode& inode, std::size_t folded) {
+    std::span<const Operation> operations(inode.pending);
+    bool only_writes = std::all_of(
+        operations.begin(), operations.begin() + folded,
+        [](const Operation& operation) { return operation.kind == Operation::Kind::write; });
+    if (folded < operations.size() || !only_writes) {
+        Inode rest;
+        rest.durable = inode.durable;
+        rest.pending.assign(operations.begin() + folded, operations.end());
+        return replay(rest) == inode.current;
+    }
+    // Nothing is left pending, so durable must now equal current. Before the sync it did except
+    // where the folded writes landed (durable + pending == current held), and writes only
+    // overwrite or extend: the size and those ranges are the whole comparison.
+    if (inode.durable.size() != inode.current.size()) return false;
+    for (const Operation& operation : operations) {
+        auto start = static_cast<std::ptrdiff_t>(operation.offset_or_size);
+        auto end = start + static_cast<std::ptrdiff_t>(operation.bytes.size());
+        if (!std::equal(inode.durable.begin() + start, inode.durable.begin() + end,
+                        inode.current.begin() + start)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 // --- Disk ---
 
 Result<std::unique_ptr<File>> SimDisk::open(std::string_view path, OpenMode mode) {
@@ -318,6 +419,7 @@ Result<std::unique_ptr<File>> SimDisk::open(std::string_view path, OpenMode mode
                                           std::string(path));
     handles_.emplace(handle, file.get());
     ++inodes_.at(id).open_handles;
+    used_bytes_.reset();
     trace("disk.open", "file={} mode={} created={} handle={}", path, mode_name(mode), created,
           handle);
     return std::unique_ptr<File>(std::move(file));
@@ -361,7 +463,7 @@ Result<void> SimDisk::rename(std::string_view from, std::string_view to) {
     link(to_parent, to_name, id);
     inodes_.at(id).label = std::string(to);
     trace("disk.rename", "from={} to={} replaced={}", from, to, replaced);
-    if (replaced) collect_garbage(false);
+    collect_dropped();
     return ok();
 }
 
@@ -381,7 +483,7 @@ Result<void> SimDisk::remove(std::string_view path) {
     }
     unlink(parent, name);
     trace("disk.remove", "path={}", path);
-    collect_garbage(false);
+    collect_dropped();
     return ok();
 }
 
@@ -449,11 +551,16 @@ Result<void> SimDisk::sync_directory(std::string_view path) {
     }
     auto it = inodes_.find(id);
     if (it != inodes_.end() && version > it->second.durable_version) {
+        // A file removed while the sync waited, and collected (closed, no durable entry), is
+        // gone: its entry is not made durable (see the model at the top of sim_disk.h).
+        std::erase_if(snapshot, [&](const auto& entry) { return !inodes_.contains(entry.second); });
+        for (const auto& [name, child] : snapshot) ++inodes_.at(child).links;
+        for (const auto& [name, child] : it->second.durable_entries) drop_link(child);
         it->second.durable_entries = std::move(snapshot);
         it->second.durable_version = version;
     }
     trace("disk.synced_directory", "path={}", path);
-    collect_garbage(false);
+    collect_dropped();
     return ok();
 }
 
@@ -518,6 +625,7 @@ Result<void> SimDisk::file_write(SimFile& file, uint64_t offset, std::span<const
     }
     if (!operation.bytes.empty()) {
         apply(inode.current, operation);
+        resized_open_file(old_size, inode.current.size());
         ++inode.next_sequence;
         inode.pending.push_back(std::move(operation));
     }
@@ -537,7 +645,9 @@ Result<void> SimDisk::file_truncate(SimFile& file, uint64_t size) {
         return Error(space.error()).wrap(fmt::format("truncate '{}'", file.path_));
     }
     Operation operation{Operation::Kind::truncate, size, {}, inode.next_sequence++};
+    uint64_t old_size = inode.current.size();
     apply(inode.current, operation);
+    resized_open_file(old_size, inode.current.size());
     inode.pending.push_back(std::move(operation));
     trace("disk.truncate", "file={} size={}", file.path_, size);
     return ok();
@@ -574,10 +684,10 @@ Result<void> SimDisk::file_sync(SimFile& file) {
         apply(inode.durable, inode.pending[folded]);
         ++folded;
     }
+    EXPENSIVE_ASSERT(folded_matches_current(inode, folded),
+                     "sync '{}' broke durable+pending==current", file.path_);
     inode.pending.erase(inode.pending.begin(),
                         inode.pending.begin() + static_cast<std::ptrdiff_t>(folded));
-    EXPENSIVE_ASSERT(replay(inode) == inode.current, "sync '{}' broke durable+pending==current",
-                     file.path_);
     trace("disk.synced", "file={} made_durable={} still_pending={}", file.path_, folded,
           inode.pending.size());
     return ok();
@@ -588,13 +698,21 @@ void SimDisk::file_closed(SimFile& file) {
     Inode& inode = inodes_.at(file.inode_);
     ASSERT(inode.open_handles > 0);
     --inode.open_handles;
+    used_bytes_.reset();
     trace("disk.close", "file={} handle={}", file.path_, file.handle_);
-    if (inode.open_handles == 0) collect_garbage(false);
+    // Only this inode can have become garbage, and not while an entry names it.
+    if (inode.open_handles == 0 && inode.links == 0) inodes_.erase(file.inode_);
 }
 
 // --- Crash and injected corruption ---
 
 void SimDisk::crash() {
+    EXPENSIVE_ASSERT(!used_bytes_ || *used_bytes_ == count_used_bytes(),
+                     "the used bytes kept up to date ({}) are not the bytes used ({})",
+                     used_bytes_.value_or(0), count_used_bytes());
+    EXPENSIVE_ASSERT(garbage_count() == 0, "{} unreachable inodes before a crash", garbage_count());
+    EXPENSIVE_ASSERT(links_counted(), "an inode's count of the entries naming it is wrong");
+    used_bytes_.reset();
     ++crash_count_;
     trace("disk.crash", "inodes={} open_handles={}", inodes_.size(), handles_.size());
     for (auto& [number, handle] : handles_) handle->disk_ = nullptr;
@@ -660,6 +778,7 @@ Result<void> SimDisk::corrupt(std::string_view path, uint64_t offset) {
     uint64_t bit = random_.uniform(8);
     inode.durable[offset] ^= static_cast<uint8_t>(1u << bit);
     inode.current = replay(inode);  // a pending write over the byte hides it from reads
+    used_bytes_.reset();
     trace("disk.fault", "kind=corrupt path={} offset={} bit={}", path, offset, bit);
     return ok();
 }

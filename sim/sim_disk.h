@@ -22,8 +22,10 @@
 //   - File::sync() returns ok: every operation that was pending when the sync STARTED has been
 //     folded into the durable bytes. Operations made while the sync waited stay pending.
 //   - sync_directory(d) returns ok: d's durable entries are its current entries as of the start
-//     of that sync. Nothing else: the entry of d in its own parent needs the parent's sync, and
-//     a synced file whose entry is not durable is lost with its entry.
+//     of that sync, less any file removed meanwhile that nothing else kept (no durable entry, no
+//     open handle): that removal counts as synced too. Nothing else: the entry of d in its own
+//     parent needs the parent's sync, and a synced file whose entry is not durable is lost with
+//     its entry.
 //   - A failed sync (io_error) makes nothing durable and drops nothing; the operations stay
 //     pending, so a crash may still keep or lose them.
 //
@@ -190,6 +192,11 @@ private:
         uint64_t durable_version = 0;
         // Both.
         uint32_t open_handles = 0;
+        // Entries naming it, current and durable, in any directory. Between operations every
+        // inode is reachable or open (collect_garbage), so a file that loses its last link and
+        // is not open is garbage: collecting it needs no walk.
+        uint32_t links = 0;
+        mutable uint64_t mark = 0;  // == the latest mark_reachable() result: reachable then
     };
 
     // File operations, called by SimFile.
@@ -213,11 +220,33 @@ private:
     void link(InodeId directory, const std::string& name, InodeId inode);
     void unlink(InodeId directory, const std::string& name);
     bool is_ancestor(InodeId ancestor, InodeId inode) const;
-    // Drops inodes unreachable through current or durable entries and not open.
+    // Marks every inode reachable from the root through current entries (and through durable
+    // ones if asked) with a new mark, and returns it. A walk, no allocation: it runs at every
+    // close, remove and directory sync.
+    uint64_t mark_reachable(bool through_durable_entries) const;
+    // Drops inodes unreachable through current or durable entries and not open, by a full walk,
+    // and counts every inode's links again. After a crash, and when a directory lost a link.
     void collect_garbage(bool trace_losses);
+    std::size_t garbage_count() const;  // what collect_garbage would drop now
+    void count_links();
+    bool links_counted() const;  // whether every inode's links are right (a check)
+    // An entry naming `id` went away; the inode is a candidate for collect_dropped().
+    void drop_link(InodeId id);
+    // Drops the candidates that became garbage: a file without links that is not open. Called at
+    // the end of every operation that removes entries, so there is no garbage between
+    // operations.
+    void collect_dropped();
     // Durable bytes with every pending operation applied: what `current` must equal.
     static std::vector<uint8_t> replay(const Inode& inode);
+    // After a sync applied the first `folded` pending operations to the durable bytes (and before
+    // they leave the pending list): do durable + the rest of pending still give current? Without
+    // copying the file in the common case where nothing is left pending.
+    static bool folded_matches_current(const Inode& inode, std::size_t folded);
     Result<void> check_space(uint64_t old_size, uint64_t new_size) const;
+    // used_bytes() is asked before every write once a capacity is set, so it is kept: counted
+    // again after any change of entries or open handles, adjusted when an open file changes size.
+    uint64_t count_used_bytes() const;
+    void resized_open_file(uint64_t old_size, uint64_t new_size);
 
     static void apply(std::vector<uint8_t>& bytes, const Operation& operation);
     static void apply_write(std::vector<uint8_t>& bytes, uint64_t offset,
@@ -237,6 +266,10 @@ private:
     std::string node_name_;
     SimDiskFaults faults_;
     std::map<InodeId, Inode> inodes_;
+    mutable std::optional<uint64_t> used_bytes_;    // see count_used_bytes()
+    std::vector<InodeId> dropped_links_;            // see drop_link()
+    mutable uint64_t last_mark_ = 0;                // see mark_reachable()
+    mutable std::vector<const Inode*> mark_stack_;  // its walk, kept to reuse the storage
     InodeId next_inode_ = kRootInode;
     std::map<uint64_t, SimFile*> handles_;  // by handle number; dead handles are removed
     uint64_t next_handle_ = 1;

@@ -196,10 +196,9 @@ public:
             if (!listener.backlog.empty()) {
                 SimNetwork::ConnectionPointer connection = std::move(listener.backlog.front());
                 listener.backlog.pop_front();
-                listener.network->trace(
-                    listener.address.host, "net.accept",
-                    fmt::format("conn={} from={}", connection->id,
-                                connection->addresses[kClientSide].to_string()));
+                listener.network->trace(listener.address.host, "net.accept", "conn={} from={}",
+                                        connection->id,
+                                        connection->addresses[kClientSide].to_string());
                 return std::unique_ptr<Connection>(
                     std::make_unique<SimConnection>(std::move(connection), kServerSide));
             }
@@ -285,7 +284,7 @@ Result<std::unique_ptr<Listener>> SimNetwork::listen(const std::string& host,
     listener->address = bound;
     listener->network = this;
     listeners_.emplace(bound, listener);
-    trace(host, "net.listen", bound.to_string());
+    trace(host, "net.listen", "{}", bound.to_string());
     return std::unique_ptr<Listener>(std::make_unique<SimListener>(std::move(listener)));
 }
 
@@ -295,7 +294,7 @@ void SimNetwork::close_listener(ListenerState& listener) {
     auto it = listeners_.find(listener.address);
     // A restarted node may listen on the address again: only remove our own entry.
     if (it != listeners_.end() && it->second.get() == &listener) listeners_.erase(it);
-    trace(listener.address.host, "net.close", "listener=" + listener.address.to_string());
+    trace(listener.address.host, "net.close", "listener={}", listener.address.to_string());
     // Established but never accepted: the kernel would answer them with RST.
     std::deque<ConnectionPointer> backlog = std::move(listener.backlog);
     listener.backlog.clear();
@@ -311,8 +310,7 @@ Result<std::unique_ptr<Connection>> SimNetwork::connect(const std::string& host,
     pending->network = this;
     pending->source = Address{host, allocate_ephemeral_port(host)};
     pending_connects_.emplace(pending->id, pending);
-    trace(host, "net.connect",
-          fmt::format("from={} to={}", pending->source.to_string(), address.to_string()));
+    trace(host, "net.connect", "from={} to={}", pending->source.to_string(), address.to_string());
 
     // Whatever way this function is left (an answer, the deadline, the fiber being killed), a
     // connection the caller does not take is given up.
@@ -357,8 +355,8 @@ void SimNetwork::on_syn(const std::shared_ptr<PendingConnect>& pending, const Ad
     const std::string& client = pending->source.host;
     auto it = listeners_.find(address);
     if (it == listeners_.end() || it->second->backlog.size() >= options_.accept_backlog_max) {
-        trace(address.host, "net.refused",
-              fmt::format("from={} to={}", pending->source.to_string(), address.to_string()));
+        trace(address.host, "net.refused", "from={} to={}", pending->source.to_string(),
+              address.to_string());
         send_control(address.host, client, [pending, address] {
             if (pending->abandoned) return;
             pending->done = true;
@@ -411,9 +409,8 @@ void SimNetwork::enqueue(ConnectionState& connection, int from_side,
         }
         Chunk chunk{std::vector<uint8_t>(bytes.begin() + offset, bytes.begin() + offset + size),
                     arrival_time(from, to, size, direction), false};
-        trace(from, "net.send",
-              fmt::format("conn={} to={} bytes={} arrive={}", connection.id, to, size,
-                          chunk.arrival));
+        trace(from, "net.send", "conn={} to={} bytes={} arrive={}", connection.id, to, size,
+              chunk.arrival);
         push_chunk(connection, from_side, std::move(chunk));
         offset += size;
     }
@@ -475,18 +472,16 @@ void SimNetwork::deliver_due(uint64_t connection_id, int from_side) {
         direction.in_flight.pop_front();
         if (chunk.fin) {
             direction.fin_delivered = true;
-            trace(to, "net.deliver", fmt::format("conn={} fin", connection.id));
+            trace(to, "net.deliver", "conn={} fin", connection.id);
             wake_all(connection);
         } else if (connection.closed[to_side]) {
             // Nobody will read it; the sender gets its window back.
             direction.unread_bytes -= chunk.bytes.size();
-            trace(
-                to, "net.deliver",
-                fmt::format("conn={} bytes={} dropped=closed", connection.id, chunk.bytes.size()));
+            trace(to, "net.deliver", "conn={} bytes={} dropped=closed", connection.id,
+                  chunk.bytes.size());
             direction.writers.notify_all();
         } else {
-            trace(to, "net.deliver",
-                  fmt::format("conn={} bytes={}", connection.id, chunk.bytes.size()));
+            trace(to, "net.deliver", "conn={} bytes={}", connection.id, chunk.bytes.size());
             direction.readable.push_back(std::move(chunk.bytes));
             direction.readers.notify_all();
         }
@@ -557,7 +552,7 @@ void SimNetwork::close_side(ConnectionState& connection, int side) {
     connection.closed[side] = true;
     const std::string& from = connection.addresses[side].host;
     const std::string& to = connection.addresses[1 - side].host;
-    trace(from, "net.close", fmt::format("conn={}", connection.id));
+    trace(from, "net.close", "conn={}", connection.id);
     // What this side will never read is dropped; the peer's writers get their window back.
     Direction& incoming = connection.from(1 - side);
     std::size_t dropped = 0;
@@ -588,9 +583,8 @@ void SimNetwork::reset(const std::string& a, const std::string& b) {
 void SimNetwork::reset_connection(ConnectionState& connection, std::string_view reason) {
     if (connection.reset || connection.network == nullptr) return;
     connection.reset = true;
-    trace(connection.addresses[kClientSide].host, "net.reset",
-          fmt::format("conn={} peer={} reason={}", connection.id,
-                      connection.addresses[kServerSide].host, reason));
+    trace(connection.addresses[kClientSide].host, "net.reset", "conn={} peer={} reason={}",
+          connection.id, connection.addresses[kServerSide].host, reason);
     for (int side : {kClientSide, kServerSide}) {
         Direction& direction = connection.from(side);
         direction.in_flight.clear();
@@ -639,7 +633,7 @@ void SimNetwork::crash_side(ConnectionState& connection, int side) {
         reset_connection(connection, "host crashed");
         return;
     }
-    trace(crashed, "net.reset", fmt::format("conn={} peer={} reason=crash", connection.id, peer));
+    trace(crashed, "net.reset", "conn={} peer={} reason=crash", connection.id, peer);
     connection.closed[side] = true;
     for (int direction_side : {kClientSide, kServerSide}) {
         Direction& direction = connection.from(direction_side);
@@ -692,7 +686,7 @@ bool SimNetwork::blocked(const std::string& from, const std::string& to) const {
 
 void SimNetwork::partition(const std::string& from, const std::string& to) {
     blocked_paths_.insert(Path{from, to});
-    trace(from, "net.partition", "to=" + to);
+    trace(from, "net.partition", "to={}", to);
 }
 
 void SimNetwork::partition_both(const std::string& a, const std::string& b) {
@@ -708,7 +702,7 @@ void SimNetwork::isolate(const std::string& name) {
 void SimNetwork::heal(const std::string& a, const std::string& b) {
     blocked_paths_.erase(Path{a, b});
     blocked_paths_.erase(Path{b, a});
-    trace(a, "net.heal", "with=" + b);
+    trace(a, "net.heal", "with={}", b);
     release_held();
 }
 
@@ -780,10 +774,6 @@ uint16_t SimNetwork::allocate_ephemeral_port(const std::string& host) {
     uint16_t port = it->second;
     it->second = port == kLastEphemeralPort ? kFirstEphemeralPort : port + 1;
     return port;
-}
-
-void SimNetwork::trace(std::string_view actor, std::string_view kind, std::string detail) {
-    trace_.record(scheduler_.now(), actor, kind, detail);
 }
 
 }  // namespace brook::sim

@@ -169,7 +169,11 @@ private:
     void cancel(uint64_t& timer);
 
     uint16_t allocate_ephemeral_port(const std::string& host);
-    void trace(std::string_view actor, std::string_view kind, std::string detail);
+    template <typename... Args>
+    void trace(std::string_view actor, std::string_view kind, fmt::format_string<Args...> format,
+               Args&&... args) {
+        trace_.recordf(scheduler_.now(), actor, kind, format, std::forward<Args>(args)...);
+    }
 
     Scheduler& scheduler_;
     Random random_;

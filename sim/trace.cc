@@ -21,12 +21,20 @@ bool Trace::write_to(const std::string& path) {
     return file_ != nullptr;
 }
 
-void Trace::record(Instant time, std::string_view actor, std::string_view kind,
-                   std::string_view detail) {
+void Trace::begin(Instant time, std::string_view actor, std::string_view kind) {
+    line_.clear();
+    format_instant_to(fmt::appender(line_), time);
+    line_.push_back(' ');
+    line_.append(actor);
+    line_.push_back(' ');
+    line_.append(kind);
+    line_.push_back(' ');
+}
+
+void Trace::end() {
     ++events_;
-    fmt::memory_buffer line;
-    fmt::format_to(std::back_inserter(line), "{} {} {} {}\n", time, actor, kind, detail);
-    std::string_view text(line.data(), line.size());
+    line_.push_back('\n');
+    std::string_view text(line_.data(), line_.size());
     hash_ = fnv1a(hash_, text);
     if (file_ != nullptr) std::fwrite(text.data(), 1, text.size(), file_);
     if (keep_lines_) lines_.append(text);

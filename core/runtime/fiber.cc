@@ -38,21 +38,20 @@ void asan_finish_switch(void* fake_stack, const void** old_bottom, std::size_t* 
 }
 }  // namespace
 
-Fiber::Fiber(FiberId id, FiberGroup group, std::string name,
-             Task body)
+Fiber::Fiber(FiberId id, FiberGroup group, std::string name, Task body, StackPool& stacks)
     : id_(id), group_(group), name_(std::move(name)), body_(std::move(body)) {
-    context::protected_fixedsize_stack allocator(kStackBytes);
+    PooledStackAllocator allocator(stacks);
     stack_ = allocator.allocate();
 #if defined(BROOK_ASAN)
-    // The stack may sit where an earlier fiber's stack was unmapped, and AddressSanitizer keeps
-    // that memory's shadow: frames left poisoned by a fiber that was unwound or never returned
-    // would make this fiber's first writes there look like stack overflows (seen in the
-    // broker_connection fuzzer). Start every stack clean.
+    // The stack may be an earlier fiber's (reused from the pool) or sit where one was unmapped,
+    // and AddressSanitizer keeps that memory's shadow: frames left poisoned by a fiber that was
+    // unwound or never returned would make this fiber's first writes there look like stack
+    // overflows (seen in the broker_connection fuzzer). Start every stack clean.
     ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack_.sp) - stack_.size, stack_.size);
 #endif
 #if defined(BROOK_HAVE_VALGRIND)
-    valgrind_stack_id_ = VALGRIND_STACK_REGISTER(
-        static_cast<char*>(stack_.sp) - stack_.size, stack_.sp);
+    valgrind_stack_id_ =
+        VALGRIND_STACK_REGISTER(static_cast<char*>(stack_.sp) - stack_.size, stack_.sp);
 #endif
     own_side_ = context::fiber(
         std::allocator_arg, context::preallocated(stack_.sp, stack_.size, stack_), allocator,

@@ -2,19 +2,19 @@
 // (core/runtime/scheduler.cc) creates and switches fibers; everything else sees FiberIds.
 //
 // Stacks are fixed-size with a guard page below them, so an overflow faults at once instead of
-// corrupting a neighbour. Stack switches are announced to AddressSanitizer (BROOK_ASAN builds)
-// and registered with valgrind, which otherwise take a switched stack for memory corruption.
+// corrupting a neighbour; they come from the scheduler's StackPool and go back to it. Stack
+// switches are announced to AddressSanitizer (BROOK_ASAN builds) and registered with valgrind,
+// which otherwise take a switched stack for memory corruption.
 #pragma once
 
 #include <boost/context/fiber.hpp>
-#include <boost/context/protected_fixedsize_stack.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
 
 #include "core/runtime/scheduler.h"
+#include "core/runtime/stack_pool.h"
 
 namespace brook {
 
@@ -28,8 +28,9 @@ public:
 
     enum class State { ready, running, parked, finished };
 
-    Fiber(FiberId id, FiberGroup group, std::string name,
-          Task body);
+    // The stack comes from `stacks` and goes back to it when the fiber ends or is unwound; the
+    // pool must outlive the fiber.
+    Fiber(FiberId id, FiberGroup group, std::string name, Task body, StackPool& stacks);
     ~Fiber();
     Fiber(const Fiber&) = delete;
     Fiber& operator=(const Fiber&) = delete;

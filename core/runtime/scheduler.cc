@@ -4,10 +4,13 @@
 
 #include "core/base/check.h"
 #include "core/runtime/fiber.h"
+#include "core/runtime/stack_pool.h"
 
 namespace brook {
 
-Scheduler::Scheduler(Reactor& reactor) : reactor_(reactor) {}
+Scheduler::Scheduler(Reactor& reactor)
+    : reactor_(reactor),
+      stacks_(std::make_unique<StackPool>(Fiber::kStackBytes, StackPool::kKeptMax)) {}
 
 Scheduler::~Scheduler() {
     ASSERT(!in_fiber(), "a scheduler cannot destroy itself from one of its fibers");
@@ -28,7 +31,7 @@ FiberId Scheduler::spawn(std::string name, Task body) {
 
 FiberId Scheduler::spawn_in_group(FiberGroup group, std::string name, Task body) {
     FiberId id = next_fiber_id_++;
-    auto fiber = std::make_unique<Fiber>(id, group, std::move(name), std::move(body));
+    auto fiber = std::make_unique<Fiber>(id, group, std::move(name), std::move(body), *stacks_);
     fibers_.emplace(id, std::move(fiber));
     ready_.push_back(id);
     return id;
@@ -137,8 +140,8 @@ bool Scheduler::park(Instant deadline) {
     fiber.state = Fiber::State::parked;
     ++fiber.park_generation;
     if (deadline != kNever) {
-        timers_.push(TimerEntry{deadline, next_timer_sequence_++, fiber.id(),
-                                fiber.park_generation, 0});
+        timers_.push(
+            TimerEntry{deadline, next_timer_sequence_++, fiber.id(), fiber.park_generation, 0});
     }
     fiber.switch_out();
     return fiber.woken;

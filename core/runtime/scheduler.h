@@ -40,6 +40,7 @@ using FiberGroup = uint32_t;
 inline constexpr FiberGroup kSystemGroup = 0;
 
 class Fiber;
+class StackPool;
 
 class Scheduler {
 public:
@@ -98,9 +99,9 @@ private:
     struct TimerEntry {
         Instant at;
         uint64_t sequence;
-        FiberId fiber;          // 0 for a callback timer
-        uint64_t generation;    // the park this wake-up belongs to (fiber timers)
-        TimerId timer;          // the callback's id (callback timers)
+        FiberId fiber;        // 0 for a callback timer
+        uint64_t generation;  // the park this wake-up belongs to (fiber timers)
+        TimerId timer;        // the callback's id (callback timers)
     };
     struct LaterFirst {
         bool operator()(const TimerEntry& a, const TimerEntry& b) const {
@@ -123,6 +124,8 @@ private:
     friend class Fiber;
 
     Reactor& reactor_;
+    // Before fibers_: a fiber's stack goes back to the pool when the fiber dies.
+    std::unique_ptr<StackPool> stacks_;
     std::map<FiberId, std::unique_ptr<Fiber>> fibers_;  // by id: deterministic kill order
     std::deque<FiberId> ready_;
     std::priority_queue<TimerEntry, std::vector<TimerEntry>, LaterFirst> timers_;

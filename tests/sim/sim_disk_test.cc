@@ -251,6 +251,44 @@ TEST_CASE("sim disk: a slow sync finishing after a fast later one does not undo 
     REQUIRE(rig.disk.durable_entries("").value() == std::vector<std::string>{"f", "g"});
 }
 
+TEST_CASE("sim disk: a file removed while a directory sync waits is not made durable by it") {
+    SimDiskFaults slow;
+    slow.sync_latency_min = slow.sync_latency_max = milliseconds(10);
+    Rig rig(1, slow);
+    rig.open("kept");
+    rig.open("gone");  // closed at once: only its entry keeps it
+    rig.scheduler.spawn("sync", [&] { REQUIRE(rig.disk.sync_directory("").ok()); });
+    rig.scheduler.spawn("remove", [&] { REQUIRE(rig.disk.remove("gone").ok()); });
+    REQUIRE(rig.scheduler.run() == Scheduler::RunEnd::idle);
+    REQUIRE(rig.disk.durable_entries("").value() == std::vector<std::string>{"kept"});
+    rig.disk.crash();
+    REQUIRE(rig.disk.list_directory("").value() == std::vector<std::string>{"kept"});
+}
+
+TEST_CASE("sim disk: a removed or replaced file lives while open or durably named") {
+    Rig rig(3, keep_everything_untorn());
+    auto first = rig.open("a");
+    REQUIRE(first->write_at(0, pattern(10, 1)).ok());
+    REQUIRE(rig.sync_directory("").ok());  // "a" is durably named
+    auto second = rig.open("b");
+    REQUIRE(second->write_at(0, pattern(10, 2)).ok());
+    REQUIRE(rig.disk.rename("b", "a").ok());  // the first "a" is replaced but durably named
+    first.reset();
+    REQUIRE(rig.disk.remove("a").ok());  // the second: open, so it lives on
+    REQUIRE(second->write_at(10, pattern(10, 3)).ok());
+    REQUIRE(rig.disk.used_bytes() == 20);
+    second.reset();
+    REQUIRE(rig.disk.used_bytes() == 0);
+    rig.disk.crash();  // the durable entry brings the first "a" back, with its synced entry only
+    REQUIRE(rig.disk.list_directory("").value() == std::vector<std::string>{"a"});
+    REQUIRE(rig.current("a") == pattern(10, 1));
+    REQUIRE(rig.sync_directory("").ok());
+    REQUIRE(rig.disk.remove("a").ok());
+    REQUIRE(rig.sync_directory("").ok());
+    rig.disk.crash();
+    REQUIRE(rig.disk.list_directory("").value().empty());
+}
+
 // --- Crash ---
 
 TEST_CASE("sim disk: a crash loses unsynced entries and bytes, keeps synced ones") {
