@@ -4,10 +4,13 @@
 #   tools/build.sh sanitize   build-asan/   clang, ASan + UBSan, libFuzzer targets, planted bugs
 #                                           (BROOK_PLANTED_BUGS: `brook sim run --plant`; this
 #                                           build is for testing only, never a release binary)
+# Further arguments name the targets to build (default: all), e.g. `tools/build.sh release brook`.
+# Ninja shows its progress: one updating line on a terminal, a line per step in a log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 flavour=${1:-release}
+targets=("${@:2}")
 jobs=${BROOK_BUILD_JOBS:-$(nproc)}
 # The compiler is chosen only when a build folder is first configured: CMake throws its whole
 # cache away (and rebuilds everything) when asked again for a compiler it resolved differently.
@@ -30,9 +33,8 @@ case "$flavour" in
     configure "$dir" clang clang++ -DBROOK_SANITIZE=ON -DBROOK_FUZZ=ON -DBROOK_PLANTED_BUGS=ON
     ;;
   *)
-    echo "usage: tools/build.sh [release|sanitize]" >&2
+    echo "usage: tools/build.sh [release|sanitize] [target...]" >&2
     exit 2
     ;;
 esac
-ninja -C "$dir" -j "$jobs" | grep -v '^\[' || true
-ninja -C "$dir" -j "$jobs" >/dev/null  # fails loudly if the first pass failed
+NINJA_STATUS=${NINJA_STATUS:-"[%f/%t %es] "} ninja -C "$dir" -j "$jobs" "${targets[@]}"

@@ -1,19 +1,46 @@
 #!/usr/bin/env bash
 # Every test Brook has: installs what is missing, builds both flavours, then runs
-#   1. the sanitizer build's suite (ASan + UBSan, short libFuzzer runs), and
+#   1. the sanitizer build's suite (ASan + UBSan: fibers, the code that reads untrusted bytes,
+#      short libFuzzer runs, simulation seeds and planted bugs; tests/README.md says what it
+#      runs and why), and
 #   2. the main build's suite (unit, property, contract, simulation seeds with the determinism
 #      check, integration tests against the real binary with real clients).
-# The output ends with ctest's summary line of the main build.
+# Each phase prints its wall time; the output ends with ctest's summary line of the main build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tools/setup.sh
-tools/build.sh release
-tools/build.sh sanitize
+phases=()
+# Runs one phase ("name" command...) and records its wall time.
+phase() {
+  local name=$1 start=$SECONDS
+  shift
+  echo "== $name =="
+  "$@"
+  phases+=("$(printf '%-18s %5d s' "$name" $((SECONDS - start)))")
+  echo "== $name: $((SECONDS - start)) s"
+}
 
 jobs=${BROOK_TEST_JOBS:-$(nproc)}
-echo "== sanitizer build (ASan + UBSan) =="
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan -j "$jobs" --output-on-failure -LE integration
-echo "== main build =="
-ctest --test-dir build -j "$jobs" --output-on-failure
+sanitizer_suite() {
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan -j "$jobs" --output-on-failure -LE integration
+}
+
+total_start=$SECONDS
+phase "setup" tools/setup.sh
+phase "build release" tools/build.sh release
+phase "build sanitize" tools/build.sh sanitize
+phase "sanitizer suite" sanitizer_suite
+
+# The main suite last; its output is kept so that its summary line can close the run.
+echo "== main suite =="
+start=$SECONDS
+status=0
+ctest --test-dir build -j "$jobs" --output-on-failure 2>&1 | tee build/main-suite.log ||
+  status=$?
+phases+=("$(printf '%-18s %5d s' "main suite" $((SECONDS - start)))")
+phases+=("$(printf '%-18s %5d s' "total" $((SECONDS - total_start)))")
+echo "== wall time per phase =="
+printf '%s\n' "${phases[@]}"
+grep -E '^[0-9]+% tests passed' build/main-suite.log | tail -1 || true
+exit "$status"
