@@ -1,6 +1,6 @@
 // A single-node Kafka-compatible broker: the composition of configuration, topics, producer
 // ids, listeners and client connections, written only against the Environment, so the same
-// code serves real clients (`brook serve`) and simulated ones (scenarios/broker_scenario.cc).
+// code serves real clients (`brook serve`) and simulated ones (scenarios/kafka_scenario.cc).
 //
 //   Broker broker(env, config);
 //   scheduler.spawn("broker", [&] { Result<void> ran = broker.run(); ... });

@@ -1,6 +1,7 @@
 // Typed one-partition calls over a KafkaConnection: the raw wire client the broker's tests and
-// the `broker-crash` scenario use, where a test wants exactly one request on the wire. Everything
-// else uses Brook's client library: producer.h, consumer.h, admin.h.
+// the history scenarios' workload (scenarios/kafka_workload.cc) use, where a test wants exactly
+// one request on the wire. Everything else uses Brook's client library: producer.h, consumer.h,
+// admin.h.
 //
 //   TRY_ASSIGN(ProduceOutcome done, produce(kafka, "orders", PartitionId(0), batch, -1, deadline));
 //   if (done.error == KafkaError::none) acknowledged(done.base_offset);
