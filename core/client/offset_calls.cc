@@ -1,5 +1,7 @@
 #include "core/client/offset_calls.h"
 
+#include <set>
+
 namespace brook::client {
 
 using protocol::kafka_error_from_wire;
@@ -52,7 +54,11 @@ Result<std::vector<ListedOffset>> list_offsets(Cluster& cluster,
             }
             protocol::ListOffsetsRequest request;
             request.replica_id = -1;
+            // Answers from an earlier leader's response may have covered some of these already.
+            std::set<TopicPartition> asked;
             for (const TopicPartition& tp : partitions) {
+                if (!left.contains(tp)) continue;
+                asked.insert(tp);
                 if (request.topics.empty() || request.topics.back().name != tp.topic) {
                     request.topics.emplace_back().name = tp.topic;
                 }
@@ -60,6 +66,7 @@ Result<std::vector<ListedOffset>> list_offsets(Cluster& cluster,
                 partition.partition_index = tp.partition.value();
                 partition.timestamp = left.at(tp);
             }
+            if (asked.empty()) continue;
             auto response = (*link)->call<protocol::ListOffsetsResponse>(
                 request, std::min(deadline, cluster.request_deadline()));  // May suspend.
             if (!response) {
@@ -70,7 +77,9 @@ Result<std::vector<ListedOffset>> list_offsets(Cluster& cluster,
             for (const auto& topic : response->topics) {
                 for (const auto& partition : topic.partitions) {
                     TopicPartition tp{topic.name, PartitionId(partition.partition_index)};
-                    if (!left.contains(tp)) continue;
+                    // Only what was asked of this broker: a peer's answer for anything else
+                    // (or a partition twice) is ignored, never trusted.
+                    if (!asked.contains(tp) || !left.contains(tp)) continue;
                     KafkaError error = kafka_error_from_wire(partition.error_code);
                     if (means_stale_metadata(error) || is_retriable(error)) {
                         cluster.invalidate();
