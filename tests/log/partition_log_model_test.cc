@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "core/log/partition_log.h"
+#include "tests/bounded_property.h"
 #include "tests/log/log_rig.h"
 
 namespace brook::log {
@@ -23,22 +24,6 @@ namespace {
 using testing::LogRig;
 using testing::make_batch;
 using testing::stored_form;
-
-template <typename Testable>
-void bounded_prop(const std::string& description, int runs, Testable&& testable) {
-    rc::detail::TestParams params = rc::detail::configuration().testParams;
-    params.maxSuccess = std::min(params.maxSuccess, runs);
-    rc::detail::TestMetadata metadata;
-    metadata.id = description;
-    metadata.description = description;
-    auto result = rc::detail::checkTestable(std::forward<Testable>(testable), metadata, params);
-    if (!result.template is<rc::detail::SuccessResult>()) {
-        std::ostringstream message;
-        rc::detail::printResultMessage(result, message);
-        INFO(message.str());
-        FAIL();
-    }
-}
 
 // Fails the property from inside a fiber: FiberRunner carries a std::exception out of the
 // fiber and rethrows it from run(), where RapidCheck sees it (RC_ASSERT's own exception type
@@ -182,7 +167,7 @@ private:
 };
 
 TEST_CASE("partition log model: appends, reads, rolls, retention and crashes match a model") {
-    bounded_prop("log matches model", 60, [] {
+    testing::bounded_property("log matches model", 60, [] {
         uint64_t seed = *rc::gen::inRange<uint64_t>(1, 1'000'000);
         LogConfig config;
         config.segment_bytes = *rc::gen::inRange<uint64_t>(600, 8000);

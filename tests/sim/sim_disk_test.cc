@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/sim_reactor.h"
+#include "tests/bounded_property.h"
 
 namespace brook::sim {
 namespace {
@@ -81,22 +82,12 @@ SimDiskFaults keep_everything_untorn() {
     return faults;
 }
 
-// rc::prop with an upper bound on runs, so the file stays fast whatever RC_PARAMS says.
+// Each property in its own SECTION, with an upper bound on runs (tests/bounded_property.h), so
+// the file stays fast whatever RC_PARAMS says.
 template <typename Testable>
 void bounded_prop(const std::string& description, int runs, Testable&& testable) {
     SECTION(description) {
-        rc::detail::TestParams params = rc::detail::configuration().testParams;
-        params.maxSuccess = std::min(params.maxSuccess, runs);
-        rc::detail::TestMetadata metadata;
-        metadata.id = description;
-        metadata.description = description;
-        auto result = rc::detail::checkTestable(std::forward<Testable>(testable), metadata, params);
-        if (!result.template is<rc::detail::SuccessResult>()) {
-            std::ostringstream message;
-            rc::detail::printResultMessage(result, message);
-            INFO(message.str());
-            FAIL();
-        }
+        brook::testing::bounded_property(description, runs, std::forward<Testable>(testable));
     }
 }
 
