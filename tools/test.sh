@@ -32,13 +32,14 @@ phase "build release" tools/build.sh release
 phase "build sanitize" tools/build.sh sanitize
 phase "sanitizer suite" sanitizer_suite
 
-# The main suite last; its output is kept so that its summary line can close the run.
-echo "== main suite =="
-start=$SECONDS
+# The main suite last; its output is kept so that its summary line can close the run, and its
+# status is the script's (after the table of phases).
 status=0
-ctest --test-dir build -j "$jobs" --output-on-failure 2>&1 | tee build/main-suite.log ||
-  status=$?
-phases+=("$(printf '%-18s %5d s' "main suite" $((SECONDS - start)))")
+main_suite() {
+  ctest --test-dir build -j "$jobs" --output-on-failure 2>&1 | tee build/main-suite.log ||
+    status=$?
+}
+phase "main suite" main_suite
 phases+=("$(printf '%-18s %5d s' "total" $((SECONDS - total_start)))")
 echo "== wall time per phase =="
 printf '%s\n' "${phases[@]}"
