@@ -167,7 +167,7 @@ private:
 };
 
 TEST_CASE("partition log model: appends, reads, rolls, retention and crashes match a model") {
-    testing::bounded_property("log matches model", 60, [] {
+    brook::testing::bounded_property("log matches model", 60, [] {
         uint64_t seed = *rc::gen::inRange<uint64_t>(1, 1'000'000);
         LogConfig config;
         config.segment_bytes = *rc::gen::inRange<uint64_t>(600, 8000);
