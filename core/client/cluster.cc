@@ -11,7 +11,8 @@ Cluster::Cluster(Environment& env, ClusterConfig config)
     : env_(env),
       config_(std::move(config)),
       log_(env.log_sink, "client/" + config_.client_id),
-      refresh_mutex_(env.scheduler) {}
+      refresh_mutex_(env.scheduler),
+      link_settled_(env.scheduler) {}
 
 Cluster::~Cluster() { close(); }
 
@@ -49,8 +50,19 @@ Result<Address> Cluster::address_of(NodeId node) const {
     return found->second.address;
 }
 
+// One attempt at a time per node: fibers that ask while a connection is being opened wait for
+// it instead of opening their own. Two racing attempts would let the later caller's link win
+// (whichever handshake ends first) and its request overtake the earlier caller's: pipelined
+// Produce batches of one partition would be appended out of order.
 Result<std::shared_ptr<BrokerLink>> Cluster::open_link(NodeId node, const Address& address,
                                                        Instant deadline) {
+    while (nodes_[node].opening) {
+        if (!link_settled_.wait(deadline)) {  // May suspend.
+            return Error(ErrorCode::timeout,
+                         fmt::format("broker {} ({}): the deadline passed while connecting",
+                                     node.value(), address.to_string()));
+        }
+    }
     NodeState& state = nodes_[node];
     if (state.link && !state.link->broken()) return state.link;
     if (state.link) {
@@ -66,16 +78,24 @@ Result<std::shared_ptr<BrokerLink>> Cluster::open_link(NodeId node, const Addres
                             node.value(), address.to_string(),
                             state.last_error ? "; last: " + state.last_error->describe() : ""));
         }
-        env_.clock.sleep_until(state.retry_at);  // May suspend.
+    }
+    state.opening = true;
+    auto opened = attempt_link(node, address, deadline);  // May suspend.
+    nodes_[node].opening = false;                        // re-looked up: other fibers ran
+    link_settled_.notify_all();
+    return opened;
+}
+
+Result<std::shared_ptr<BrokerLink>> Cluster::attempt_link(NodeId node, const Address& address,
+                                                          Instant deadline) {
+    if (Instant retry_at = nodes_[node].retry_at; env_.clock.now() < retry_at) {
+        env_.clock.sleep_until(retry_at);  // May suspend.
     }
     Instant connect_deadline = std::min(deadline, env_.clock.now() + config_.request_timeout);
     auto opened = BrokerLink::open(env_.scheduler, env_.network, node, address, config_.client_id,
                                    connect_deadline);  // May suspend.
     NodeState& after = nodes_[node];                   // re-looked up: other fibers ran
-    if (after.link && !after.link->broken()) {
-        if (opened) (*opened)->close();  // another fiber won the race; keep theirs
-        return after.link;
-    }
+    ASSERT(after.opening && !after.link, "a second link to broker {} opened", node.value());
     if (!opened) {
         // The caller's deadline cut the attempt short: not the broker's failure, so no backoff
         // (else a caller polling in steps of the backoff retries at its deadline forever).

@@ -128,10 +128,14 @@ private:
         Instant retry_at{};  // no reconnect before this
         Duration backoff{};  // the next backoff after a failure
         std::optional<Error> last_error;
+        bool opening = false;  // a fiber is connecting; others wait on link_settled_
     };
 
     Result<std::shared_ptr<BrokerLink>> open_link(NodeId node, const Address& address,
                                                   Instant deadline);
+    // Connects (after any reconnect backoff) while `opening` is set. May suspend.
+    Result<std::shared_ptr<BrokerLink>> attempt_link(NodeId node, const Address& address,
+                                                     Instant deadline);
     Result<Address> address_of(NodeId node) const;
     void absorb(const protocol::MetadataResponse& response, bool all_topics);
     bool stale() const;
@@ -140,6 +144,7 @@ private:
     ClusterConfig config_;
     Logger log_;
     Mutex refresh_mutex_;
+    WaitQueue link_settled_;  // a link attempt (to any node) ended
     std::map<NodeId, NodeState> nodes_;  // brokers (id >= 0) and bootstrap (id < 0)
     std::map<NodeId, BrokerMetadata> brokers_;
     std::map<std::string, TopicMetadata> topics_;

@@ -357,3 +357,36 @@ TEST_CASE(
 
 }  // namespace
 }  // namespace brook::client::testing
+
+namespace brook::client::testing {
+namespace {
+
+// Pipelined batches of one partition sent before the producer has a connection to the leader
+// each wanted a connection of their own; whichever handshake ended first carried its batch
+// first, so a later batch could be stored at offset 0 (seen with `brook produce` to a new topic).
+TEST_CASE("producer: pipelined batches on a fresh connection keep their order") {
+    for (uint64_t seed = 1; seed <= 20; ++seed) {
+        ClientRig rig(broker::testing::rig_config(), seed);
+        rig.run([&] {
+            rig.create_topic("orders", 1);
+            ProducerConfig config = rig.producer_config();
+            config.batch_size = 1;  // a batch per record
+            config.max_in_flight = 5;
+            Producer producer(rig.client(), config);
+            std::vector<DeliveryReport> reports;
+            send_all(producer, {.topic = "orders", .partition = PartitionId(0)}, 20, "p",
+                     reports);
+            REQUIRE(producer.flush(rig.deadline()).ok());
+            producer.close();
+            auto records = rig.read_all({{"orders", PartitionId(0)}});
+            REQUIRE(records.size() == 20);
+            for (int i = 0; i < 20; ++i) {
+                INFO("seed " << seed << " offset " << i);
+                CHECK(text_of(records[i].value) == fmt::format("p-{}", i));
+            }
+        });
+    }
+}
+
+}  // namespace
+}  // namespace brook::client::testing
