@@ -1,15 +1,8 @@
 #include "sim/trace.h"
 
+#include <cstring>
+
 namespace brook::sim {
-namespace {
-uint64_t fnv1a(uint64_t hash, std::string_view bytes) {
-    for (unsigned char byte : bytes) {
-        hash ^= byte;
-        hash *= 0x100000001b3ULL;
-    }
-    return hash;
-}
-}  // namespace
 
 Trace::~Trace() {
     if (file_ != nullptr) std::fclose(file_);
@@ -21,7 +14,22 @@ bool Trace::write_to(const std::string& path) {
     return file_ != nullptr;
 }
 
-void Trace::begin(Instant time, std::string_view actor, std::string_view kind) {
+void Trace::hash_bytes(std::string_view bytes) {
+    hash_word(bytes.size());
+    std::size_t offset = 0;
+    for (; offset + sizeof(uint64_t) <= bytes.size(); offset += sizeof(uint64_t)) {
+        uint64_t word;
+        std::memcpy(&word, bytes.data() + offset, sizeof word);
+        hash_word(word);
+    }
+    if (offset < bytes.size()) {
+        uint64_t word = 0;
+        std::memcpy(&word, bytes.data() + offset, bytes.size() - offset);
+        hash_word(word);
+    }
+}
+
+void Trace::begin_line(Instant time, std::string_view actor, std::string_view kind) {
     line_.clear();
     format_instant_to(fmt::appender(line_), time);
     line_.push_back(' ');
@@ -31,11 +39,9 @@ void Trace::begin(Instant time, std::string_view actor, std::string_view kind) {
     line_.push_back(' ');
 }
 
-void Trace::end() {
-    ++events_;
+void Trace::end_line() {
     line_.push_back('\n');
     std::string_view text(line_.data(), line_.size());
-    hash_ = fnv1a(hash_, text);
     if (file_ != nullptr) std::fwrite(text.data(), 1, text.size(), file_);
     if (keep_lines_) lines_.append(text);
 }
