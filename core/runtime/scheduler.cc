@@ -1,5 +1,6 @@
 #include "core/runtime/scheduler.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/base/check.h"
@@ -65,7 +66,7 @@ Scheduler::RunEnd Scheduler::run_until(Instant limit) {
         if (stop_requested_) return RunEnd::stopped;
         if (fire_due_timers()) continue;
         if (now() >= limit) return RunEnd::time_limit;
-        Instant next = timers_.empty() ? kNever : timers_.top().at;
+        Instant next = timers_.empty() ? kNever : timers_.front().at;
         if (!reactor_.wait_until(std::min(next, limit))) return RunEnd::idle;
     }
 }
@@ -83,9 +84,8 @@ void Scheduler::resume(Fiber& fiber) {
 bool Scheduler::fire_due_timers() {
     bool fired = false;
     Instant time = now();
-    while (!timers_.empty() && timers_.top().at <= time) {
-        TimerEntry entry = timers_.top();
-        timers_.pop();
+    while (!timers_.empty() && timers_.front().at <= time) {
+        TimerEntry entry = pop_timer();
         if (entry.fiber != 0) {
             auto it = fibers_.find(entry.fiber);
             if (it == fibers_.end()) continue;
@@ -97,11 +97,10 @@ bool Scheduler::fire_due_timers() {
             make_ready(fiber);
             fired = true;
         } else {
-            auto it = callbacks_.find(entry.timer);
-            if (it == callbacks_.end()) continue;  // cancelled
-            std::function<void()> callback = std::move(it->second.function);
-            callbacks_.erase(it);
-            callback();
+            if (callback_slots_[entry.slot].timer != entry.timer) continue;  // cancelled
+            std::function<void()> callback = std::move(callback_slots_[entry.slot].function);
+            free_slot(entry.slot);
+            callback();  // may add timers, moving callback_slots_
             fired = true;
         }
         if (stop_requested_) break;
@@ -109,18 +108,55 @@ bool Scheduler::fire_due_timers() {
     return fired;
 }
 
+void Scheduler::push_timer(const TimerEntry& entry) {
+    timers_.push_back(entry);
+    std::push_heap(timers_.begin(), timers_.end(), LaterFirst{});
+}
+
+Scheduler::TimerEntry Scheduler::pop_timer() {
+    std::pop_heap(timers_.begin(), timers_.end(), LaterFirst{});
+    TimerEntry entry = timers_.back();
+    timers_.pop_back();
+    return entry;
+}
+
+void Scheduler::free_slot(uint32_t slot) {
+    CallbackSlot& freed = callback_slots_[slot];
+    ASSERT(freed.timer != 0, "callback slot {} freed twice", slot);
+    freed.timer = 0;
+    freed.function = nullptr;
+    free_slots_.push_back(slot);
+}
+
 TimerId Scheduler::call_at(Instant at, std::function<void()> callback) {
     return call_at_in_group(current_group(), at, std::move(callback));
 }
 
 TimerId Scheduler::call_at_in_group(FiberGroup group, Instant at, std::function<void()> callback) {
+    ASSERT(callback != nullptr, "a callback timer needs a callback");
     TimerId id = next_timer_id_++;
-    callbacks_.emplace(id, Callback{std::move(callback), group});
-    timers_.push(TimerEntry{at, next_timer_sequence_++, 0, 0, id});
+    uint32_t slot;
+    if (free_slots_.empty()) {
+        slot = static_cast<uint32_t>(callback_slots_.size());
+        callback_slots_.emplace_back();
+    } else {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+    }
+    callback_slots_[slot] = CallbackSlot{id, group, std::move(callback)};
+    push_timer(TimerEntry{at, next_timer_sequence_++, 0, 0, id, slot});
     return id;
 }
 
-void Scheduler::cancel(TimerId timer) { callbacks_.erase(timer); }
+void Scheduler::cancel(TimerId timer) {
+    if (timer == 0) return;
+    for (uint32_t slot = 0; slot < callback_slots_.size(); ++slot) {
+        if (callback_slots_[slot].timer == timer) {
+            free_slot(slot);
+            return;
+        }
+    }
+}
 
 void Scheduler::make_ready(Fiber& fiber) {
     fiber.state = Fiber::State::ready;
@@ -140,8 +176,8 @@ bool Scheduler::park(Instant deadline) {
     fiber.state = Fiber::State::parked;
     ++fiber.park_generation;
     if (deadline != kNever) {
-        timers_.push(
-            TimerEntry{deadline, next_timer_sequence_++, fiber.id(), fiber.park_generation, 0});
+        push_timer(
+            TimerEntry{deadline, next_timer_sequence_++, fiber.id(), fiber.park_generation, 0, 0});
     }
     fiber.switch_out();
     return fiber.woken;
@@ -172,8 +208,10 @@ void Scheduler::kill_group(FiberGroup group) {
         fibers_.erase(it);
     }
     current_ = previous;
-    for (auto it = callbacks_.begin(); it != callbacks_.end();) {
-        it = it->second.group == group ? callbacks_.erase(it) : std::next(it);
+    for (uint32_t slot = 0; slot < callback_slots_.size(); ++slot) {
+        if (callback_slots_[slot].timer != 0 && callback_slots_[slot].group == group) {
+            free_slot(slot);
+        }
     }
 }
 

@@ -22,9 +22,9 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
-#include <queue>
 #include <string>
 #include <vector>
 
@@ -68,11 +68,19 @@ public:
     // Runs `callback` on the scheduler's own stack at `at`. The callback must not suspend.
     TimerId call_at(Instant at, std::function<void()> callback);
     // The same, but the timer belongs to `group` rather than to the caller's group. The
-    // simulator's network uses kSystemGroup so that a delivery scheduled from a node's fiber is
-    // not cancelled when that node crashes.
+    // simulator's network uses a group of its own (new_group) so that a delivery scheduled from
+    // a node's fiber is not cancelled when that node crashes.
     TimerId call_at_in_group(FiberGroup group, Instant at, std::function<void()> callback);
-    // Cancels a pending callback timer; no-op when it already ran or was cancelled.
+    // Cancels a pending callback timer; no-op when it already ran or was cancelled. Linear in
+    // the pending callbacks: callers cancel rarely, and a callback that can be found by id in
+    // constant time would cost a map node on every call_at, which the simulator's network makes
+    // by the thousand.
     void cancel(TimerId timer);
+
+    // A group no fiber or timer is in yet, for a component that wants kill_group() to cancel
+    // exactly its own timers (the simulated network). Counts down from the top, out of the way
+    // of the small numbers that callers choose themselves.
+    FiberGroup new_group() { return next_free_group_--; }
 
     // Gives other ready fibers a turn. May suspend.
     void yield();
@@ -96,12 +104,21 @@ public:
     uint64_t switch_count() const { return switches_; }
 
 private:
+    // A fiber's park deadline or a callback's. Entries stay small, as the heap moves them: a
+    // callback lives in a slot of callback_slots_, and an entry whose slot no longer holds its
+    // timer (cancelled, the slot reused) is skipped when it comes due.
     struct TimerEntry {
         Instant at;
         uint64_t sequence;
         FiberId fiber;        // 0 for a callback timer
         uint64_t generation;  // the park this wake-up belongs to (fiber timers)
         TimerId timer;        // the callback's id (callback timers)
+        uint32_t slot;        // its index in callback_slots_ (callback timers)
+    };
+    struct CallbackSlot {
+        TimerId timer = 0;  // 0: free
+        FiberGroup group = kSystemGroup;
+        std::function<void()> function;
     };
     struct LaterFirst {
         bool operator()(const TimerEntry& a, const TimerEntry& b) const {
@@ -109,15 +126,14 @@ private:
             return a.sequence > b.sequence;
         }
     };
-    struct Callback {
-        std::function<void()> function;
-        FiberGroup group;
-    };
 
     void resume(Fiber& fiber);
     void switch_to_scheduler(Fiber& fiber);
     void run_fiber_body(Fiber& fiber);
     bool fire_due_timers();
+    void push_timer(const TimerEntry& entry);
+    TimerEntry pop_timer();
+    void free_slot(uint32_t slot);
     void make_ready(Fiber& fiber);
     Fiber& current();
 
@@ -128,12 +144,14 @@ private:
     std::unique_ptr<StackPool> stacks_;
     std::map<FiberId, std::unique_ptr<Fiber>> fibers_;  // by id: deterministic kill order
     std::deque<FiberId> ready_;
-    std::priority_queue<TimerEntry, std::vector<TimerEntry>, LaterFirst> timers_;
-    std::map<TimerId, Callback> callbacks_;
+    std::vector<TimerEntry> timers_;  // a heap under LaterFirst: the earliest at front()
+    std::vector<CallbackSlot> callback_slots_;
+    std::vector<uint32_t> free_slots_;  // reused last freed first, so the same run reuses alike
     Fiber* current_ = nullptr;
     FiberId next_fiber_id_ = 1;
     TimerId next_timer_id_ = 1;
     uint64_t next_timer_sequence_ = 0;
+    FiberGroup next_free_group_ = std::numeric_limits<FiberGroup>::max();
     uint64_t switches_ = 0;
     bool stop_requested_ = false;
     void* scheduler_fake_stack_ = nullptr;  // AddressSanitizer bookkeeping

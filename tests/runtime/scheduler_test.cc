@@ -107,6 +107,43 @@ TEST_CASE("scheduler: killing a group unwinds its fibers and cancels its timers"
     REQUIRE(survivor_done);
 }
 
+TEST_CASE("scheduler: a new group is one nobody uses, and killing it cancels only its timers") {
+    sim::SimReactor reactor;
+    Scheduler scheduler(reactor);
+    FiberGroup first = scheduler.new_group();
+    FiberGroup second = scheduler.new_group();
+    REQUIRE(first != second);
+    REQUIRE(first != kSystemGroup);
+    REQUIRE(second != kSystemGroup);
+    std::vector<int> fired;
+    Instant start = scheduler.now();
+    scheduler.call_at_in_group(first, start + milliseconds(10), [&] { fired.push_back(1); });
+    scheduler.call_at_in_group(second, start + milliseconds(20), [&] { fired.push_back(2); });
+    scheduler.call_at_in_group(first, start + milliseconds(30), [&] { fired.push_back(3); });
+    scheduler.call_at(start + milliseconds(40), [&] { fired.push_back(4); });
+    scheduler.kill_group(first);
+    scheduler.run();
+    REQUIRE(fired == std::vector<int>{2, 4});
+}
+
+TEST_CASE("scheduler: cancelling a timer that already fired, or twice, changes nothing") {
+    sim::SimReactor reactor;
+    Scheduler scheduler(reactor);
+    std::vector<int> fired;
+    Instant start = scheduler.now();
+    TimerId early = scheduler.call_at(start + milliseconds(10), [&] { fired.push_back(10); });
+    TimerId late = scheduler.call_at(start + milliseconds(30), [&] { fired.push_back(30); });
+    scheduler.call_at(start + milliseconds(20), [&] {
+        fired.push_back(20);
+        scheduler.cancel(early);  // fired already
+        scheduler.cancel(late);
+        scheduler.cancel(late);
+    });
+    scheduler.call_at(start + milliseconds(40), [&] { fired.push_back(40); });
+    scheduler.run();
+    REQUIRE(fired == std::vector<int>{10, 20, 40});
+}
+
 TEST_CASE("scheduler: destroying the scheduler unwinds parked fibers") {
     sim::SimReactor reactor;
     int unwound = 0;
