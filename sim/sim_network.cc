@@ -24,11 +24,30 @@ constexpr uint64_t kPartsPerMillion = 1'000'000;
 constexpr int kClientSide = 0;
 constexpr int kServerSide = 1;
 
+// One direction of a connection (its id and the sending side) in one word: a timer's lambda that
+// captures it and the network fits std::function's inline storage, so a delivery timer allocates
+// nothing.
+constexpr uint64_t direction_key(uint64_t connection_id, int from_side) {
+    return connection_id << 1 | static_cast<uint64_t>(from_side);
+}
+constexpr uint64_t key_connection(uint64_t key) { return key >> 1; }
+constexpr int key_side(uint64_t key) { return static_cast<int>(key & 1); }
+
 }  // namespace
+
+// Bytes of one write: the write is copied once, and its chunks share the copy.
+struct SimNetwork::Piece {
+    std::shared_ptr<const uint8_t[]> write;
+    std::size_t offset = 0;
+    std::size_t length = 0;
+
+    const uint8_t* data() const { return write.get() + offset; }
+    std::size_t size() const { return length; }
+};
 
 // A piece of one write (or the FIN behind the last one) on its way to the peer.
 struct SimNetwork::Chunk {
-    std::vector<uint8_t> bytes;
+    Piece bytes;
     Instant arrival;
     bool fin = false;
 };
@@ -38,13 +57,13 @@ struct SimNetwork::Direction {
     explicit Direction(Scheduler& scheduler) : readers(scheduler), writers(scheduler) {}
 
     std::deque<Chunk> in_flight;                // arrival times never decrease
-    std::deque<std::vector<uint8_t>> readable;  // arrived, not yet read
+    std::deque<Piece> readable;                 // arrived, not yet read
     std::size_t readable_offset = 0;            // bytes of readable.front() already read
     std::size_t unread_bytes = 0;               // in flight + readable: the send window in use
     Instant wire_free_at;                       // the sender serialises earlier chunks until then
     Instant last_arrival;                       // a later chunk never arrives before this
-    uint64_t delivery_timer = 0;                // due at in_flight.front().arrival
-    uint64_t stall_timer = 0;                   // resets the connection if held too long
+    TimerId delivery_timer = 0;                 // due at in_flight.front().arrival
+    TimerId stall_timer = 0;                    // resets the connection if held too long
     bool held = false;                          // the path was blocked when a chunk was due
     bool fin_delivered = false;                 // the receiver has seen the sender's close
     WaitQueue readers;                          // the receiving side, waiting for bytes
@@ -161,7 +180,7 @@ private:
     std::size_t take(SimNetwork::Direction& incoming, std::span<uint8_t> buffer) {
         std::size_t copied = 0;
         while (copied < buffer.size() && !incoming.readable.empty()) {
-            std::vector<uint8_t>& front = incoming.readable.front();
+            const SimNetwork::Piece& front = incoming.readable.front();
             std::size_t n =
                 std::min(buffer.size() - copied, front.size() - incoming.readable_offset);
             std::memcpy(buffer.data() + copied, front.data() + incoming.readable_offset, n);
@@ -241,10 +260,14 @@ private:
 // ---- The network -----------------------------------------------------------------------------
 
 SimNetwork::SimNetwork(Scheduler& scheduler, Random random, Trace& trace, SimNetworkOptions options)
-    : scheduler_(scheduler), random_(random), trace_(trace), options_(options) {}
+    : scheduler_(scheduler),
+      random_(random),
+      trace_(trace),
+      options_(options),
+      timer_group_(scheduler.new_group()) {}
 
 SimNetwork::~SimNetwork() {
-    for (auto& [key, timer] : timers_) scheduler_.cancel(timer);
+    scheduler_.kill_group(timer_group_);  // only timers: the network has no fibers
     for (auto& [id, connection] : connections_) connection->network = nullptr;
     for (auto& [address, listener] : listeners_) {
         listener->closed = true;
@@ -390,6 +413,8 @@ void SimNetwork::enqueue(ConnectionState& connection, int from_side,
     const std::string& from = connection.addresses[from_side].host;
     const std::string& to = connection.addresses[1 - from_side].host;
     Direction& direction = connection.from(from_side);
+    std::shared_ptr<uint8_t[]> write = std::make_shared_for_overwrite<uint8_t[]>(bytes.size());
+    std::memcpy(write.get(), bytes.data(), bytes.size());
     std::size_t offset = 0;
     while (offset < bytes.size()) {
         // Cut so that framing code meets one-byte pieces, whole writes and everything between.
@@ -407,8 +432,7 @@ void SimNetwork::enqueue(ConnectionState& connection, int from_side,
                 size = static_cast<std::size_t>(random_.between(1, remaining));
                 break;
         }
-        Chunk chunk{std::vector<uint8_t>(bytes.begin() + offset, bytes.begin() + offset + size),
-                    arrival_time(from, to, size, direction), false};
+        Chunk chunk{Piece{write, offset, size}, arrival_time(from, to, size, direction), false};
         trace(from, "net.send", "conn={} to={} bytes={} arrive={}", connection.id, to, size,
               chunk.arrival);
         push_chunk(connection, from_side, std::move(chunk));
@@ -445,7 +469,9 @@ void SimNetwork::schedule_delivery(ConnectionState& connection, int from_side) {
     if (direction.held || direction.delivery_timer != 0 || direction.in_flight.empty()) return;
     direction.delivery_timer =
         schedule(direction.in_flight.front().arrival,
-                 [this, id = connection.id, from_side] { deliver_due(id, from_side); });
+                 [this, key = direction_key(connection.id, from_side)] {
+                     deliver_due(key_connection(key), key_side(key));
+                 });
 }
 
 void SimNetwork::deliver_due(uint64_t connection_id, int from_side) {
@@ -493,14 +519,15 @@ void SimNetwork::hold(ConnectionState& connection, int from_side) {
     Direction& direction = connection.from(from_side);
     direction.held = true;
     if (options_.blocked_timeout > Duration::zero() && direction.stall_timer == 0) {
-        direction.stall_timer = schedule(scheduler_.now() + options_.blocked_timeout,
-                                         [this, id = connection.id, from_side] {
-                                             auto it = connections_.find(id);
-                                             if (it == connections_.end()) return;
-                                             ConnectionPointer keep = it->second;
-                                             keep->from(from_side).stall_timer = 0;
-                                             reset_connection(*keep, "blocked timeout");
-                                         });
+        direction.stall_timer =
+            schedule(scheduler_.now() + options_.blocked_timeout,
+                     [this, key = direction_key(connection.id, from_side)] {
+                         auto it = connections_.find(key_connection(key));
+                         if (it == connections_.end()) return;
+                         ConnectionPointer keep = it->second;
+                         keep->from(key_side(key)).stall_timer = 0;
+                         reset_connection(*keep, "blocked timeout");
+                     });
     }
 }
 
@@ -556,7 +583,7 @@ void SimNetwork::close_side(ConnectionState& connection, int side) {
     // What this side will never read is dropped; the peer's writers get their window back.
     Direction& incoming = connection.from(1 - side);
     std::size_t dropped = 0;
-    for (const std::vector<uint8_t>& bytes : incoming.readable) dropped += bytes.size();
+    for (const Piece& bytes : incoming.readable) dropped += bytes.size();
     dropped -= incoming.readable_offset;
     incoming.readable.clear();
     incoming.readable_offset = 0;
@@ -748,25 +775,14 @@ Duration SimNetwork::draw_latency(const std::string& from, const std::string& to
 
 // ---- Plumbing --------------------------------------------------------------------------------
 
-uint64_t SimNetwork::schedule(Instant at, std::function<void()> callback) {
-    uint64_t key = next_timer_key_++;
-    TimerId timer =
-        scheduler_.call_at_in_group(kSystemGroup, at, [this, key, callback = std::move(callback)] {
-            timers_.erase(key);
-            callback();
-        });
-    timers_.emplace(key, timer);
-    return key;
+TimerId SimNetwork::schedule(Instant at, std::function<void()> callback) {
+    return scheduler_.call_at_in_group(timer_group_, at, std::move(callback));
 }
 
-void SimNetwork::cancel(uint64_t& key) {
-    if (key == 0) return;
-    auto it = timers_.find(key);
-    if (it != timers_.end()) {
-        scheduler_.cancel(it->second);
-        timers_.erase(it);
-    }
-    key = 0;
+void SimNetwork::cancel(TimerId& timer) {
+    if (timer == 0) return;
+    scheduler_.cancel(timer);
+    timer = 0;
 }
 
 uint16_t SimNetwork::allocate_ephemeral_port(const std::string& host) {

@@ -27,8 +27,8 @@
 //   - Every random decision draws from the one Random given to the constructor, in an order fixed
 //     by the scheduler; maps are keyed by ids and names. Trace lines never draw randomness.
 //
-// Network timers are created in the scheduler's system group, so killing a node's fibers never
-// cancels a delivery. Connection and listener handles share their state with the network through
+// Network timers are created in a group of the network's own (Scheduler::new_group), so killing a
+// node's fibers never cancels a delivery, and the network's destructor cancels exactly its timers. Connection and listener handles share their state with the network through
 // shared_ptr: either may be destroyed first, and handles outlive the SimNetwork safely (they then
 // fail with `disconnected` / `shutting_down`).
 #pragma once
@@ -124,6 +124,7 @@ private:
     friend class SimHost;
     friend class SimConnection;
     friend class SimListener;
+    struct Piece;
     struct Chunk;
     struct Direction;
     struct ConnectionState;
@@ -164,9 +165,10 @@ private:
     Duration draw_latency(const std::string& from, const std::string& to);
     const LinkProfile& link(const std::string& from, const std::string& to) const;
 
-    // Timers in the system group, all cancelled by the destructor.
-    uint64_t schedule(Instant at, std::function<void()> callback);
-    void cancel(uint64_t& timer);
+    // Timers in timer_group_, all cancelled by the destructor.
+    TimerId schedule(Instant at, std::function<void()> callback);
+    // Cancels `timer` (0: none) and sets it to 0.
+    void cancel(TimerId& timer);
 
     uint16_t allocate_ephemeral_port(const std::string& host);
     template <typename... Args>
@@ -189,8 +191,7 @@ private:
     std::map<Path, LinkProfile> links_;
     std::map<Path, std::deque<std::function<void()>>> held_controls_;
     std::map<std::string, uint16_t> next_ephemeral_port_;
-    std::map<uint64_t, TimerId> timers_;  // by our own key, so the destructor can cancel them
-    uint64_t next_timer_key_ = 1;
+    FiberGroup timer_group_;
     uint64_t next_connection_id_ = 1;
     uint64_t next_pending_id_ = 1;
 };
