@@ -23,8 +23,12 @@ void Trace::hash_bytes(std::string_view bytes) {
         hash_word(word);
     }
     if (offset < bytes.size()) {
+        // The last one to seven bytes, as a little-endian load would place them: shifts rather
+        // than a memcpy of a variable length, which is a call into libc.
         uint64_t word = 0;
-        std::memcpy(&word, bytes.data() + offset, bytes.size() - offset);
+        for (std::size_t at = offset; at < bytes.size(); ++at) {
+            word |= uint64_t{static_cast<unsigned char>(bytes[at])} << (8 * (at - offset));
+        }
         hash_word(word);
     }
 }
