@@ -3,6 +3,17 @@
 #include <cstring>
 
 namespace brook::sim {
+namespace {
+
+// Loads a T from unaligned bytes in the machine's (little-endian) order.
+template <typename T>
+T load(const char* bytes) {
+    T value;
+    std::memcpy(&value, bytes, sizeof value);
+    return value;
+}
+
+}  // namespace
 
 Trace::~Trace() {
     if (file_ != nullptr) std::fclose(file_);
@@ -16,21 +27,29 @@ bool Trace::write_to(const std::string& path) {
 
 void Trace::hash_bytes(std::string_view bytes) {
     hash_word(bytes.size());
+    const char* data = bytes.data();
+    std::size_t size = bytes.size();
     std::size_t offset = 0;
-    for (; offset + sizeof(uint64_t) <= bytes.size(); offset += sizeof(uint64_t)) {
-        uint64_t word;
-        std::memcpy(&word, bytes.data() + offset, sizeof word);
-        hash_word(word);
+    for (; offset + 8 <= size; offset += 8) hash_word(load<uint64_t>(data + offset));
+    std::size_t rest = size - offset;
+    if (rest == 0) return;
+    // The last one to seven bytes, as the word a little-endian load of them alone would give,
+    // but read with fixed-size loads (a memcpy of a variable length is a call into libc).
+    const char* tail = data + offset;
+    uint64_t word;
+    if (size >= 8) {
+        // The last eight bytes, shifted past those already hashed.
+        word = load<uint64_t>(data + size - 8) >> (8 * (8 - rest));
+    } else if (rest >= 4) {
+        // Two four-byte loads that may overlap: overlapping bytes land on the same bits.
+        word = uint64_t{load<uint32_t>(tail)} |
+               uint64_t{load<uint32_t>(tail + rest - 4)} << (8 * (rest - 4));
+    } else {
+        word = uint64_t{static_cast<unsigned char>(tail[0])} |
+               uint64_t{static_cast<unsigned char>(tail[rest / 2])} << (8 * (rest / 2)) |
+               uint64_t{static_cast<unsigned char>(tail[rest - 1])} << (8 * (rest - 1));
     }
-    if (offset < bytes.size()) {
-        // The last one to seven bytes, as a little-endian load would place them: shifts rather
-        // than a memcpy of a variable length, which is a call into libc.
-        uint64_t word = 0;
-        for (std::size_t at = offset; at < bytes.size(); ++at) {
-            word |= uint64_t{static_cast<unsigned char>(bytes[at])} << (8 * (at - offset));
-        }
-        hash_word(word);
-    }
+    hash_word(word);
 }
 
 void Trace::begin_line(Instant time, std::string_view actor, std::string_view kind) {

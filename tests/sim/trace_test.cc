@@ -74,5 +74,23 @@ TEST_CASE("trace: strings are hashed with their lengths, so their boundaries cou
     CHECK(hash_of(long_a) != hash_of(long_b));
 }
 
+TEST_CASE("trace: every byte of a string counts, whatever its length") {
+    // Strings are hashed a word at a time with the tail read by overlapping loads: a change in
+    // any one byte, at any length around the word size, must change the hash.
+    for (std::size_t length = 1; length <= 24; ++length) {
+        std::string text(length, 'a');
+        Trace reference;
+        reference.record(at(1), "n1", "k", text);
+        for (std::size_t at_byte = 0; at_byte < length; ++at_byte) {
+            std::string changed = text;
+            changed[at_byte] = 'b';
+            Trace other;
+            other.record(at(1), "n1", "k", changed);
+            INFO("length " << length << ", byte " << at_byte);
+            CHECK(other.hash() != reference.hash());
+        }
+    }
+}
+
 }  // namespace
 }  // namespace brook::sim
