@@ -16,8 +16,9 @@
 // controller does, or on commit) before it issues the next: a command ASSERTs that nothing it
 // emitted earlier is still waiting. A leader that loses leadership is thrown away with its
 // unreplayed records. Every record is ASSERTed to apply to the image, and after every command
-// the controller ASSERTs what it promises: replicas distinct, the ISR inside the replicas, every
-// leader in its ISR, registered and unfenced, epochs never going back.
+// the controller ASSERTs what it promises of the partitions it changed: replicas distinct, the
+// ISR inside the replicas, every leader in its ISR, registered and unfenced, epochs never going
+// back. What a foreign log left elsewhere is worked with, not asserted on.
 #pragma once
 
 #include <cstdint>

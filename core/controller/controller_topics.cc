@@ -254,21 +254,28 @@ ControllerResult<CreatePartitionsReply> Controller::create_partitions(
     const metadata::TopicImage* topic = image_.topic(command.topic);
     if (topic == nullptr) return {{KafkaError::unknown_topic_or_partition, "unknown topic"}, {}};
     const int32_t current = static_cast<int32_t>(topic->partitions.size());
+    // New ids follow the highest, which is current - 1 unless a foreign log left gaps.
+    const int32_t first =
+        topic->partitions.empty() ? 0 : topic->partitions.rbegin()->first.value() + 1;
     if (command.count <= current || command.count > kPartitionsPerTopicMax) {
         return {{KafkaError::invalid_partitions,
                  fmt::format("{} partitions requested, the topic has {}", command.count, current)},
                 {}};
     }
-    const std::size_t replication_factor = topic->partitions.begin()->second.replicas.size();
+    // A topic from a foreign log may have no partitions: then the default replication factor.
+    const std::size_t replication_factor =
+        topic->partitions.empty()
+            ? static_cast<std::size_t>(std::max<int16_t>(options_.default_replication_factor, 1))
+            : topic->partitions.begin()->second.replicas.size();
     Assignment assignment =
         !command.assignment.empty() && command.assignment.front().size() != replication_factor
             ? refuse(KafkaError::invalid_replica_assignment,
                      fmt::format("the topic has {} replicas per partition", replication_factor))
-            : assign_replicas(pending, command.topic, current, command.count - current,
+            : assign_replicas(pending, command.topic, first, command.count - current,
                               static_cast<int16_t>(replication_factor), command.assignment,
                               options_.planted_bug);
     if (assignment.error != KafkaError::none) return {{assignment.error, assignment.message}, {}};
-    emit_partitions(pending, topic->id, current, assignment.replicas);
+    emit_partitions(pending, topic->id, first, assignment.replicas);
     if (command.validate_only) return {{}, {}};
     return {{}, finish(std::move(pending))};
 }

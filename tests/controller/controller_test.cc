@@ -255,5 +255,31 @@ TEST_CASE("controller: a controller rebuilt from the log has the same image and 
     REQUIRE(rebuilt.image().brokers() == cluster.controller.image().brokers());
 }
 
+TEST_CASE("controller: a foreign log's odd but valid state is worked with, not asserted on") {
+    // A log another controller wrote: broker 2 is fenced yet leads partition 0, and the topic's
+    // partition ids have a gap (0 and 5).
+    ControllerHarness cluster;
+    cluster.start_brokers(3);
+    Uuid id{};
+    id[0] = 9;
+    auto partition = [&](int32_t p, int32_t leader) {
+        return metadata::PartitionRecord{PartitionId(p), id, {NodeId(1), NodeId(2)},
+                                         {NodeId(1), NodeId(2)}, NodeId(leader), LeaderEpoch(0),
+                                         metadata::PartitionEpoch(0)};
+    };
+    BrokerEpoch epoch = cluster.controller.image().broker(NodeId(2))->epoch;
+    REQUIRE(cluster.commit({metadata::TopicRecord{"odd", id}, partition(0, 2), partition(5, 1),
+                            metadata::BrokerRegistrationChangeRecord{
+                                NodeId(2), epoch, metadata::FencingChange::fenced}}));
+    // Unrelated commands go on; new partitions take ids after the highest.
+    REQUIRE(cluster.create_topic("orders", 2, 1).error == KafkaError::none);
+    REQUIRE(cluster.commit(cluster.controller.create_partitions({"odd", 3})).error ==
+            KafkaError::none);
+    REQUIRE(cluster.controller.image().topic("odd")->partitions.rbegin()->first == PartitionId(6));
+    // Taking broker 1 out replaces the fenced leader it finds on the way: no leader is left.
+    cluster.heartbeat(1, /*want_fence=*/true);
+    REQUIRE(partition_of(cluster, "odd", 0).leader == kNoLeader);
+}
+
 }  // namespace
 }  // namespace brook::controller
