@@ -18,7 +18,10 @@ using metadata::MetadataImage;
 using metadata::PartitionChangeRecord;
 using metadata::ShutdownChange;
 
-Controller::Controller(ControllerOptions options) : options_(options) {
+Controller::Controller(ControllerOptions options) : Controller(options, MetadataImage()) {}
+
+Controller::Controller(ControllerOptions options, MetadataImage image)
+    : options_(options), image_(std::move(image)) {
     ASSERT(options_.broker_session_timeout_ms > 0, "session timeout {}",
            options_.broker_session_timeout_ms);
 }

@@ -38,6 +38,8 @@ class PendingRecords;
 class Controller {
 public:
     explicit Controller(ControllerOptions options);
+    // Starts from a snapshot's image (metadata_snapshot.h); the log after it is then replayed.
+    Controller(ControllerOptions options, metadata::MetadataImage image);
 
     // Applies one record of the log at `offset`: the controller's own records after their
     // command, and everything already in the log when this node becomes the leader. An error is
