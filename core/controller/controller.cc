@@ -140,6 +140,16 @@ ControllerResult<RegisterBrokerReply> Controller::register_broker(
     const RegisterBrokerCommand& command, Offset next_offset, int64_t now_ms) {
     PendingRecords pending = begin();
     if (command.broker_id.value() < 0) return {{KafkaError::invalid_request}, {}};
+    // Kafka's processRegistrationFeature: a broker that cannot read a finalized level of a
+    // feature it names may not join.
+    for (const metadata::BrokerFeature& feature : command.features) {
+        auto finalized = image_.features().find(feature.name);
+        if (finalized != image_.features().end() &&
+            (finalized->second < feature.min_supported_version ||
+             finalized->second > feature.max_supported_version)) {
+            return {{KafkaError::unsupported_version}, {}};
+        }
+    }
     const BrokerRegistration* existing = image_.broker(command.broker_id);
     if (existing != nullptr && existing->incarnation_id != command.incarnation_id &&
         !session_expired(command.broker_id, now_ms)) {
@@ -175,8 +185,10 @@ ControllerResult<HeartbeatReply> Controller::heartbeat(const HeartbeatCommand& c
                                                        int64_t now_ms) {
     PendingRecords pending = begin();
     const BrokerRegistration* broker = image_.broker(command.broker_id);
-    if (broker == nullptr) return {{KafkaError::broker_id_not_registered}, {}};
-    if (broker->epoch != command.broker_epoch) return {{KafkaError::stale_broker_epoch}, {}};
+    // Kafka's checkBrokerEpoch: no registration is a stale epoch too.
+    if (broker == nullptr || broker->epoch != command.broker_epoch) {
+        return {{KafkaError::stale_broker_epoch}, {}};
+    }
     last_contact_ms_[command.broker_id] = now_ms;
     HeartbeatReply reply;
     // Caught up once the broker has applied its own registration (Kafka's BrokerHeartbeatManager).

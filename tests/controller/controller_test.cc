@@ -42,9 +42,21 @@ TEST_CASE("controller: a broker's epoch is its registration's offset; it starts 
     REQUIRE(cluster.controller.image().broker(NodeId(1))->active());
 }
 
+TEST_CASE("controller: a broker that cannot read the metadata.version may not register") {
+    ControllerHarness cluster;
+    RegisterBrokerCommand command{NodeId(1), ControllerHarness::incarnation(1), {}, {}, {}};
+    command.features = {{"metadata.version", 1, kMetadataVersionLevel - 1}};
+    auto refused = cluster.controller.register_broker(command, cluster.next_offset, 0);
+    REQUIRE(refused.reply.error == KafkaError::unsupported_version);
+    REQUIRE(refused.records.empty());
+    command.features = {{"metadata.version", 1, kMetadataVersionLevel}};
+    REQUIRE(cluster.commit(cluster.controller.register_broker(command, cluster.next_offset, 0))
+                .error == KafkaError::none);
+}
+
 TEST_CASE("controller: heartbeats of unknown brokers or old epochs are refused") {
     ControllerHarness cluster;
-    REQUIRE(cluster.heartbeat(7).error == KafkaError::broker_id_not_registered);
+    REQUIRE(cluster.heartbeat(7).error == KafkaError::stale_broker_epoch);
     RegisterBrokerReply reply = cluster.register_broker(1);
     auto stale = cluster.controller.heartbeat(
         {NodeId(1), reply.broker_epoch - 1, cluster.next_offset, false, false}, 0);
