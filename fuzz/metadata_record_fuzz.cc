@@ -24,8 +24,13 @@ MetadataImage small_image() {
     topic[15] = 1;
     (void)image.apply(RegisterBrokerRecord{NodeId(1), {}, BrokerEpoch(0)}, Offset(0));
     (void)image.apply(TopicRecord{"t", topic}, Offset(1));
-    (void)image.apply(PartitionRecord{PartitionId(0), topic, {NodeId(1)}, {NodeId(1)}, NodeId(1),
-                                      LeaderEpoch(0), PartitionEpoch(0)},
+    (void)image.apply(PartitionRecord{PartitionId(0),
+                                      topic,
+                                      {NodeId(1)},
+                                      {NodeId(1)},
+                                      NodeId(1),
+                                      LeaderEpoch(0),
+                                      PartitionEpoch(0)},
                       Offset(2));
     return image;
 }

@@ -35,7 +35,8 @@ Result<void> Controller::replay(const MetadataRecord& record, Offset offset) {
         awaiting_replay_.pop_front();
     }
     auto applied = image_.apply(record, offset);
-    if (const auto* gone = std::get_if<metadata::UnregisterBrokerRecord>(&record); gone && applied) {
+    if (const auto* gone = std::get_if<metadata::UnregisterBrokerRecord>(&record);
+        gone && applied) {
         last_contact_ms_.erase(gone->broker_id);
     }
     return applied;
@@ -112,7 +113,8 @@ void Controller::fence(PendingRecords& pending, NodeId broker) const {
     remove_from_partitions(pending, broker);
     const BrokerRegistration* registration = pending.image().broker(broker);
     ASSERT(registration != nullptr, "fencing unregistered broker {}", broker);
-    pending.emit(BrokerRegistrationChangeRecord{broker, registration->epoch, FencingChange::fenced});
+    pending.emit(
+        BrokerRegistrationChangeRecord{broker, registration->epoch, FencingChange::fenced});
 }
 
 void Controller::elect_leaderless(PendingRecords& pending) const {

@@ -96,8 +96,7 @@ private:
 
     CreateTopicResult create_topic(PendingRecords& pending, const CreateTopicCommand& topic,
                                    Offset next_offset) const;
-    Uuid draw_topic_id(const PendingRecords& pending, const std::string& name,
-                       Offset offset) const;
+    Uuid draw_topic_id(const PendingRecords& pending, const std::string& name, Offset offset) const;
 
     ControllerOptions options_;
     metadata::MetadataImage image_;

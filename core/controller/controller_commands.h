@@ -68,8 +68,8 @@ struct UnregisterBrokerCommand {
 
 struct CreateTopicCommand {
     std::string name;
-    int32_t num_partitions = -1;       // -1: num.partitions
-    int16_t replication_factor = -1;   // -1: default.replication.factor
+    int32_t num_partitions = -1;      // -1: num.partitions
+    int16_t replication_factor = -1;  // -1: default.replication.factor
     // Replicas by partition id (0, 1, ...); if given, num_partitions and replication_factor
     // must be -1. Kafka's CreatableReplicaAssignment.
     std::vector<std::vector<NodeId>> assignment;
@@ -113,7 +113,10 @@ struct CreatePartitionsReply {
     std::string error_message;
 };
 
-enum class ConfigOperation : int8_t { set = 0, remove = 1 };  // IncrementalAlterConfigs' SET, DELETE
+enum class ConfigOperation : int8_t {
+    set = 0,
+    remove = 1
+};  // IncrementalAlterConfigs' SET, DELETE
 
 struct ConfigChange {
     std::string name;

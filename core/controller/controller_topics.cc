@@ -73,7 +73,8 @@ Assignment refuse(KafkaError error, std::string message) { return {error, std::m
 
 // Kafka's validateManualPartitionAssignment: every partition has the same number of distinct,
 // registered replicas, at least one of them able to lead.
-Assignment check_manual(const PendingRecords& pending, const std::vector<std::vector<NodeId>>& manual,
+Assignment check_manual(const PendingRecords& pending,
+                        const std::vector<std::vector<NodeId>>& manual,
                         std::size_t replication_factor) {
     for (std::size_t p = 0; p < manual.size(); ++p) {
         const std::vector<NodeId>& replicas = manual[p];
@@ -190,9 +191,9 @@ CreateTopicResult Controller::create_topic(PendingRecords& pending, const Create
         return fail(KafkaError::invalid_request,
                     "an assignment with a partition count or replication factor");
     }
-    int32_t partitions = manual ? static_cast<int32_t>(topic.assignment.size())
-                                : (topic.num_partitions == -1 ? options_.num_partitions
-                                                              : topic.num_partitions);
+    int32_t partitions =
+        manual ? static_cast<int32_t>(topic.assignment.size())
+               : (topic.num_partitions == -1 ? options_.num_partitions : topic.num_partitions);
     if (partitions <= 0 || partitions > kPartitionsPerTopicMax) {
         return fail(KafkaError::invalid_partitions, fmt::format("{} partitions", partitions));
     }
@@ -288,11 +289,14 @@ ControllerResult<AlterConfigsReply> Controller::alter_configs(const AlterConfigs
                 return {{KafkaError::unknown_topic_or_partition, "unknown topic"}, {}};
             }
             break;
-        case ConfigResourceType::broker: break;
-        default: return {{KafkaError::invalid_request, "unsupported resource type"}, {}};
+        case ConfigResourceType::broker:
+            break;
+        default:
+            return {{KafkaError::invalid_request, "unsupported resource type"}, {}};
     }
     for (const ConfigChange& change : command.changes) {
-        if (change.name.empty()) return {{KafkaError::invalid_config, "a config without a name"}, {}};
+        if (change.name.empty())
+            return {{KafkaError::invalid_config, "a config without a name"}, {}};
     }
     for (const ConfigChange& change : command.changes) {
         std::optional<std::string> value;

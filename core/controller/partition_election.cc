@@ -28,15 +28,15 @@ std::optional<PartitionChangeRecord> change_removing_broker(const Uuid& topic_id
     if (isr.size() > 1) std::erase(isr, leaving);
     const bool isr_changed = isr != state.isr;
     // A leader that may not lead is replaced too: only a foreign log leaves one behind.
-    const bool must_elect = state.leader == leaving ||
-                            (state.leader != kNoLeader && !may_lead(state.leader));
+    const bool must_elect =
+        state.leader == leaving || (state.leader != kNoLeader && !may_lead(state.leader));
     if (!isr_changed && !must_elect) return std::nullopt;
     PartitionChangeRecord change{partition, topic_id};
     if (isr_changed) change.isr = isr;
     if (must_elect) {
-        change.leader = elect_leader(state.replicas, isr, [&](NodeId id) {
-            return id != leaving && may_lead(id);
-        }, planted_bug);
+        change.leader = elect_leader(
+            state.replicas, isr, [&](NodeId id) { return id != leaving && may_lead(id); },
+            planted_bug);
     }
     return change;
 }

@@ -62,7 +62,8 @@ std::vector<std::vector<NodeId>> place_replicas(const std::vector<PlacementBroke
     std::vector<std::vector<NodeId>> placement;
     for (int32_t i = 0; i < request.partitions; ++i) {
         uint64_t partition = static_cast<uint64_t>(request.first_partition) + i;
-        std::size_t start = (request.rotation % size + (partition % size) * replication_factor) % size;
+        std::size_t start =
+            (request.rotation % size + (partition % size) * replication_factor) % size;
         std::vector<std::size_t> slots = pick_slots(ring, start, replication_factor);
         ASSERT(slots.size() == replication_factor, "placed {} of {}", slots.size(),
                replication_factor);
@@ -75,7 +76,8 @@ std::vector<std::vector<NodeId>> place_replicas(const std::vector<PlacementBroke
         });
         std::rotate(replicas.begin(), leader, leader + 1);
         ++leaderships[replicas.front()];
-        if (planted_bug == ControllerPlantedBug::place_twice_on_one_broker && replicas.size() >= 2) {
+        if (planted_bug == ControllerPlantedBug::place_twice_on_one_broker &&
+            replicas.size() >= 2) {
             replicas.back() = replicas.front();
         }
         placement.push_back(std::move(replicas));

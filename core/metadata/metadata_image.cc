@@ -9,7 +9,9 @@
 namespace brook::metadata {
 namespace {
 
-Error contradiction(std::string what) { return Error(ErrorCode::invalid_argument, std::move(what)); }
+Error contradiction(std::string what) {
+    return Error(ErrorCode::invalid_argument, std::move(what));
+}
 
 std::string uuid_text(const Uuid& id) {
     std::string text;
@@ -36,7 +38,8 @@ std::optional<std::string> partition_state_problem(const PartitionState& state) 
     }
     if (has_duplicates(state.isr)) return "an ISR member listed twice";
     for (NodeId member : state.isr) {
-        if (!contains(state.replicas, member)) return fmt::format("ISR member {} not a replica", member);
+        if (!contains(state.replicas, member))
+            return fmt::format("ISR member {} not a replica", member);
     }
     if (state.leader != kNoLeader && !contains(state.isr, state.leader)) {
         return fmt::format("leader {} not in the ISR", state.leader);
@@ -46,8 +49,8 @@ std::optional<std::string> partition_state_problem(const PartitionState& state) 
 
 Result<void> MetadataImage::apply(const MetadataRecord& record, Offset offset) {
     if (offset <= applied_offset_) {
-        return contradiction(
-            fmt::format("{} at offset {}, not above {}", record_name(record), offset, applied_offset_));
+        return contradiction(fmt::format("{} at offset {}, not above {}", record_name(record),
+                                         offset, applied_offset_));
     }
     applied_offset_ = offset;
     auto applied = apply_record(record);
@@ -69,12 +72,14 @@ Result<void> MetadataImage::apply_record(const MetadataRecord& record) {
                 return apply_broker_change(body.id, body.epoch, false, std::nullopt);
             } else if constexpr (std::is_same_v<Record, BrokerRegistrationChangeRecord>) {
                 std::optional<bool> fenced;
-                if (body.fenced != FencingChange::none) fenced = body.fenced == FencingChange::fenced;
+                if (body.fenced != FencingChange::none)
+                    fenced = body.fenced == FencingChange::fenced;
                 std::optional<bool> shutting_down;
                 if (body.in_controlled_shutdown == ShutdownChange::in_controlled_shutdown) {
                     shutting_down = true;
                 }
-                return apply_broker_change(body.broker_id, body.broker_epoch, fenced, shutting_down);
+                return apply_broker_change(body.broker_id, body.broker_epoch, fenced,
+                                           shutting_down);
             } else if constexpr (std::is_same_v<Record, TopicRecord>) {
                 return apply_topic(body);
             } else if constexpr (std::is_same_v<Record, PartitionRecord>) {
@@ -108,9 +113,11 @@ Result<void> MetadataImage::apply_register(const RegisterBrokerRecord& record) {
                                          record.broker_id, record.broker_epoch,
                                          existing->second.epoch));
     }
-    brokers_[record.broker_id] = BrokerRegistration{
-        record.broker_id, record.incarnation_id, record.broker_epoch, record.endpoints,
-        record.features,  record.rack,           record.fenced,       record.in_controlled_shutdown};
+    brokers_[record.broker_id] =
+        BrokerRegistration{record.broker_id,    record.incarnation_id,
+                           record.broker_epoch, record.endpoints,
+                           record.features,     record.rack,
+                           record.fenced,       record.in_controlled_shutdown};
     return {};
 }
 
@@ -192,7 +199,8 @@ Result<void> MetadataImage::apply_partition_change(const PartitionChangeRecord& 
 Result<void> MetadataImage::apply_remove_topic(const RemoveTopicRecord& record) {
     auto topic = topics_.find(record.topic_id);
     if (topic == topics_.end()) {
-        return contradiction(fmt::format("removal of unknown topic {}", uuid_text(record.topic_id)));
+        return contradiction(
+            fmt::format("removal of unknown topic {}", uuid_text(record.topic_id)));
     }
     // Kafka's controller drops a removed topic's configs with it.
     configs_.erase(ConfigResource{ConfigResourceType::topic, topic->second.name});
@@ -206,13 +214,15 @@ Result<void> MetadataImage::apply_config(const ConfigRecord& record) {
     switch (record.resource_type) {
         case ConfigResourceType::topic:
             if (!topic_ids_.contains(record.resource_name)) {
-                return contradiction(fmt::format("config of unknown topic {}", record.resource_name));
+                return contradiction(
+                    fmt::format("config of unknown topic {}", record.resource_name));
             }
             break;
-        case ConfigResourceType::broker: break;
+        case ConfigResourceType::broker:
+            break;
         default:
-            return contradiction(fmt::format("config resource type {}",
-                                             static_cast<int>(record.resource_type)));
+            return contradiction(
+                fmt::format("config resource type {}", static_cast<int>(record.resource_type)));
     }
     ConfigResource resource{record.resource_type, record.resource_name};
     if (record.value) {

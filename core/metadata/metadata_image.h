@@ -110,7 +110,6 @@ public:
     bool operator==(const MetadataImage&) const = default;
 
 private:
-
     // The checks and the change, without the offset's bookkeeping.
     Result<void> apply_record(const MetadataRecord& record);
     Result<void> apply_register(const RegisterBrokerRecord& record);

@@ -16,7 +16,9 @@ using protocol::ByteWriter;
 
 constexpr bool kCompact = true;  // every metadata record version is flexible
 constexpr std::size_t kNodeIdBytes = 4;
-constexpr std::size_t kEndpointBytesMin = 1 + 1 + 2 + 2 + 1;  // two empty strings, port, protocol, tags
+// The least bytes of an endpoint (two empty strings, port, protocol, tags) and of a feature (an
+// empty name, two levels, tags): hostile array counts are checked against them.
+constexpr std::size_t kEndpointBytesMin = 1 + 1 + 2 + 2 + 1;
 constexpr std::size_t kFeatureBytesMin = 1 + 2 + 2 + 1;
 
 // The versions each type is read at (Kafka's validVersions whose layout Brook knows) and the one
@@ -29,9 +31,12 @@ struct VersionRange {
 
 constexpr VersionRange version_range(int16_t type) {
     switch (type) {
-        case 0: return {1, 3};   // RegisterBrokerRecord
-        case 17: return {1, 2};  // BrokerRegistrationChangeRecord
-        default: return {0, 0};
+        case 0:
+            return {1, 3};  // RegisterBrokerRecord
+        case 17:
+            return {1, 2};  // BrokerRegistrationChangeRecord
+        default:
+            return {0, 0};
     }
 }
 
@@ -115,11 +120,12 @@ void write_body(ByteWriter& writer, const PartitionChangeRecord& record) {
                      (record.replicas ? 1 : 0);
     writer.write_unsigned_varint(count);
     if (record.isr) {
-        writer.write_tagged_field(0, [&](ByteWriter& field) { write_node_ids(field, *record.isr); });
+        writer.write_tagged_field(0,
+                                  [&](ByteWriter& field) { write_node_ids(field, *record.isr); });
     }
     if (record.leader != kLeaderUnchanged) {
-        writer.write_tagged_field(1,
-                                  [&](ByteWriter& field) { field.write_int32(record.leader.value()); });
+        writer.write_tagged_field(
+            1, [&](ByteWriter& field) { field.write_int32(record.leader.value()); });
     }
     if (record.replicas) {
         writer.write_tagged_field(
@@ -160,9 +166,8 @@ void write_body(ByteWriter& writer, const BrokerRegistrationChangeRecord& record
                      (record.in_controlled_shutdown != ShutdownChange::none ? 1 : 0);
     writer.write_unsigned_varint(count);
     if (record.fenced != FencingChange::none) {
-        writer.write_tagged_field(0, [&](ByteWriter& field) {
-            field.write_int8(static_cast<int8_t>(record.fenced));
-        });
+        writer.write_tagged_field(
+            0, [&](ByteWriter& field) { field.write_int8(static_cast<int8_t>(record.fenced)); });
     }
     if (record.in_controlled_shutdown != ShutdownChange::none) {
         writer.write_tagged_field(1, [&](ByteWriter& field) {
@@ -275,18 +280,23 @@ Result<MetadataRecord> read_partition_change(ByteReader& reader) {
     BROOK_READ_FIELD(record.topic_id, reader.read_uuid(), "TopicId");
     TRY(read_tags(reader, [&](uint32_t tag, ByteReader& field) -> Result<bool> {
         switch (tag) {
-            case 0: BROOK_READ_FIELD(record.isr, read_node_ids(field), "Isr"); return true;
+            case 0:
+                BROOK_READ_FIELD(record.isr, read_node_ids(field), "Isr");
+                return true;
             case 1: {
                 TRY_ASSIGN(int32_t leader, field.read_int32());
                 record.leader = NodeId(leader);
                 return true;
             }
-            case 2: BROOK_READ_FIELD(record.replicas, read_node_ids(field), "Replicas"); return true;
+            case 2:
+                BROOK_READ_FIELD(record.replicas, read_node_ids(field), "Replicas");
+                return true;
             case 3:  // RemovingReplicas
             case 4:  // AddingReplicas
                 TRY(read_no_reassignment(field));
                 return true;
-            default: return false;  // LeaderRecoveryState and later tags
+            default:
+                return false;  // LeaderRecoveryState and later tags
         }
     }));
     return MetadataRecord(std::move(record));
@@ -336,8 +346,10 @@ Result<MetadataRecord> read_registration_change(ByteReader& reader) {
 
 Result<MetadataRecord> read_body(ByteReader& reader, int16_t type, int16_t version) {
     switch (type) {
-        case 0: return read_register_broker(reader, version);
-        case 1: return read_broker_and_epoch<UnregisterBrokerRecord>(reader);
+        case 0:
+            return read_register_broker(reader, version);
+        case 1:
+            return read_broker_and_epoch<UnregisterBrokerRecord>(reader);
         case 2: {
             TopicRecord record;
             BROOK_READ_FIELD(record.name, reader.read_string(kCompact), "Name");
@@ -345,11 +357,16 @@ Result<MetadataRecord> read_body(ByteReader& reader, int16_t type, int16_t versi
             TRY(read_no_known_tags(reader));
             return MetadataRecord(std::move(record));
         }
-        case 3: return read_partition(reader);
-        case 4: return read_config(reader);
-        case 5: return read_partition_change(reader);
-        case 7: return read_broker_and_epoch<FenceBrokerRecord>(reader);
-        case 8: return read_broker_and_epoch<UnfenceBrokerRecord>(reader);
+        case 3:
+            return read_partition(reader);
+        case 4:
+            return read_config(reader);
+        case 5:
+            return read_partition_change(reader);
+        case 7:
+            return read_broker_and_epoch<FenceBrokerRecord>(reader);
+        case 8:
+            return read_broker_and_epoch<UnfenceBrokerRecord>(reader);
         case 9: {
             RemoveTopicRecord record;
             BROOK_READ_FIELD(record.topic_id, reader.read_uuid(), "TopicId");
@@ -368,14 +385,17 @@ Result<MetadataRecord> read_body(ByteReader& reader, int16_t type, int16_t versi
             TRY_ASSIGN(int64_t epoch, reader.read_int64());
             TRY_ASSIGN(int64_t next, reader.read_int64());
             TRY(read_no_known_tags(reader));
-            return MetadataRecord(ProducerIdsRecord{NodeId(id), BrokerEpoch(epoch), ProducerId(next)});
+            return MetadataRecord(
+                ProducerIdsRecord{NodeId(id), BrokerEpoch(epoch), ProducerId(next)});
         }
-        case 17: return read_registration_change(reader);
+        case 17:
+            return read_registration_change(reader);
         case 20: {
             TRY(read_no_known_tags(reader));
             return MetadataRecord(NoOpRecord{});
         }
-        default: return reader.corruption(fmt::format("unknown metadata record type {}", type));
+        default:
+            return reader.corruption(fmt::format("unknown metadata record type {}", type));
     }
 }
 
@@ -416,7 +436,8 @@ Result<MetadataRecord> decode_record(std::span<const uint8_t> bytes) {
         return reader.corruption(fmt::format("record type {} version {}", type, version));
     }
     auto record = read_body(reader, type, version);
-    if (!record) return std::move(record).error().wrap(fmt::format("metadata record type {}", type));
+    if (!record)
+        return std::move(record).error().wrap(fmt::format("metadata record type {}", type));
     TRY(reader.expect_end());
     return record;
 }

@@ -16,9 +16,7 @@ constexpr RecordTypeInfo info(const UnregisterBrokerRecord&) {
 constexpr RecordTypeInfo info(const TopicRecord&) { return {2, "TopicRecord"}; }
 constexpr RecordTypeInfo info(const PartitionRecord&) { return {3, "PartitionRecord"}; }
 constexpr RecordTypeInfo info(const ConfigRecord&) { return {4, "ConfigRecord"}; }
-constexpr RecordTypeInfo info(const PartitionChangeRecord&) {
-    return {5, "PartitionChangeRecord"};
-}
+constexpr RecordTypeInfo info(const PartitionChangeRecord&) { return {5, "PartitionChangeRecord"}; }
 constexpr RecordTypeInfo info(const FenceBrokerRecord&) { return {7, "FenceBrokerRecord"}; }
 constexpr RecordTypeInfo info(const UnfenceBrokerRecord&) { return {8, "UnfenceBrokerRecord"}; }
 constexpr RecordTypeInfo info(const RemoveTopicRecord&) { return {9, "RemoveTopicRecord"}; }

@@ -160,7 +160,7 @@ enum class ShutdownChange : int8_t { none = 0, in_controlled_shutdown = 1 };
 struct BrokerRegistrationChangeRecord {
     NodeId broker_id;
     BrokerEpoch broker_epoch;
-    FencingChange fenced = FencingChange::none;                // tag 0
+    FencingChange fenced = FencingChange::none;                    // tag 0
     ShutdownChange in_controlled_shutdown = ShutdownChange::none;  // tag 1, v1+
     bool operator==(const BrokerRegistrationChangeRecord&) const = default;
 };

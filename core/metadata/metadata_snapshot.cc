@@ -65,15 +65,16 @@ std::string encode_snapshot(const MetadataImage& image) {
 }
 
 Result<MetadataImage> decode_snapshot(std::string_view bytes, Offset end_offset) {
-    protocol::ByteReader reader(std::span<const uint8_t>(
-        reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    protocol::ByteReader reader(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
     std::vector<MetadataRecord> records;
     while (!reader.empty()) {
         TRY_ASSIGN(uint32_t size, reader.read_unsigned_varint());
         TRY_ASSIGN(std::span<const uint8_t> record_bytes, reader.read_span(size));
         auto record = decode_record(record_bytes);
         if (!record) {
-            return std::move(record).error().wrap(fmt::format("snapshot record {}", records.size()));
+            return std::move(record).error().wrap(
+                fmt::format("snapshot record {}", records.size()));
         }
         records.push_back(std::move(record).value());
     }

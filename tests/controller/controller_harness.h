@@ -50,10 +50,12 @@ public:
 
     RegisterBrokerReply register_broker(int id, std::optional<std::string> rack = std::nullopt,
                                         int generation = 0) {
-        RegisterBrokerCommand command{NodeId(id), incarnation(id, generation),
-                                      {{"PLAINTEXT", "localhost", static_cast<uint16_t>(9090 + id), 0}},
-                                      {},
-                                      std::move(rack)};
+        RegisterBrokerCommand command{
+            NodeId(id),
+            incarnation(id, generation),
+            {{"PLAINTEXT", "localhost", static_cast<uint16_t>(9090 + id), 0}},
+            {},
+            std::move(rack)};
         return commit(controller.register_broker(command, next_offset, now_ms));
     }
 

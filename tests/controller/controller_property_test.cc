@@ -77,30 +77,39 @@ void step(ControllerHarness& cluster, Dice& dice) {
         case 3:
             cluster.heartbeat(broker, dice.chance(100), dice.chance(80));
             break;
-        case 4: cluster.now_ms += dice.below(7000); break;
-        case 5: cluster.tick(); break;
+        case 4:
+            cluster.now_ms += dice.below(7000);
+            break;
+        case 5:
+            cluster.tick();
+            break;
         case 6:
             cluster.create_topic(topic, 1 + dice.below(8), static_cast<int16_t>(1 + dice.below(4)));
             break;
-        case 7: cluster.commit(cluster.controller.delete_topics({{topic}})); break;
+        case 7:
+            cluster.commit(cluster.controller.delete_topics({{topic}}));
+            break;
         case 8: {
             const metadata::TopicImage* image = cluster.controller.image().topic(topic);
             int32_t count = image == nullptr ? 1 : static_cast<int32_t>(image->partitions.size());
-            cluster.commit(cluster.controller.create_partitions({topic, count + 1 + dice.below(3)}));
+            cluster.commit(
+                cluster.controller.create_partitions({topic, count + 1 + dice.below(3)}));
             break;
         }
         case 9: {
-            AlterConfigsCommand alter{metadata::ConfigResourceType::topic, topic,
-                                      {{"retention.ms", dice.chance(500) ? ConfigOperation::set
-                                                                         : ConfigOperation::remove,
-                                        std::to_string(dice.below(100000))}}};
+            AlterConfigsCommand alter{
+                metadata::ConfigResourceType::topic,
+                topic,
+                {{"retention.ms", dice.chance(500) ? ConfigOperation::set : ConfigOperation::remove,
+                  std::to_string(dice.below(100000))}}};
             cluster.commit(cluster.controller.alter_configs(alter));
             break;
         }
         default:
             if (dice.chance(100)) {
                 cluster.commit(cluster.controller.unregister_broker({NodeId(broker)}));
-            } else if (const auto* registration = cluster.controller.image().broker(NodeId(broker))) {
+            } else if (const auto* registration =
+                           cluster.controller.image().broker(NodeId(broker))) {
                 cluster.commit(cluster.controller.allocate_producer_ids(
                     {NodeId(broker), registration->epoch}));
             }

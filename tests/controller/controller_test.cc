@@ -50,8 +50,9 @@ TEST_CASE("controller: a broker that cannot read the metadata.version may not re
     REQUIRE(refused.reply.error == KafkaError::unsupported_version);
     REQUIRE(refused.records.empty());
     command.features = {{"metadata.version", 1, kMetadataVersionLevel}};
-    REQUIRE(cluster.commit(cluster.controller.register_broker(command, cluster.next_offset, 0))
-                .error == KafkaError::none);
+    REQUIRE(
+        cluster.commit(cluster.controller.register_broker(command, cluster.next_offset, 0)).error ==
+        KafkaError::none);
 }
 
 TEST_CASE("controller: heartbeats of unknown brokers or old epochs are refused") {
@@ -192,9 +193,11 @@ TEST_CASE("controller: an explicit assignment is checked and kept") {
     };
     REQUIRE(create({{NodeId(1), NodeId(1)}}) == KafkaError::invalid_replica_assignment);
     REQUIRE(create({{NodeId(1), NodeId(9)}}) == KafkaError::invalid_replica_assignment);
-    REQUIRE(create({{NodeId(1)}, {NodeId(1), NodeId(2)}}) == KafkaError::invalid_replica_assignment);
+    REQUIRE(create({{NodeId(1)}, {NodeId(1), NodeId(2)}}) ==
+            KafkaError::invalid_replica_assignment);
     REQUIRE(create({{NodeId(3), NodeId(1)}, {NodeId(2), NodeId(3)}}) == KafkaError::none);
-    REQUIRE(partition_of(cluster, "manual", 0).replicas == std::vector<NodeId>{NodeId(3), NodeId(1)});
+    REQUIRE(partition_of(cluster, "manual", 0).replicas ==
+            std::vector<NodeId>{NodeId(3), NodeId(1)});
     REQUIRE(partition_of(cluster, "manual", 1).leader == NodeId(2));
 }
 
@@ -210,7 +213,8 @@ TEST_CASE("controller: DeleteTopics, CreatePartitions and configs") {
     REQUIRE(cluster.commit(cluster.controller.create_partitions({"nope", 5})).error ==
             KafkaError::unknown_topic_or_partition);
 
-    AlterConfigsCommand alter{metadata::ConfigResourceType::topic, "orders",
+    AlterConfigsCommand alter{metadata::ConfigResourceType::topic,
+                              "orders",
                               {{"cleanup.policy", ConfigOperation::set, "compact"}}};
     REQUIRE(cluster.commit(cluster.controller.alter_configs(alter)).error == KafkaError::none);
     metadata::ConfigResource resource{metadata::ConfigResourceType::topic, "orders"};
@@ -237,8 +241,9 @@ TEST_CASE("controller: producer id blocks never repeat") {
     REQUIRE(first.first_producer_id == ProducerId(0));
     REQUIRE(first.producer_id_length == 1000);
     REQUIRE(second.first_producer_id == ProducerId(1000));
-    REQUIRE(cluster.commit(cluster.controller.allocate_producer_ids({NodeId(1), epoch - 1})).error ==
-            KafkaError::stale_broker_epoch);
+    REQUIRE(
+        cluster.commit(cluster.controller.allocate_producer_ids({NodeId(1), epoch - 1})).error ==
+        KafkaError::stale_broker_epoch);
 }
 
 TEST_CASE("controller: unregistering a broker takes it out of its partitions first") {
@@ -275,8 +280,12 @@ TEST_CASE("controller: a foreign log's odd but valid state is worked with, not a
     Uuid id{};
     id[0] = 9;
     auto partition = [&](int32_t p, int32_t leader) {
-        return metadata::PartitionRecord{PartitionId(p), id, {NodeId(1), NodeId(2)},
-                                         {NodeId(1), NodeId(2)}, NodeId(leader), LeaderEpoch(0),
+        return metadata::PartitionRecord{PartitionId(p),
+                                         id,
+                                         {NodeId(1), NodeId(2)},
+                                         {NodeId(1), NodeId(2)},
+                                         NodeId(leader),
+                                         LeaderEpoch(0),
                                          metadata::PartitionEpoch(0)};
     };
     BrokerEpoch epoch = cluster.controller.image().broker(NodeId(2))->epoch;

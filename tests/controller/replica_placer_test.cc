@@ -95,7 +95,8 @@ TEST_CASE("replica placer: every rack is used before any is used twice") {
             int rack = id < rack_count ? id : *rc::gen::inRange(0, rack_count);
             brokers.push_back({NodeId(id * 3 + 1), "rack-" + std::to_string(rack)});
         }
-        const int16_t factor = *rc::gen::inRange<int16_t>(1, static_cast<int16_t>(broker_count + 1));
+        const int16_t factor =
+            *rc::gen::inRange<int16_t>(1, static_cast<int16_t>(broker_count + 1));
         PlacementRequest request{*rc::gen::inRange(0, 20), *rc::gen::inRange(1, 40), factor,
                                  *rc::gen::arbitrary<uint64_t>()};
         std::map<NodeId, std::string> rack_of;

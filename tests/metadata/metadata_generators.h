@@ -43,49 +43,53 @@ inline std::vector<rc::Gen<MetadataRecord>> record_generators() {
             rc::gen::set(&RegisterBrokerRecord::broker_id, arbitrary_node()),
             rc::gen::set(&RegisterBrokerRecord::incarnation_id, arbitrary_uuid()),
             rc::gen::set(&RegisterBrokerRecord::broker_epoch, arbitrary_epoch()),
-            rc::gen::set(&RegisterBrokerRecord::endpoints,
-                         rc::gen::container<std::vector<BrokerEndpoint>>(
-                             rc::gen::build<BrokerEndpoint>(
-                                 rc::gen::set(&BrokerEndpoint::name, text),
-                                 rc::gen::set(&BrokerEndpoint::host, text),
-                                 rc::gen::set(&BrokerEndpoint::port, arbitrary<uint16_t>()),
-                                 rc::gen::set(&BrokerEndpoint::security_protocol,
-                                              arbitrary<int16_t>())))),
-            rc::gen::set(&RegisterBrokerRecord::features,
-                         rc::gen::container<std::vector<BrokerFeature>>(rc::gen::build<BrokerFeature>(
-                             rc::gen::set(&BrokerFeature::name, text),
-                             rc::gen::set(&BrokerFeature::min_supported_version, arbitrary<int16_t>()),
-                             rc::gen::set(&BrokerFeature::max_supported_version,
-                                          arbitrary<int16_t>())))),
+            rc::gen::set(
+                &RegisterBrokerRecord::endpoints,
+                rc::gen::container<std::vector<BrokerEndpoint>>(rc::gen::build<BrokerEndpoint>(
+                    rc::gen::set(&BrokerEndpoint::name, text),
+                    rc::gen::set(&BrokerEndpoint::host, text),
+                    rc::gen::set(&BrokerEndpoint::port, arbitrary<uint16_t>()),
+                    rc::gen::set(&BrokerEndpoint::security_protocol, arbitrary<int16_t>())))),
+            rc::gen::set(
+                &RegisterBrokerRecord::features,
+                rc::gen::container<std::vector<BrokerFeature>>(rc::gen::build<BrokerFeature>(
+                    rc::gen::set(&BrokerFeature::name, text),
+                    rc::gen::set(&BrokerFeature::min_supported_version, arbitrary<int16_t>()),
+                    rc::gen::set(&BrokerFeature::max_supported_version, arbitrary<int16_t>())))),
             rc::gen::set(&RegisterBrokerRecord::rack, maybe(text)),
             rc::gen::set(&RegisterBrokerRecord::fenced, arbitrary<bool>()),
             rc::gen::set(&RegisterBrokerRecord::in_controlled_shutdown, arbitrary<bool>()))),
         as_record(rc::gen::build<UnregisterBrokerRecord>(
             rc::gen::set(&UnregisterBrokerRecord::broker_id, arbitrary_node()),
             rc::gen::set(&UnregisterBrokerRecord::broker_epoch, arbitrary_epoch()))),
-        as_record(rc::gen::build<TopicRecord>(rc::gen::set(&TopicRecord::name, text),
-                                              rc::gen::set(&TopicRecord::topic_id, arbitrary_uuid()))),
+        as_record(
+            rc::gen::build<TopicRecord>(rc::gen::set(&TopicRecord::name, text),
+                                        rc::gen::set(&TopicRecord::topic_id, arbitrary_uuid()))),
         as_record(rc::gen::build<PartitionRecord>(
-            rc::gen::set(&PartitionRecord::partition_id,
-                         rc::gen::map(arbitrary<int32_t>(), [](int32_t p) { return PartitionId(p); })),
+            rc::gen::set(
+                &PartitionRecord::partition_id,
+                rc::gen::map(arbitrary<int32_t>(), [](int32_t p) { return PartitionId(p); })),
             rc::gen::set(&PartitionRecord::topic_id, arbitrary_uuid()),
             rc::gen::set(&PartitionRecord::replicas, arbitrary_nodes()),
             rc::gen::set(&PartitionRecord::isr, arbitrary_nodes()),
             rc::gen::set(&PartitionRecord::leader, arbitrary_node()),
-            rc::gen::set(&PartitionRecord::leader_epoch,
-                         rc::gen::map(arbitrary<int32_t>(), [](int32_t e) { return LeaderEpoch(e); })),
-            rc::gen::set(&PartitionRecord::partition_epoch,
-                         rc::gen::map(arbitrary<int32_t>(),
-                                      [](int32_t e) { return PartitionEpoch(e); })))),
+            rc::gen::set(
+                &PartitionRecord::leader_epoch,
+                rc::gen::map(arbitrary<int32_t>(), [](int32_t e) { return LeaderEpoch(e); })),
+            rc::gen::set(
+                &PartitionRecord::partition_epoch,
+                rc::gen::map(arbitrary<int32_t>(), [](int32_t e) { return PartitionEpoch(e); })))),
         as_record(rc::gen::build<ConfigRecord>(
             rc::gen::set(&ConfigRecord::resource_type,
                          rc::gen::map(arbitrary<int8_t>(),
                                       [](int8_t t) { return static_cast<ConfigResourceType>(t); })),
-            rc::gen::set(&ConfigRecord::resource_name, text), rc::gen::set(&ConfigRecord::name, text),
+            rc::gen::set(&ConfigRecord::resource_name, text),
+            rc::gen::set(&ConfigRecord::name, text),
             rc::gen::set(&ConfigRecord::value, maybe(text)))),
         as_record(rc::gen::build<PartitionChangeRecord>(
-            rc::gen::set(&PartitionChangeRecord::partition_id,
-                         rc::gen::map(arbitrary<int32_t>(), [](int32_t p) { return PartitionId(p); })),
+            rc::gen::set(
+                &PartitionChangeRecord::partition_id,
+                rc::gen::map(arbitrary<int32_t>(), [](int32_t p) { return PartitionId(p); })),
             rc::gen::set(&PartitionChangeRecord::topic_id, arbitrary_uuid()),
             rc::gen::set(&PartitionChangeRecord::isr, maybe(arbitrary_nodes())),
             rc::gen::set(&PartitionChangeRecord::leader, arbitrary_node()),
@@ -104,17 +108,18 @@ inline std::vector<rc::Gen<MetadataRecord>> record_generators() {
         as_record(rc::gen::build<ProducerIdsRecord>(
             rc::gen::set(&ProducerIdsRecord::broker_id, arbitrary_node()),
             rc::gen::set(&ProducerIdsRecord::broker_epoch, arbitrary_epoch()),
-            rc::gen::set(&ProducerIdsRecord::next_producer_id,
-                         rc::gen::map(arbitrary<int64_t>(), [](int64_t p) { return ProducerId(p); })))),
+            rc::gen::set(
+                &ProducerIdsRecord::next_producer_id,
+                rc::gen::map(arbitrary<int64_t>(), [](int64_t p) { return ProducerId(p); })))),
         as_record(rc::gen::build<BrokerRegistrationChangeRecord>(
             rc::gen::set(&BrokerRegistrationChangeRecord::broker_id, arbitrary_node()),
             rc::gen::set(&BrokerRegistrationChangeRecord::broker_epoch, arbitrary_epoch()),
             rc::gen::set(&BrokerRegistrationChangeRecord::fenced,
                          rc::gen::element(FencingChange::unfenced, FencingChange::none,
                                           FencingChange::fenced)),
-            rc::gen::set(&BrokerRegistrationChangeRecord::in_controlled_shutdown,
-                         rc::gen::element(ShutdownChange::none,
-                                          ShutdownChange::in_controlled_shutdown)))),
+            rc::gen::set(
+                &BrokerRegistrationChangeRecord::in_controlled_shutdown,
+                rc::gen::element(ShutdownChange::none, ShutdownChange::in_controlled_shutdown)))),
         rc::gen::just(MetadataRecord(NoOpRecord{}))};
 }
 

@@ -45,7 +45,8 @@ Log cluster_with_topic() {
     Log log;
     log.require(FeatureLevelRecord{"metadata.version", 7});
     for (int32_t id = 1; id <= 3; ++id) {
-        log.require(RegisterBrokerRecord{NodeId(id), topic_id(100 + id), BrokerEpoch(log.next.value())});
+        log.require(
+            RegisterBrokerRecord{NodeId(id), topic_id(100 + id), BrokerEpoch(log.next.value())});
     }
     log.require(TopicRecord{"orders", topic_id(1)});
     log.require(partition(1, 0, {1, 2, 3}));
@@ -94,21 +95,21 @@ TEST_CASE("metadata image: contradictions are errors and leave the image as it w
                          log.image.configs() == before.configs();
         return !applied.ok() && unchanged;
     };
-    REQUIRE(rejected(partition(9, 0, {1})));                               // unknown topic
-    REQUIRE(rejected(partition(1, 0, {1})));                               // partition exists
-    REQUIRE(rejected(partition(1, 2, {1, 1})));                            // a replica twice
+    REQUIRE(rejected(partition(9, 0, {1})));     // unknown topic
+    REQUIRE(rejected(partition(1, 0, {1})));     // partition exists
+    REQUIRE(rejected(partition(1, 2, {1, 1})));  // a replica twice
     PartitionRecord outside = partition(1, 2, {1, 2});
     outside.leader = NodeId(3);
-    REQUIRE(rejected(outside));                                            // leader outside the ISR
+    REQUIRE(rejected(outside));  // leader outside the ISR
     PartitionChangeRecord unknown{PartitionId(5), topic_id(1)};
     unknown.leader = NodeId(1);
     REQUIRE(rejected(unknown));
     PartitionChangeRecord isr_not_replicas{PartitionId(0), topic_id(1)};
     isr_not_replicas.isr = std::vector<NodeId>{NodeId(4)};
     REQUIRE(rejected(isr_not_replicas));
-    REQUIRE(rejected(FenceBrokerRecord{NodeId(1), BrokerEpoch(99)}));      // another epoch
+    REQUIRE(rejected(FenceBrokerRecord{NodeId(1), BrokerEpoch(99)}));        // another epoch
     REQUIRE(rejected(RegisterBrokerRecord{NodeId(1), {}, BrokerEpoch(0)}));  // epoch not above
-    REQUIRE(rejected(TopicRecord{"orders", topic_id(2)}));                 // name taken
+    REQUIRE(rejected(TopicRecord{"orders", topic_id(2)}));                   // name taken
     REQUIRE(rejected(ConfigRecord{ConfigResourceType::topic, "nope", "a", "b"}));
     REQUIRE(rejected(RemoveTopicRecord{topic_id(9)}));
     log.require(ProducerIdsRecord{NodeId(1), BrokerEpoch(1), ProducerId(1000)});

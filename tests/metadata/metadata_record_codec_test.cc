@@ -34,8 +34,7 @@ TEST_CASE("metadata record codec: Kafka's framing and flexible bodies, byte for 
     // PartitionChangeRecord: partition 3, the uuid, one tagged field: tag 1 (Leader), 4 bytes.
     PartitionChangeRecord change{PartitionId(3), counting_uuid()};
     change.leader = NodeId(7);
-    Bytes change_bytes =
-        with_uuid({0x01, 0x05, 0x00, 0, 0, 0, 3}, {0x01, 0x01, 0x04, 0, 0, 0, 7});
+    Bytes change_bytes = with_uuid({0x01, 0x05, 0x00, 0, 0, 0, 3}, {0x01, 0x01, 0x04, 0, 0, 0, 7});
     REQUIRE(encode_record(change) == change_bytes);
     REQUIRE(*decode_record(change_bytes) == MetadataRecord(change));
 
@@ -59,8 +58,8 @@ TEST_CASE("metadata record codec: every record type round-trips") {
 TEST_CASE("metadata record codec: reads older versions and skips tags it does not model") {
     // RegisterBrokerRecord v0 (no InControlledShutdown): broker 1, the uuid, epoch 5, no
     // endpoints, no features, null rack, fenced.
-    Bytes v0 = with_uuid({0x01, 0x00, 0x00, 0, 0, 0, 1}, {0, 0, 0, 0, 0, 0, 0, 5, 0x01, 0x01, 0x00,
-                                                          0x01, 0x00});
+    Bytes v0 = with_uuid({0x01, 0x00, 0x00, 0, 0, 0, 1},
+                         {0, 0, 0, 0, 0, 0, 0, 5, 0x01, 0x01, 0x00, 0x01, 0x00});
     auto record = decode_record(v0);
     REQUIRE(record.ok());
     auto& broker = std::get<RegisterBrokerRecord>(*record);
@@ -89,8 +88,8 @@ TEST_CASE("metadata record codec: malformed bytes are corruption, never a crash"
     REQUIRE_FALSE(decode_record(Bytes{0x01, 0x02, 0x01}).ok());        // TopicRecord v1
     // A PartitionRecord with a reassignment in progress (AddingReplicas [4]).
     Bytes adding = with_uuid({0x01, 0x03, 0x00, 0, 0, 0, 0},
-                             {0x02, 0, 0, 0, 1, 0x02, 0, 0, 0, 1, 0x01, 0x02, 0, 0, 0, 4, 0, 0, 0, 1,
-                              0, 0, 0, 0, 0, 0, 0, 0, 0x00});
+                             {0x02, 0, 0, 0, 1, 0x02, 0, 0, 0, 1, 0x01, 0x02, 0, 0,   0,
+                              4,    0, 0, 0, 1, 0,    0, 0, 0, 0, 0,    0,    0, 0x00});
     auto reassigning = decode_record(adding);
     REQUIRE_FALSE(reassigning.ok());
     REQUIRE(reassigning.error().code() == ErrorCode::corruption);
