@@ -3,10 +3,13 @@
 // partition commands, config changes, producer id allocations and unregistrations:
 //   (b) a follower that applies the controller's records at their offsets has the controller's
 //       image, and so does a controller rebuilt from the log or from a snapshot of the image;
+//   (c) a new topic's replicas are all brokers that may lead (replica_placer_test.cc checks
+//       the placement's balance and racks);
 //   (d) after every step no partition is led by a broker that may not lead, every leader is in
 //       its ISR, the ISR is inside the replicas and the replicas are distinct;
 //   and producer id blocks never overlap.
 // The negative test plants a bug in the election and requires the properties to see it.
+#include <fmt/format.h>
 #include <rapidcheck.h>
 
 #include <catch2/catch.hpp>
@@ -62,8 +65,8 @@ std::optional<std::string> leadership_problem(const MetadataImage& image) {
 
 const std::string kTopics[] = {"orders", "audit", "clicks", "a.b", "a_b"};
 
-// One random step of the workload.
-void step(ControllerHarness& cluster, Dice& dice) {
+// One random step of the workload; what it saw wrong, if anything.
+std::optional<std::string> step(ControllerHarness& cluster, Dice& dice) {
     const int broker = 1 + dice.below(6);
     const std::string& topic = kTopics[dice.below(5)];
     switch (dice.below(11)) {
@@ -83,9 +86,18 @@ void step(ControllerHarness& cluster, Dice& dice) {
         case 5:
             cluster.tick();
             break;
-        case 6:
-            cluster.create_topic(topic, 1 + dice.below(8), static_cast<int16_t>(1 + dice.below(4)));
+        case 6: {
+            // (c) in the controller: a new topic's replicas are all brokers that may lead, so
+            // its ISR is all of them.
+            auto created = cluster.create_topic(topic, 1 + dice.below(8),
+                                                static_cast<int16_t>(1 + dice.below(4)));
+            if (created.error != KafkaError::none) break;
+            for (const auto& [id, state] : cluster.controller.image().topic(topic)->partitions) {
+                if (state.isr != state.replicas)
+                    return topic + " placed on a broker out of service";
+            }
             break;
+        }
         case 7:
             cluster.commit(cluster.controller.delete_topics({{topic}}));
             break;
@@ -115,6 +127,7 @@ void step(ControllerHarness& cluster, Dice& dice) {
             }
             break;
     }
+    return std::nullopt;
 }
 
 // Runs the workload; the first violation found, or nullopt.
@@ -123,7 +136,7 @@ std::optional<std::string> run_workload(uint64_t seed, int steps, ControllerPlan
     ControllerHarness cluster(ControllerOptions{.topic_id_seed = seed, .planted_bug = bug});
     for (int i = 0; i < steps; ++i) {
         const ProducerId next_producer_id = cluster.controller.image().next_producer_id();
-        step(cluster, dice);
+        if (auto problem = step(cluster, dice)) return problem;
         if (!cluster.problem.empty()) return "a record did not replay: " + cluster.problem;
         if (!(cluster.follower == cluster.controller.image())) return "the follower differs";
         if (auto problem = leadership_problem(cluster.controller.image())) return problem;
@@ -152,7 +165,7 @@ TEST_CASE("controller properties: followers agree, leaders are live and in their
 TEST_CASE("controller properties: a controller rebuilt from the log is the same controller") {
     Dice dice(7);
     ControllerHarness cluster;
-    for (int i = 0; i < 300; ++i) step(cluster, dice);
+    for (int i = 0; i < 300; ++i) REQUIRE_FALSE(step(cluster, dice));
     // A controller started from a snapshot of the image, and one that replayed the image as
     // records, have its image; all three answer the next command with the same records.
     auto snapshot = metadata::decode_snapshot(metadata::encode_snapshot(cluster.controller.image()),
