@@ -23,7 +23,8 @@ constexpr std::size_t kFeatureBytesMin = 1 + 2 + 2 + 1;
 
 // The versions each type is read at (Kafka's validVersions whose layout Brook knows) and the one
 // it is written at. RegisterBrokerRecord v1 and BrokerRegistrationChangeRecord v1 carry
-// InControlledShutdown; their later versions add only fields Brook skips.
+// InControlledShutdown; their later versions, and those of the partition records, add only
+// fields Brook skips (log directories, eligible leader replicas).
 struct VersionRange {
     int16_t written;
     int16_t read_max;
@@ -33,6 +34,10 @@ constexpr VersionRange version_range(int16_t type) {
     switch (type) {
         case 0:
             return {1, 3};  // RegisterBrokerRecord
+        case 3:
+            return {0, 2};  // PartitionRecord: v1 adds Directories, v2 tagged ELR fields
+        case 5:
+            return {0, 2};  // PartitionChangeRecord: v1 and v2 add tagged fields only
         case 17:
             return {1, 2};  // BrokerRegistrationChangeRecord
         default:
@@ -254,7 +259,7 @@ Result<MetadataRecord> read_register_broker(ByteReader& reader, int16_t version)
     return MetadataRecord(std::move(record));
 }
 
-Result<MetadataRecord> read_partition(ByteReader& reader) {
+Result<MetadataRecord> read_partition(ByteReader& reader, int16_t version) {
     PartitionRecord record;
     TRY_ASSIGN(int32_t partition, reader.read_int32());
     record.partition_id = PartitionId(partition);
@@ -269,7 +274,11 @@ Result<MetadataRecord> read_partition(ByteReader& reader) {
     record.leader = NodeId(leader);
     record.leader_epoch = LeaderEpoch(leader_epoch);
     record.partition_epoch = PartitionEpoch(partition_epoch);
-    TRY(read_no_known_tags(reader));  // LeaderRecoveryState (tag 0)
+    if (version >= 1) {  // Directories: one uuid per replica
+        TRY_ASSIGN(int32_t directories, reader.read_array_count(kCompact, sizeof(Uuid)));
+        TRY(reader.skip(static_cast<std::size_t>(directories) * sizeof(Uuid)));
+    }
+    TRY(read_no_known_tags(reader));  // LeaderRecoveryState (tag 0), v2's ELR (tags 1, 2)
     return MetadataRecord(std::move(record));
 }
 
@@ -358,7 +367,7 @@ Result<MetadataRecord> read_body(ByteReader& reader, int16_t type, int16_t versi
             return MetadataRecord(std::move(record));
         }
         case 3:
-            return read_partition(reader);
+            return read_partition(reader, version);
         case 4:
             return read_config(reader);
         case 5:

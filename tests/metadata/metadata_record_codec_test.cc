@@ -69,6 +69,23 @@ TEST_CASE("metadata record codec: reads older versions and skips tags it does no
     // A PartitionChangeRecord with LeaderRecoveryState (tag 5) only.
     Bytes recovery = with_uuid({0x01, 0x05, 0x00, 0, 0, 0, 0}, {0x01, 0x05, 0x01, 0x01});
     REQUIRE(decode_record(recovery).ok());
+    // PartitionChangeRecord v2 (as Kafka 3.7+ writes): Leader 4 and an empty ELR (tag 6).
+    Bytes v2_change =
+        with_uuid({0x01, 0x05, 0x02, 0, 0, 0, 0}, {0x02, 0x01, 0x04, 0, 0, 0, 4, 0x06, 0x01, 0x01});
+    auto change = decode_record(v2_change);
+    REQUIRE(change.ok());
+    REQUIRE(std::get<PartitionChangeRecord>(*change).leader == NodeId(4));
+    // PartitionRecord v1: Directories (one uuid for its one replica) after PartitionEpoch.
+    Bytes v1_partition = with_uuid(
+        {0x01, 0x03, 0x01, 0, 0, 0, 0},
+        {0x02, 0, 0, 0, 1, 0x02, 0, 0, 0, 1, 0x01, 0x01, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0x02});
+    Uuid directory = counting_uuid();
+    v1_partition.insert(v1_partition.end(), directory.begin(), directory.end());
+    v1_partition.push_back(0x00);
+    auto partition = decode_record(v1_partition);
+    REQUIRE(partition.ok());
+    REQUIRE(std::get<PartitionRecord>(*partition).leader_epoch == LeaderEpoch(2));
+    REQUIRE(std::get<PartitionRecord>(*partition).partition_epoch == PartitionEpoch(3));
 }
 
 TEST_CASE("metadata record codec: malformed bytes are corruption, never a crash") {
