@@ -24,6 +24,7 @@ public:
     // Appends and replays the records; false (and `problem` says why) if one did not apply.
     bool commit(const std::vector<MetadataRecord>& records) {
         for (const MetadataRecord& record : records) {
+            log.push_back(record);
             auto replayed = controller.replay(record, next_offset);
             auto followed = follower.apply(record, next_offset);
             next_offset = next_offset + 1;
@@ -89,6 +90,7 @@ public:
     Offset next_offset = Offset(0);
     int64_t now_ms = 0;
     std::string problem;
+    std::vector<MetadataRecord> log;  // every record committed, in offset order
 };
 
 }  // namespace brook::controller::testing
