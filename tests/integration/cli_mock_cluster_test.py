@@ -16,30 +16,18 @@ Usage: cli_mock_cluster_test.py path/to/brook
 """
 
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from brook_harness import Test, stop_process  # noqa: E402
-from brook_harness import _die_with_test as die_with_test  # noqa: E402
+from brook_harness import Test, start_mock_cluster, stop_process  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 RECORDS = 600
 TOPIC = "spread"
 PARTITIONS = 6
 
 
 def start_cluster(test):
-    binary = test.temp_path("rdkafka_mock_cluster")
-    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "rdkafka"], check=True,
-                           capture_output=True, text=True).stdout.split()
-    test.run(["gcc", "-O1", "-o", binary, os.path.join(HERE, "rdkafka_mock_cluster.c"), *flags],
-             timeout=60)
-    cluster = subprocess.Popen([binary, "3", f"{TOPIC}:{PARTITIONS}:3", "other:1:1"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True, preexec_fn=die_with_test)
-    test.processes.append(cluster)
-    bootstrap = cluster.stdout.readline().decode().strip()
+    cluster, bootstrap = start_mock_cluster(test, ["3", f"{TOPIC}:{PARTITIONS}:3", "other:1:1"])
     test.check(bootstrap.count(",") == 2, f"librdkafka's mock cluster of 3 brokers at {bootstrap}")
     return cluster, bootstrap
 
