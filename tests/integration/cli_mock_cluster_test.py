@@ -4,7 +4,8 @@ cluster (three brokers, partition leaders spread over them), built from
 rdkafka_mock_cluster.c beside this script.
 
 Checks:
-  - topics --list and --describe (partition leaders on more than one broker);
+  - topics --list and --describe (partition leaders on more than one broker; each row with
+    its leader, replicas and ISR in kafka-topics' layout);
   - 600 keyed records from `brook produce --compression zstd` reach the leaders of six
     partitions: kcat reads every key and value back, and each key sits on the partition
     librdkafka's murmur2_random partitioner picks for it (kcat -P sends the same keys);
@@ -46,6 +47,14 @@ def body(test):
         leaders = {line.split("\t")[3] for line in described.split("\n") if "Partition:" in line}
         test.check(described.count("Partition:") == PARTITIONS and len(leaders) > 1,
                    "topics --describe: six partitions, leaders on several brokers", described)
+        rows = [dict(field.split(": ", 1) for field in line.strip().split("\t"))
+                for line in described.split("\n") if "Partition:" in line]
+        test.check(all(sorted(row["Replicas"].split(",")) == ["1", "2", "3"]
+                       and sorted(row["Isr"].split(",")) == ["1", "2", "3"]
+                       and row["Leader"] in row["Replicas"].split(",") for row in rows)
+                   and "ReplicationFactor: 3" in described,
+                   "topics --describe: each partition's leader, its three replicas and ISR, in "
+                   "kafka-topics' layout", described)
 
         keys = [f"user-{i * 31}" for i in range(RECORDS)]
         brook(test, bootstrap, "produce", "--topic", TOPIC, "--key-separator", ":",
