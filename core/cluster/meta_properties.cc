@@ -52,7 +52,7 @@ Result<MetaProperties> parse_meta_properties(std::string_view text) {
         std::size_t newline = text.find('\n');
         std::string_view line = text.substr(0, newline);
         text = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (line.empty() || line.front() == '#' || line.front() == '!') continue;
         std::size_t equals = line.find('=');
         if (equals == std::string_view::npos) return corrupt(fmt::format("line '{}'", line));
