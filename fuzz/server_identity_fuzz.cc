@@ -21,11 +21,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } else {
         ASSERT(meta.error().code() == ErrorCode::corruption, "{}", meta.error().describe());
     }
-    constexpr std::string_view kKeys[] = {
-        "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
-        "controller.listener.names", "listener.security.protocol.map",
-        "broker.session.timeout.ms", "controller.quorum.election.timeout.ms", "broker.rack",
-        "metadata.log.dir"};
+    constexpr std::string_view kKeys[] = {"process.roles",
+                                          "controller.quorum.voters",
+                                          "controller.quorum.bootstrap.servers",
+                                          "controller.listener.names",
+                                          "listener.security.protocol.map",
+                                          "broker.session.timeout.ms",
+                                          "controller.quorum.election.timeout.ms",
+                                          "broker.rack",
+                                          "metadata.log.dir"};
     broker::KraftConfig kraft;
     for (std::string_view key : kKeys) {
         auto set = kraft.set(key, input);

@@ -12,8 +12,7 @@ namespace {
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 
 // Kafka's default listener.security.protocol.map: each protocol's own name.
-constexpr std::string_view kDefaultProtocols[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT",
-                                                  "SASL_SSL"};
+constexpr std::string_view kDefaultProtocols[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"};
 
 Error invalid(std::string_view key, std::string_view value, std::string_view why) {
     return cluster::invalid_config_value(key, value, why);
@@ -55,13 +54,14 @@ Result<std::vector<QuorumVoter>> parse_voters(std::string_view key, std::string_
     for (std::string_view entry : split_list(text)) {
         std::size_t at = entry.find('@');
         if (at == std::string_view::npos) return invalid(key, entry, "expected id@host:port");
-        TRY_ASSIGN(int64_t id, cluster::parse_config_integer(key, entry.substr(0, at), 0, kInt32Max));
+        TRY_ASSIGN(int64_t id,
+                   cluster::parse_config_integer(key, entry.substr(0, at), 0, kInt32Max));
         TRY_ASSIGN(HostPort address, parse_host_port(key, entry.substr(at + 1)));
         for (const QuorumVoter& other : voters) {
             if (other.id.value() == id) return invalid(key, text, "a voter id appears twice");
         }
-        voters.push_back(QuorumVoter{NodeId(static_cast<int32_t>(id)), std::move(address.host),
-                                     address.port});
+        voters.push_back(
+            QuorumVoter{NodeId(static_cast<int32_t>(id)), std::move(address.host), address.port});
     }
     return voters;
 }
@@ -73,7 +73,8 @@ Result<void> parse_roles(std::string_view value, bool& broker, bool& controller)
         if (role != "broker" && role != "controller") {
             return invalid("process.roles", value,
                            fmt::format("unknown process role '{}' (must be 'broker' or "
-                                       "'controller')", role));
+                                       "'controller')",
+                                       role));
         }
         if (flag) return invalid("process.roles", value, "duplicate role names");
         flag = true;
@@ -83,7 +84,8 @@ Result<void> parse_roles(std::string_view value, bool& broker, bool& controller)
 
 std::string join_ids(const std::vector<QuorumVoter>& voters) {
     std::string text;
-    for (const QuorumVoter& voter : voters) text += fmt::format("{}{}", text.empty() ? "" : ",", voter.id);
+    for (const QuorumVoter& voter : voters)
+        text += fmt::format("{}{}", text.empty() ? "" : ",", voter.id);
     return "{" + text + "}";
 }
 
@@ -166,92 +168,108 @@ Result<void> KraftConfig::validate(NodeId node_id, const std::vector<ListenerSpe
         if (!protocol) {
             return invalid("listeners", listener.to_string(),
                            fmt::format("no security protocol defined for listener {} in "
-                                       "listener.security.protocol.map", listener.name));
+                                       "listener.security.protocol.map",
+                                       listener.name));
         }
         if (*protocol != "PLAINTEXT") {
-            return invalid("listeners", listener.to_string(),
-                           fmt::format("security protocol {}: only PLAINTEXT is supported",
-                                       *protocol));
+            return invalid(
+                "listeners", listener.to_string(),
+                fmt::format("security protocol {}: only PLAINTEXT is supported", *protocol));
         }
     }
     if (!enabled()) return {};
-    auto fail = [](std::string message) { return Error(ErrorCode::invalid_argument, std::move(message)); };
+    auto fail = [](std::string message) {
+        return Error(ErrorCode::invalid_argument, std::move(message));
+    };
     bool node_is_voter = std::any_of(quorum_voters.begin(), quorum_voters.end(),
                                      [&](const QuorumVoter& voter) { return voter.id == node_id; });
     std::size_t controller_listeners = std::count_if(
         listeners.begin(), listeners.end(),
         [&](const ListenerSpec& listener) { return is_controller_listener(listener.name); });
     if (quorum_voters.empty() && quorum_bootstrap_servers.empty()) {
-        return fail("If using process.roles, either controller.quorum.bootstrap.servers must "
-                    "contain the set of bootstrap controllers or controller.quorum.voters must "
-                    "contain a parseable set of controllers.");
+        return fail(
+            "If using process.roles, either controller.quorum.bootstrap.servers must "
+            "contain the set of bootstrap controllers or controller.quorum.voters must "
+            "contain a parseable set of controllers.");
     }
     if (controller_listener_names.empty()) {
-        return fail("controller.listener.names must contain at least one value when running "
-                    "KRaft");
+        return fail(
+            "controller.listener.names must contain at least one value when running "
+            "KRaft");
     }
     for (const ListenerSpec& advertised : advertised_listeners) {
         if (broker_role && is_controller_listener(advertised.name)) {
-            return fail("The advertised.listeners config must not contain KRaft controller "
-                        "listeners from controller.listener.names when process.roles contains "
-                        "the broker role because Kafka clients that send requests via "
-                        "advertised listeners do not send requests to KRaft controllers -- they "
-                        "only send requests to KRaft brokers.");
+            return fail(
+                "The advertised.listeners config must not contain KRaft controller "
+                "listeners from controller.listener.names when process.roles contains "
+                "the broker role because Kafka clients that send requests via "
+                "advertised listeners do not send requests to KRaft controllers -- they "
+                "only send requests to KRaft brokers.");
         }
     }
     if (controller_role) {
         // Brook's quorum is static (no kafka-storage --standalone / --initial-controllers yet).
         if (quorum_voters.empty()) {
-            return fail("controller.quorum.voters must list the voters when process.roles "
-                        "contains the 'controller' role (Brook has no dynamic quorum)");
+            return fail(
+                "controller.quorum.voters must list the voters when process.roles "
+                "contains the 'controller' role (Brook has no dynamic quorum)");
         }
         if (!node_is_voter) {
-            return fail(fmt::format("If process.roles contains the 'controller' role, the node id "
-                                    "{} must be included in the set of voters "
-                                    "controller.quorum.voters={}",
-                                    node_id, join_ids(quorum_voters)));
+            return fail(
+                fmt::format("If process.roles contains the 'controller' role, the node id "
+                            "{} must be included in the set of voters "
+                            "controller.quorum.voters={}",
+                            node_id, join_ids(quorum_voters)));
         }
         if (controller_listeners == 0) {
-            return fail("controller.listener.names must contain at least one value appearing in "
-                        "the 'listeners' configuration when running the KRaft controller role");
+            return fail(
+                "controller.listener.names must contain at least one value appearing in "
+                "the 'listeners' configuration when running the KRaft controller role");
         }
         for (const std::string& name : controller_listener_names) {
             bool listed = std::any_of(listeners.begin(), listeners.end(),
                                       [&](const ListenerSpec& l) { return l.name == name; });
             if (!listed) {
-                return fail("controller.listener.names must only contain values appearing in "
-                            "the 'listeners' configuration when running the KRaft controller "
-                            "role");
+                return fail(
+                    "controller.listener.names must only contain values appearing in "
+                    "the 'listeners' configuration when running the KRaft controller "
+                    "role");
             }
         }
     }
     if (!broker_role) {
         if (controller_listeners != listeners.size()) {
-            return fail("The listeners config must only contain KRaft controller listeners from "
-                        "controller.listener.names when process.roles=controller");
+            return fail(
+                "The listeners config must only contain KRaft controller listeners from "
+                "controller.listener.names when process.roles=controller");
         }
         if (!advertised_listeners.empty()) {
-            return fail("The advertised.listeners config must be empty when "
-                        "process.roles=controller");
+            return fail(
+                "The advertised.listeners config must be empty when "
+                "process.roles=controller");
         }
     } else {
         if (!controller_role && node_is_voter) {
-            return fail(fmt::format("If process.roles contains just the 'broker' role, the node "
-                                    "id {} must not be included in the set of voters "
-                                    "controller.quorum.voters={}",
-                                    node_id, join_ids(quorum_voters)));
+            return fail(
+                fmt::format("If process.roles contains just the 'broker' role, the node "
+                            "id {} must not be included in the set of voters "
+                            "controller.quorum.voters={}",
+                            node_id, join_ids(quorum_voters)));
         }
         if (!controller_role && controller_listeners > 0) {
-            return fail("controller.listener.names must not contain a value appearing in the "
-                        "'listeners' configuration when running KRaft with just the broker role");
+            return fail(
+                "controller.listener.names must not contain a value appearing in the "
+                "'listeners' configuration when running KRaft with just the broker role");
         }
         if (controller_listeners == listeners.size()) {
-            return fail("There must be at least one advertised listener. Perhaps all listeners "
-                        "appear in controller.listener.names?");
+            return fail(
+                "There must be at least one advertised listener. Perhaps all listeners "
+                "appear in controller.listener.names?");
         }
     }
     if (broker_heartbeat_interval_ms >= broker_session_timeout_ms) {
-        return invalid("broker.heartbeat.interval.ms", fmt::format("{}", broker_heartbeat_interval_ms),
+        return invalid("broker.heartbeat.interval.ms",
+                       fmt::format("{}", broker_heartbeat_interval_ms),
                        "must be below broker.session.timeout.ms, or every broker is fenced");
     }
     return {};
@@ -264,7 +282,8 @@ void KraftConfig::describe(std::vector<std::pair<std::string, std::string>>& out
                                                        : "";
     std::string voters, bootstrap, names, protocols;
     for (const QuorumVoter& voter : quorum_voters) {
-        voters += fmt::format("{}{}@{}:{}", voters.empty() ? "" : ",", voter.id, voter.host, voter.port);
+        voters +=
+            fmt::format("{}{}@{}:{}", voters.empty() ? "" : ",", voter.id, voter.host, voter.port);
     }
     for (const HostPort& server : quorum_bootstrap_servers) {
         bootstrap += fmt::format("{}{}:{}", bootstrap.empty() ? "" : ",", server.host, server.port);
@@ -275,12 +294,14 @@ void KraftConfig::describe(std::vector<std::pair<std::string, std::string>>& out
     for (const auto& [name, protocol] : security_protocol_map) {
         protocols += fmt::format("{}{}:{}", protocols.empty() ? "" : ",", name, protocol);
     }
-    out.emplace_back("broker.heartbeat.interval.ms", fmt::format("{}", broker_heartbeat_interval_ms));
+    out.emplace_back("broker.heartbeat.interval.ms",
+                     fmt::format("{}", broker_heartbeat_interval_ms));
     out.emplace_back("broker.rack", broker_rack.value_or(""));
     out.emplace_back("broker.session.timeout.ms", fmt::format("{}", broker_session_timeout_ms));
     out.emplace_back("controller.listener.names", names);
     out.emplace_back("controller.quorum.bootstrap.servers", bootstrap);
-    out.emplace_back("controller.quorum.election.timeout.ms", fmt::format("{}", election_timeout_ms));
+    out.emplace_back("controller.quorum.election.timeout.ms",
+                     fmt::format("{}", election_timeout_ms));
     out.emplace_back("controller.quorum.fetch.timeout.ms", fmt::format("{}", fetch_timeout_ms));
     out.emplace_back("controller.quorum.request.timeout.ms", fmt::format("{}", request_timeout_ms));
     out.emplace_back("controller.quorum.voters", voters);

@@ -40,8 +40,8 @@ Error corrupt(std::string_view why) {
 
 std::string meta_properties_text(const MetaProperties& meta) {
     ASSERT(!meta.cluster_id.empty(), "meta.properties without a cluster id");
-    std::string text = fmt::format("version=1\ncluster.id={}\nnode.id={}\n", meta.cluster_id,
-                                   meta.node_id);
+    std::string text =
+        fmt::format("version=1\ncluster.id={}\nnode.id={}\n", meta.cluster_id, meta.node_id);
     if (!meta.directory_id.empty()) text += fmt::format("directory.id={}\n", meta.directory_id);
     return text;
 }

@@ -56,9 +56,10 @@ bool format_directory(const std::string& directory, const cluster::MetaPropertie
                        directory, (*found)->cluster_id, (*found)->node_id);
             return true;
         }
-        fail(fmt::format("log directory {} is already formatted (cluster.id={} node.id={}). Use "
-                         "--ignore-formatted to ignore this directory and format the others.",
-                         directory, (*found)->cluster_id, (*found)->node_id));
+        fail(
+            fmt::format("log directory {} is already formatted (cluster.id={} node.id={}). Use "
+                        "--ignore-formatted to ignore this directory and format the others.",
+                        directory, (*found)->cluster_id, (*found)->node_id));
         return false;
     }
     if (Result<void> written = cluster::write_meta_properties(disk, meta); !written) {
@@ -96,22 +97,25 @@ int format_command(int argc, char** argv) {
         return 2;
     }
     if (!cluster::is_uuid_text(*cluster_id)) {
-        return fail(fmt::format("cluster id '{}' is not a Kafka uuid (22 characters of URL-safe "
-                                "base64; `brook random-uuid` makes one)",
-                                *cluster_id));
+        return fail(
+            fmt::format("cluster id '{}' is not a Kafka uuid (22 characters of URL-safe "
+                        "base64; `brook random-uuid` makes one)",
+                        *cluster_id));
     }
     Result<broker::BrokerConfig> config = load_server_properties(config_path, overrides);
     if (!config) return fail(config.error().context());
     if (!config->kraft.enabled()) {
-        return fail(fmt::format("{} appears to be for a single-node broker without process.roles; "
-                                "formatting is only for KRaft mode (the single-node broker "
-                                "formats its directory itself on first start)",
-                                *config_path));
+        return fail(
+            fmt::format("{} appears to be for a single-node broker without process.roles; "
+                        "formatting is only for KRaft mode (the single-node broker "
+                        "formats its directory itself on first start)",
+                        *config_path));
     }
     Random random(seed_from_os());
     std::vector<std::string> directories = {config->log_dir};
     const std::string& metadata_dir = config->kraft.metadata_log_dir;
-    if (!metadata_dir.empty() && metadata_dir != config->log_dir) directories.push_back(metadata_dir);
+    if (!metadata_dir.empty() && metadata_dir != config->log_dir)
+        directories.push_back(metadata_dir);
     for (const std::string& directory : directories) {
         cluster::MetaProperties meta{*cluster_id, config->node_id,
                                      cluster::random_uuid_text(random)};

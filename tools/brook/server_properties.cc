@@ -17,8 +17,8 @@ Result<broker::BrokerConfig> load_server_properties(const std::optional<std::str
     }
     Result<broker::BrokerConfig> parsed = broker::BrokerConfig::parse(text);
     if (!parsed) {
-        return Error(parsed.error().code(), fmt::format("{}: {}", path.value_or("defaults"),
-                                                        parsed.error().context()));
+        return Error(parsed.error().code(),
+                     fmt::format("{}: {}", path.value_or("defaults"), parsed.error().context()));
     }
     broker::BrokerConfig config = std::move(*parsed);
     for (const std::string& assignment : overrides) {
