@@ -32,8 +32,9 @@ struct Consumer::State {
         : env(env), config(std::move(config)), cluster(cluster) {}
 
     Result<void> resolve_positions(Instant deadline);
+    // One Fetch to `node`; the broker may hold it up to `wait` (at most fetch.max.wait.ms).
     Result<void> fetch_from(NodeId node, const std::vector<TopicPartition>& partitions,
-                            Instant deadline);
+                            Duration wait, Instant deadline);
     Result<void> take_records(const TopicPartition& tp, std::span<const uint8_t> records,
                               const std::string& broker);
     Result<void> on_partition_error(const TopicPartition& tp, KafkaError error,
@@ -50,6 +51,7 @@ struct Consumer::State {
     std::unique_ptr<GroupSubscription> group;  // subscribe mode
     bool closed = false;
     uint32_t poll_failures = 0;  // polls in a row that failed before any record came
+    std::size_t fetch_rotation = 0;  // which leader poll() asks first
 };
 
 void Consumer::State::drop_buffered(const TopicPartition& tp) {
@@ -191,10 +193,10 @@ LeaderEpoch Consumer::State::leader_epoch_of(const TopicPartition& tp) const {
 }
 
 Result<void> Consumer::State::fetch_from(NodeId node, const std::vector<TopicPartition>& partitions,
-                                         Instant deadline) {
+                                         Duration wait, Instant deadline) {
     TRY_ASSIGN(std::shared_ptr<BrokerLink> link, cluster.link(node, deadline));  // May suspend.
     protocol::FetchRequest request;
-    Duration wait = std::min<Duration>(config.fetch_max_wait, deadline - env.clock.now());
+    wait = std::min<Duration>({wait, config.fetch_max_wait, deadline - env.clock.now()});
     request.max_wait_ms = static_cast<int32_t>(std::max<int64_t>(0, to_ms(wait)));
     request.min_bytes = config.fetch_min_bytes;
     request.max_bytes = config.fetch_max_bytes;
@@ -407,8 +409,18 @@ Result<std::vector<ConsumerRecord>> Consumer::poll(Instant deadline) {
             }
             by_leader[(*link)->node()].push_back(tp);
         }
-        for (const auto& [node, partitions] : by_leader) {
-            auto fetched = state.fetch_from(node, partitions, deadline);  // May suspend.
+        // Leaders are asked one after another, so only the last asked may hold the fetch
+        // (fetch.max.wait.ms): an idle leader asked first would delay the data of the others.
+        // The first leader asked rotates from poll to poll, so each one's data comes in turn.
+        std::vector<NodeId> order;
+        for (const auto& [node, partitions] : by_leader) order.push_back(node);
+        if (!order.empty()) {
+            std::rotate(order.begin(), order.begin() + (state.fetch_rotation++ % order.size()),
+                        order.end());
+        }
+        for (NodeId node : order) {
+            Duration wait = node == order.back() ? state.config.fetch_max_wait : Duration{};
+            auto fetched = state.fetch_from(node, by_leader[node], wait, deadline);  // May suspend.
             if (!fetched) {
                 ErrorCode code = fetched.error().code();
                 if (code == ErrorCode::corruption || code == ErrorCode::out_of_range ||
