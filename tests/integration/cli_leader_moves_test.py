@@ -2,13 +2,13 @@
 """`brook produce` and `brook consume` follow partition leaders that move under them.
 
 librdkafka's mock cluster (rdkafka_mock_cluster.c, three brokers) moves the leader of each of
-four partitions to the next broker every 400 ms, bumping the leader epoch each time, so the
+four partitions to the next broker every 150 ms, bumping the leader epoch each time, so the
 clients meet NOT_LEADER_OR_FOLLOWER and FENCED_LEADER_EPOCH (the consumer sends
 current_leader_epoch) for as long as they run.
 
 Checks:
   - `brook produce` (acks=all, one request in flight per broker) sends 3,000 keyed records
-    with a sequence number per key, fed 100 every 100 ms so that about seven leader moves
+    with a sequence number per key, fed 100 every 100 ms so that some twenty leader moves
     happen meanwhile, and exits 0: every record delivered;
   - kcat reads each key's records back in sequence order, with none missing: nothing lost or
     reordered within a partition (a retry of a batch that was in fact written could duplicate
@@ -28,7 +28,7 @@ TOPIC = "moving"
 PARTITIONS = 4
 KEYS = 30
 PER_KEY = 100
-MOVE_MS = 400
+MOVE_MS = 150
 
 
 def start_cluster(test):
