@@ -1,24 +1,14 @@
 #include "core/broker/broker.h"
 
 #include "core/broker/limits.h"
-#include "core/cluster/durable_file.h"
+#include "core/cluster/directory_identity.h"
 
 namespace brook::broker {
 namespace {
 
-constexpr std::string_view kMetaPath = "meta.properties";
 constexpr Duration kTickInterval = milliseconds(100);
 // How long an accept loop backs off after an accept error (out of file descriptors).
 constexpr Duration kAcceptBackoff = milliseconds(100);
-
-// 22 characters of URL-safe base64 (132 random bits), the shape of Kafka's cluster ids.
-std::string random_cluster_id(Random& random) {
-    constexpr std::string_view kAlphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string id;
-    for (int i = 0; i < 22; ++i) id += kAlphabet[random.uniform(kAlphabet.size())];
-    return id;
-}
 
 // The group coordinator's settings from the broker's keys (Kafka's names).
 group::CoordinatorConfig coordinator_config(const BrokerConfig& config) {
@@ -72,40 +62,28 @@ void Broker::spawn_tracked(std::string name, Task body) {
 }
 
 Result<void> Broker::load_identity() {
-    TRY_ASSIGN(std::optional<std::string> text, cluster::read_durable_file(env_.disk, kMetaPath));
-    if (!text) {
-        cluster_id_ = random_cluster_id(env_.random);
-        return cluster::write_file_durably(env_.disk, kMetaPath,
-                                  fmt::format("version=1\ncluster.id={}\nnode.id={}\n",
-                                              cluster_id_, config_.node_id));
-    }
-    std::string node;
-    std::string_view rest = *text;
-    while (!rest.empty()) {
-        std::size_t newline = rest.find('\n');
-        std::string_view line = rest.substr(0, newline);
-        rest = newline == std::string_view::npos ? std::string_view() : rest.substr(newline + 1);
-        if (line.starts_with("cluster.id=")) cluster_id_ = std::string(line.substr(11));
-        if (line.starts_with("node.id=")) node = std::string(line.substr(8));
-    }
-    if (cluster_id_.empty()) return Error(ErrorCode::corruption, "meta.properties: no cluster.id");
-    if (node != fmt::format("{}", config_.node_id)) {
-        return Error(ErrorCode::invalid_argument,
-                     fmt::format("the data directory belongs to node {}, but node.id is {}", node,
-                                 config_.node_id));
-    }
+    cluster::DirectoryExpectation expected{config_.log_dir, config_.node_id,
+                                           /*format_if_missing=*/!config_.kraft.enabled(),
+                                           expected_cluster_id_};
+    TRY_ASSIGN(cluster::MetaProperties meta,
+               cluster::load_directory_identity(env_.disk, env_.random, expected));
+    cluster_id_ = std::move(meta.cluster_id);
     return {};
 }
 
 Result<void> Broker::run() {
-    if (Result<void> identity = load_identity(); !identity) {
-        return identity.error().wrap("meta.properties");
-    }
+    TRY(load_identity());
     if (Result<void> ids = producer_ids_.load(); !ids) return ids.error().wrap("producer ids");
     TRY_ASSIGN(load_report_, topics_.load());
     services_ = std::make_unique<BrokerServices>(env_, config_, nodes_, topics_, producer_ids_,
                                                 groups_, cluster_id_);
     for (const ListenerSpec& spec : config_.listeners) {
+        if (config_.kraft.is_controller_listener(spec.name)) {
+            // The metadata quorum will serve it (issue 12, in progress); Kafka requests do not.
+            log_.info("not listening on controller listener {}: the metadata quorum is not built "
+                      "yet", spec.to_string());
+            continue;
+        }
         Address address{spec.wildcard_host() ? "0.0.0.0" : spec.host, spec.port};
         Result<std::unique_ptr<Listener>> listener = env_.network.listen(address);
         if (!listener) {
@@ -115,10 +93,11 @@ Result<void> Broker::run() {
         }
         bound_.push_back((*listener)->local_address());
         listeners_.push_back(std::move(listener).value());
+        listener_names_.push_back(spec.name);
     }
     std::string where;
     for (std::size_t i = 0; i < bound_.size(); ++i) {
-        where += fmt::format("{}{}://{}", i ? ", " : "", config_.listeners[i].name,
+        where += fmt::format("{}{}://{}", i ? ", " : "", listener_names_[i],
                              bound_[i].to_string());
     }
     log_.info("node {} of cluster {} listening on {}; recovered {} topics, {} partitions, "
@@ -132,7 +111,7 @@ Result<void> Broker::run() {
     serving_ = true;
     for (std::size_t i = 0; i < listeners_.size(); ++i) {
         Listener* listener = listeners_[i].get();
-        std::string name = config_.listeners[i].name;
+        std::string name = listener_names_[i];
         spawn_tracked("broker/accept", [this, listener, name] { accept_loop(*listener, name); });
     }
     spawn_tracked("group/load", [this] {

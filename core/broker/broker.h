@@ -7,7 +7,8 @@
 //   ...
 //   broker.begin_shutdown();   // e.g. on SIGTERM: run() drains, flushes and returns
 //
-// run(): identity (meta.properties: cluster id, node id), producer id reservation, every
+// run(): identity (meta.properties: cluster id, node id; core/cluster/directory_identity.h),
+// producer id reservation, every
 // topic's partitions recovered, then one accept fiber per listener, the group coordinator's
 // load and timer fibers, and a ticker fiber that drives each log's and the coordinator's
 // periodic duties. Shutdown stops accepting, lets every connection answer
@@ -16,6 +17,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/base/logger.h"
@@ -42,10 +44,14 @@ public:
     // Starts, serves until begin_shutdown(), shuts down gracefully. Fails only when it cannot
     // start (unreadable data directory, a port in use) or the final flush fails. May suspend.
     Result<void> run();
+    // Before run(): the cluster id this node's other data directory (metadata.log.dir)
+    // holds; run() refuses a log directory of another cluster.
+    void expect_cluster_id(std::string cluster_id) { expected_cluster_id_ = std::move(cluster_id); }
     // Asks run() to shut down. Never suspends; callable from a signal callback.
     void begin_shutdown();
 
-    // Set once run() is listening: the bound addresses, one per listener (real ports for 0).
+    // Set once run() is listening: the bound addresses, one per listener that is not a
+    // controller listener (real ports for 0).
     bool serving() const { return serving_; }
     const std::vector<Address>& bound_addresses() const { return bound_; }
     const cluster::TopicManager::LoadReport& load_report() const { return load_report_; }
@@ -71,9 +77,11 @@ private:
     cluster::ProducerIdStore producer_ids_;
     group::GroupCoordinator groups_;
     std::string cluster_id_;
+    std::optional<std::string> expected_cluster_id_;
     std::unique_ptr<BrokerServices> services_;
     std::vector<std::unique_ptr<Listener>> listeners_;
     std::vector<Address> bound_;
+    std::vector<std::string> listener_names_;  // of listeners_, in the same order
     cluster::TopicManager::LoadReport load_report_;
     std::map<uint64_t, ClientConnection*> connections_;  // by id: deterministic stop order
     uint64_t next_connection_id_ = 1;

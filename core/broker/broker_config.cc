@@ -25,8 +25,8 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
-// Kafka keys that configure things Brook does not have (thread pools, socket buffers, the
-// controller quorum, replication of internal topics). Accepted so a stock file loads.
+// Kafka keys that configure things Brook does not have (thread pools, socket buffers,
+// replication of internal topics, ZooKeeper). Accepted so a stock file loads.
 constexpr std::string_view kIgnoredKeys[] = {
     "num.network.threads",
     "num.io.threads",
@@ -37,11 +37,7 @@ constexpr std::string_view kIgnoredKeys[] = {
     "transaction.state.log.replication.factor",
     "transaction.state.log.min.isr",
     "log.retention.check.interval.ms",
-    "process.roles",
-    "controller.quorum.voters",
-    "controller.listener.names",
     "inter.broker.listener.name",
-    "listener.security.protocol.map",
     "zookeeper.connect",
     "zookeeper.connection.timeout.ms",
 };
@@ -59,9 +55,14 @@ Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::str
             return invalid(key, entry, "expected NAME://host:port");
         }
         ListenerSpec spec;
-        spec.name = std::string(entry.substr(0, scheme));
-        if (spec.name != "PLAINTEXT") {
-            return invalid(key, entry, "only PLAINTEXT listeners are supported");
+        // Kafka compares listener names upper-cased; the protocol behind a name is checked
+        // against listener.security.protocol.map in finish().
+        for (char c : entry.substr(0, scheme)) {
+            bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+            if (!letter && !(c >= '0' && c <= '9') && c != '_') {
+                return invalid(key, entry, "a listener name is letters, digits and '_'");
+            }
+            spec.name += letter && c >= 'a' ? static_cast<char>(c - 'a' + 'A') : c;
         }
         std::string_view address = entry.substr(scheme + 3);
         std::size_t colon = address.rfind(':');
@@ -154,7 +155,9 @@ Result<void> BrokerConfig::set(std::string_view key, std::string_view value) {
         num_partitions = static_cast<int32_t>(n);
     } else if (key == "default.replication.factor") {
         TRY_ASSIGN(int64_t n, integer(1, 32767));
-        if (n != 1) return invalid(key, value, "a single-node broker supports only 1");
+        if (n != 1) {
+            return invalid(key, value, "only 1: partitions have one replica until Brook replicates them");
+        }
         default_replication_factor = 1;
     } else if (key == "log.retention.ms") {
         TRY_ASSIGN(retention_ms_, integer(-1, kInt64Max));
@@ -210,6 +213,8 @@ Result<void> BrokerConfig::set(std::string_view key, std::string_view value) {
         offset_metadata_max_bytes = static_cast<int32_t>(n);
     } else if (key == "offsets.rewrite.threshold.bytes") {
         TRY_ASSIGN(offsets_rewrite_threshold_bytes, integer(1024, kInt64Max));
+    } else if (Result<bool> kraft_key = kraft.set(key, value); !kraft_key || *kraft_key) {
+        if (!kraft_key) return kraft_key.error();
     } else if (std::find(std::begin(kIgnoredKeys), std::end(kIgnoredKeys), key) !=
                std::end(kIgnoredKeys)) {
         ignored_.emplace_back(key);
@@ -244,6 +249,7 @@ Result<void> BrokerConfig::finish() {
             }
         }
     }
+    TRY(kraft.validate(node_id, listeners, advertised_listeners));
     if (group_min_session_timeout_ms > group_max_session_timeout_ms) {
         return invalid("group.min.session.timeout.ms",
                        fmt::format("{}", group_min_session_timeout_ms),
@@ -294,6 +300,8 @@ std::vector<std::pair<std::string, std::string>> BrokerConfig::describe() const 
         {"offsets.topic.num.partitions", fmt::format("{}", offsets_topic_num_partitions)},
         {"socket.request.max.bytes", fmt::format("{}", socket_request_max_bytes)},
     };
+    kraft.describe(entries);
+    std::sort(entries.begin(), entries.end());
     return entries;
 }
 

@@ -9,8 +9,9 @@
 // Format: one `key=value` (or `key: value`, `key value`) per line; `#` and `!` start comments;
 // blank lines are ignored; surrounding spaces are trimmed. An unknown key or an invalid value is
 // an error naming the key and the value. A few Kafka keys that make no sense for Brook (thread
-// pool sizes, socket buffer sizes, ZooKeeper/KRaft settings) are accepted and reported by
-// ignored_keys(), so a stock Kafka file loads.
+// pool sizes, socket buffer sizes, ZooKeeper settings) are accepted and reported by
+// ignored_keys(), so a stock Kafka file loads. The KRaft keys (process.roles, the quorum's
+// voters, ...) are in `kraft` (kraft_config.h).
 #pragma once
 
 #include <cstdint>
@@ -22,12 +23,13 @@
 
 #include "core/base/result.h"
 #include "core/base/strong_type.h"
+#include "core/broker/kraft_config.h"
 #include "core/cluster/config_values.h"
 #include "core/log/log_config.h"
 
 namespace brook::broker {
 
-// One entry of `listeners` or `advertised.listeners`: NAME://host:port.
+// One entry of `listeners` or `advertised.listeners`: NAME://host:port, the name upper-cased.
 struct ListenerSpec {
     std::string name;  // "PLAINTEXT"
     std::string host;  // "" or "0.0.0.0" = every interface
@@ -75,7 +77,8 @@ public:
     // Brook's own key: an offsets partition above this size and twice its live state is
     // rewritten (docs/design/groups.md), since the topic is not compacted.
     int64_t offsets_rewrite_threshold_bytes = 16 * 1024 * 1024;
-
+    // process.roles, the metadata quorum, broker sessions (KRaft mode).
+    KraftConfig kraft;
 
     // Defaults of every topic's log, from log.* keys and message.max.bytes.
     const log::LogConfig& log_defaults() const { return log_defaults_; }

@@ -31,49 +31,103 @@ Result<std::shared_ptr<BrokerLink>> Admin::controller_link(Instant deadline) {
     return cluster_->any_link(deadline);
 }
 
+Result<std::vector<ItemResult>> Admin::at_controller(const std::vector<std::string>& names,
+                                                     Instant deadline,
+                                                     const ItemAttempt& attempt) {
+    std::map<std::string, ItemResult> answered;
+    std::vector<std::string> left = names;
+    uint32_t failures = 0;
+    while (true) {
+        Result<std::vector<ItemResult>> results = [&]() -> Result<std::vector<ItemResult>> {
+            TRY_ASSIGN(auto link, controller_link(deadline));  // May suspend.
+            return attempt(*link, left);                       // May suspend.
+        }();
+        cluster_->invalidate();
+        std::optional<Error> failure;
+        if (!results) {
+            // Only a broker that could not be reached or dropped the connection is worth
+            // another try; a timeout may have done the change already.
+            if (results.error().code() != ErrorCode::disconnected) return results.error();
+            failure = results.error();
+        } else {
+            std::vector<std::string> again;
+            for (ItemResult& item : *results) {
+                bool asked = std::find(left.begin(), left.end(), item.name) != left.end();
+                if (!asked) continue;
+                if (item.error == KafkaError::not_controller) again.push_back(item.name);
+                answered[item.name] = std::move(item);
+            }
+            left = std::move(again);
+        }
+        if (left.empty()) break;
+        Duration backoff = cluster_->retry_backoff(failures++);
+        if (cluster_->env().clock.now() + backoff >= deadline) {
+            if (failure) return *failure;
+            break;  // the NOT_CONTROLLER answers stand
+        }
+        cluster_->log().debug("retrying {} items at the controller: {}", left.size(),
+                              failure ? failure->describe() : std::string("NOT_CONTROLLER"));
+        cluster_->env().clock.sleep_for(backoff);  // May suspend.
+        (void)cluster_->refresh(std::vector<std::string>{}, deadline);  // may find the controller
+    }
+    std::vector<ItemResult> ordered;
+    for (const std::string& name : names) {
+        auto found = answered.find(name);
+        if (found != answered.end()) ordered.push_back(found->second);
+    }
+    return ordered;
+}
+
 Result<std::vector<ItemResult>> Admin::create_topics(const std::vector<NewTopic>& topics,
                                                      Instant deadline, bool validate_only) {
-    TRY_ASSIGN(auto link, controller_link(deadline));
-    protocol::CreateTopicsRequest request;
-    request.timeout_ms = static_cast<int32_t>(to_ms(cluster_->config().request_timeout));
-    request.validate_only = validate_only;
-    for (const NewTopic& topic : topics) {
-        auto& creatable = request.topics.emplace_back();
-        creatable.name = topic.name;
-        creatable.num_partitions = topic.partitions;
-        creatable.replication_factor = topic.replication_factor;
-        for (const auto& [key, value] : topic.configs) creatable.configs.push_back({key, value});
-    }
-    TRY_ASSIGN(auto response, link->call<protocol::CreateTopicsResponse>(
-                                  request, std::min(deadline, cluster_->request_deadline())));
-    std::vector<ItemResult> results;
-    for (const auto& topic : response.topics) {
-        results.push_back(
-            {topic.name, kafka_error_from_wire(topic.error_code), topic.error_message});
-    }
-    cluster_->invalidate();
-    return results;
+    std::vector<std::string> names;
+    for (const NewTopic& topic : topics) names.push_back(topic.name);
+    return at_controller(names, deadline, [&](BrokerLink& link, const std::vector<std::string>& left)
+                                              -> Result<std::vector<ItemResult>> {
+        protocol::CreateTopicsRequest request;
+        request.timeout_ms = static_cast<int32_t>(to_ms(cluster_->config().request_timeout));
+        request.validate_only = validate_only;
+        for (const NewTopic& topic : topics) {
+            if (std::find(left.begin(), left.end(), topic.name) == left.end()) continue;
+            auto& creatable = request.topics.emplace_back();
+            creatable.name = topic.name;
+            creatable.num_partitions = topic.partitions;
+            creatable.replication_factor = topic.replication_factor;
+            for (const auto& [key, value] : topic.configs) {
+                creatable.configs.push_back({key, value});
+            }
+        }
+        TRY_ASSIGN(auto response, link.call<protocol::CreateTopicsResponse>(
+                                      request, std::min(deadline, cluster_->request_deadline())));
+        std::vector<ItemResult> results;
+        for (const auto& topic : response.topics) {
+            results.push_back(
+                {topic.name, kafka_error_from_wire(topic.error_code), topic.error_message});
+        }
+        return results;
+    });
 }
 
 Result<std::vector<ItemResult>> Admin::delete_topics(const std::vector<std::string>& topics,
                                                      Instant deadline) {
-    TRY_ASSIGN(auto link, controller_link(deadline));
-    protocol::DeleteTopicsRequest request;
-    request.timeout_ms = static_cast<int32_t>(to_ms(cluster_->config().request_timeout));
-    if (link->version(ApiKey::delete_topics).value_or(0) >= 6) {
-        for (const std::string& name : topics) request.topics.push_back({name, protocol::Uuid{}});
-    } else {
-        request.topic_names = topics;
-    }
-    TRY_ASSIGN(auto response, link->call<protocol::DeleteTopicsResponse>(
-                                  request, std::min(deadline, cluster_->request_deadline())));
-    std::vector<ItemResult> results;
-    for (const auto& topic : response.responses) {
-        results.push_back({topic.name.value_or(""), kafka_error_from_wire(topic.error_code),
-                           topic.error_message});
-    }
-    cluster_->invalidate();
-    return results;
+    return at_controller(topics, deadline, [&](BrokerLink& link, const std::vector<std::string>& left)
+                                               -> Result<std::vector<ItemResult>> {
+        protocol::DeleteTopicsRequest request;
+        request.timeout_ms = static_cast<int32_t>(to_ms(cluster_->config().request_timeout));
+        if (link.version(ApiKey::delete_topics).value_or(0) >= 6) {
+            for (const std::string& name : left) request.topics.push_back({name, protocol::Uuid{}});
+        } else {
+            request.topic_names = left;
+        }
+        TRY_ASSIGN(auto response, link.call<protocol::DeleteTopicsResponse>(
+                                      request, std::min(deadline, cluster_->request_deadline())));
+        std::vector<ItemResult> results;
+        for (const auto& topic : response.responses) {
+            results.push_back({topic.name.value_or(""), kafka_error_from_wire(topic.error_code),
+                               topic.error_message});
+        }
+        return results;
+    });
 }
 
 Result<std::vector<TopicMetadata>> Admin::describe_topics(const std::vector<std::string>& topics,
@@ -129,24 +183,27 @@ Result<std::vector<std::string>> Admin::list_topics(Instant deadline, bool inclu
 
 Result<std::vector<ItemResult>> Admin::create_partitions(
     const std::map<std::string, int32_t>& totals, Instant deadline) {
-    TRY_ASSIGN(auto link, controller_link(deadline));
-    protocol::CreatePartitionsRequest request;
-    request.timeout_ms = static_cast<int32_t>(to_ms(cluster_->config().request_timeout));
-    for (const auto& [name, count] : totals) {
-        auto& topic = request.topics.emplace_back();
-        topic.name = name;
-        topic.count_field = count;
-        topic.assignments = std::nullopt;
-    }
-    TRY_ASSIGN(auto response, link->call<protocol::CreatePartitionsResponse>(
-                                  request, std::min(deadline, cluster_->request_deadline())));
-    std::vector<ItemResult> results;
-    for (const auto& topic : response.results) {
-        results.push_back(
-            {topic.name, kafka_error_from_wire(topic.error_code), topic.error_message});
-    }
-    cluster_->invalidate();
-    return results;
+    std::vector<std::string> names;
+    for (const auto& [name, count] : totals) names.push_back(name);
+    return at_controller(names, deadline, [&](BrokerLink& link, const std::vector<std::string>& left)
+                                              -> Result<std::vector<ItemResult>> {
+        protocol::CreatePartitionsRequest request;
+        request.timeout_ms = static_cast<int32_t>(to_ms(cluster_->config().request_timeout));
+        for (const std::string& name : left) {
+            auto& topic = request.topics.emplace_back();
+            topic.name = name;
+            topic.count_field = totals.at(name);
+            topic.assignments = std::nullopt;
+        }
+        TRY_ASSIGN(auto response, link.call<protocol::CreatePartitionsResponse>(
+                                      request, std::min(deadline, cluster_->request_deadline())));
+        std::vector<ItemResult> results;
+        for (const auto& topic : response.results) {
+            results.push_back(
+                {topic.name, kafka_error_from_wire(topic.error_code), topic.error_message});
+        }
+        return results;
+    });
 }
 
 Result<std::vector<ResourceConfigs>> Admin::describe_configs(

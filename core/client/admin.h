@@ -14,6 +14,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -143,7 +144,18 @@ public:
     Cluster& cluster() { return *cluster_; }
 
 private:
+    // One request about the named items, sent over the link given.
+    using ItemAttempt = std::function<Result<std::vector<ItemResult>>(
+        BrokerLink& link, const std::vector<std::string>& names)>;
+
     Result<std::shared_ptr<BrokerLink>> controller_link(Instant deadline);
+    // Sends `attempt` for `names` to the controller, and again, after a growing backoff
+    // (Cluster::retry_backoff) and fresh metadata, for the items answered NOT_CONTROLLER, and
+    // for all of them when the broker could not be reached or the connection broke (a broker
+    // that vanished), until `deadline`. An item's latest answer counts; results keep the order
+    // of `names`. May suspend.
+    Result<std::vector<ItemResult>> at_controller(const std::vector<std::string>& names,
+                                                  Instant deadline, const ItemAttempt& attempt);
     std::unique_ptr<Cluster> cluster_;
 };
 

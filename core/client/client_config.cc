@@ -62,6 +62,7 @@ std::optional<Result<void>> set_cluster_option(ClusterConfig& config, std::strin
     if (name == "metadata.max.age.ms") return assign_ms(config.metadata_max_age);
     if (name == "reconnect.backoff.ms") return assign_ms(config.reconnect_backoff);
     if (name == "reconnect.backoff.max.ms") return assign_ms(config.reconnect_backoff_max);
+    if (name == "retry.backoff.max.ms") return assign_ms(config.retry_backoff_max);
     if (name == "allow.auto.create.topics") {
         TRY_ASSIGN(config.allow_auto_create_topics, parse_bool(name, value));
         return Result<void>();

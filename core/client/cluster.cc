@@ -25,6 +25,19 @@ void Cluster::close() {
 
 void Cluster::invalidate() { invalidated_ = true; }
 
+Duration Cluster::retry_backoff(uint32_t failures) {
+    constexpr uint32_t kDoublingsMax = 30;  // past this any sane maximum has been reached
+    Duration base = config_.retry_backoff;
+    for (uint32_t i = 0; i < std::min(failures, kDoublingsMax) && base < config_.retry_backoff_max;
+         ++i) {
+        base *= 2;
+    }
+    // retry.backoff.max.ms below retry.backoff.ms leaves retry.backoff.ms, as in Kafka.
+    base = std::max(config_.retry_backoff, std::min(base, config_.retry_backoff_max));
+    int64_t percent = env_.random.between(80, 120);  // integer odds: the simulator replays them
+    return base * percent / 100;
+}
+
 bool Cluster::stale() const {
     return invalidated_ || !refreshed_at_ ||
            env_.clock.now() - *refreshed_at_ >= config_.metadata_max_age;
@@ -230,6 +243,7 @@ void Cluster::absorb(const protocol::MetadataResponse& response, bool all_topics
 
 Result<TopicMetadata> Cluster::topic(const std::string& name, Instant deadline) {
     interest_.insert(name);
+    uint32_t failures = 0;
     while (true) {
         auto cached = topics_.find(name);
         if (!stale() && cached != topics_.end() && cached->second.error == KafkaError::none &&
@@ -255,12 +269,13 @@ Result<TopicMetadata> Cluster::topic(const std::string& name, Instant deadline) 
                 return found->second;
             }
         }
-        if (env_.clock.now() + config_.retry_backoff >= deadline) {
+        Duration backoff = retry_backoff(failures++);
+        if (env_.clock.now() + backoff >= deadline) {
             return failure ? *failure
                            : Error(ErrorCode::timeout, "topic " + name + ": no metadata");
         }
         invalidate();
-        env_.clock.sleep_for(config_.retry_backoff);  // May suspend.
+        env_.clock.sleep_for(backoff);  // May suspend.
     }
 }
 
@@ -292,6 +307,7 @@ Result<std::shared_ptr<BrokerLink>> Cluster::coordinator_link(const std::string&
         if (link) return link;
         coordinators_.erase(group_id);
     }
+    uint32_t failures = 0;
     while (true) {
         TRY_ASSIGN(std::shared_ptr<BrokerLink> broker, any_link(deadline));
         protocol::FindCoordinatorRequest request;
@@ -330,10 +346,9 @@ Result<std::shared_ptr<BrokerLink>> Cluster::coordinator_link(const std::string&
         }
         Error failure = kafka_failure(
             fmt::format("{}: group {}: FindCoordinator", broker->describe(), group_id), error);
-        if (!is_retriable(error) || env_.clock.now() + config_.retry_backoff >= deadline) {
-            return failure;
-        }
-        env_.clock.sleep_for(config_.retry_backoff);  // May suspend.
+        Duration backoff = retry_backoff(failures++);
+        if (!is_retriable(error) || env_.clock.now() + backoff >= deadline) return failure;
+        env_.clock.sleep_for(backoff);  // May suspend.
     }
 }
 

@@ -8,7 +8,8 @@
 // Bootstrap tries each address of bootstrap.servers in turn until one answers Metadata; from
 // then on brokers are reached by the node id and address Metadata gives. Links are opened on
 // first use with ApiVersions, and after a failure reopened no sooner than the reconnect backoff
-// (doubling per failure up to its maximum, reset by a success). The metadata cache is refreshed
+// (doubling per failure up to its maximum, reset by a success); other retries wait
+// retry_backoff(failures). The metadata cache is refreshed
 // when older than metadata.max.age.ms and whenever a user reports an error that means it is
 // stale (invalidate(): unknown topic or partition, not leader, leader not available, a broken
 // connection). Errors name the broker, the topic and the Kafka error.
@@ -42,7 +43,8 @@ struct ClusterConfig {
     Duration metadata_max_age = minutes(5);         // metadata.max.age.ms
     Duration reconnect_backoff = milliseconds(50);  // reconnect.backoff.ms
     Duration reconnect_backoff_max = seconds(1);    // reconnect.backoff.max.ms
-    Duration retry_backoff = milliseconds(100);     // retry.backoff.ms (metadata retries)
+    Duration retry_backoff = milliseconds(100);     // retry.backoff.ms
+    Duration retry_backoff_max = seconds(1);        // retry.backoff.max.ms (KIP-580)
     bool allow_auto_create_topics = true;           // allow.auto.create.topics
 };
 
@@ -93,6 +95,12 @@ public:
 
     // Marks the cache stale: the next topic() asks the brokers again.
     void invalidate();
+
+    // How long to wait before retry number `failures` + 1 of anything (KIP-580, as Kafka's
+    // ExponentialBackoff): retry.backoff.ms doubled per failure so far, at most
+    // retry.backoff.max.ms, then scaled by a random factor within +-20% so that clients a
+    // leader change failed at the same moment do not retry in step.
+    Duration retry_backoff(uint32_t failures);
 
     // A live link to the node, opened (or reopened after the backoff) as needed. May suspend.
     Result<std::shared_ptr<BrokerLink>> link(NodeId node, Instant deadline);

@@ -11,6 +11,10 @@ namespace {
 struct PartitionState {
     std::optional<Offset> position;
     std::optional<int64_t> reset_to;  // a pending seek: kEarliestTimestamp or kLatestTimestamp
+    // After a fetch error that means the leader moved (NOT_LEADER_OR_FOLLOWER,
+    // FENCED_LEADER_EPOCH, ...): no fetch before retry_at; failures sets the backoff (KIP-580).
+    Instant retry_at{};
+    uint32_t failures = 0;
 };
 
 std::vector<Header> to_headers(std::vector<log::RecordHeader> headers) {
@@ -28,13 +32,15 @@ struct Consumer::State {
         : env(env), config(std::move(config)), cluster(cluster) {}
 
     Result<void> resolve_positions(Instant deadline);
+    // One Fetch to `node`; the broker may hold it up to `wait` (at most fetch.max.wait.ms).
     Result<void> fetch_from(NodeId node, const std::vector<TopicPartition>& partitions,
-                            Instant deadline);
+                            Duration wait, Instant deadline);
     Result<void> take_records(const TopicPartition& tp, std::span<const uint8_t> records,
                               const std::string& broker);
     Result<void> on_partition_error(const TopicPartition& tp, KafkaError error,
                                     const std::string& broker);
     void drop_buffered(const TopicPartition& tp);
+    LeaderEpoch leader_epoch_of(const TopicPartition& tp) const;
 
     Environment& env;
     ConsumerConfig config;
@@ -44,6 +50,8 @@ struct Consumer::State {
     GroupGeneration generation;
     std::unique_ptr<GroupSubscription> group;  // subscribe mode
     bool closed = false;
+    uint32_t poll_failures = 0;  // polls in a row that failed before any record came
+    std::size_t fetch_rotation = 0;  // which leader poll() asks first
 };
 
 void Consumer::State::drop_buffered(const TopicPartition& tp) {
@@ -118,7 +126,13 @@ Result<void> Consumer::State::on_partition_error(const TopicPartition& tp, Kafka
         return {};
     }
     if (means_stale_metadata(error) || is_retriable(error)) {
+        // The leader moved or is moving: fetch again from the same position, from whichever
+        // broker fresh metadata names, after a backoff that grows while the error lasts.
         cluster.invalidate();
+        state.retry_at = env.clock.now() + cluster.retry_backoff(state.failures++);
+        cluster.log().debug("{}: fetch {}: {}, retrying from offset {}", broker, tp.to_string(),
+                            protocol::kafka_error_name(error),
+                            state.position ? state.position->value() : -1);
         return {};
     }
     return kafka_failure(fmt::format("{}: fetch {}", broker, tp.to_string()), error);
@@ -169,11 +183,20 @@ Result<void> Consumer::State::take_records(const TopicPartition& tp, std::span<c
     return {};
 }
 
+LeaderEpoch Consumer::State::leader_epoch_of(const TopicPartition& tp) const {
+    std::optional<TopicMetadata> topic = cluster.cached_topic(tp.topic);
+    if (!topic || tp.partition.value() < 0 ||
+        static_cast<std::size_t>(tp.partition.value()) >= topic->partitions.size()) {
+        return LeaderEpoch(-1);  // unknown: the broker does not check
+    }
+    return topic->partitions[tp.partition.value()].leader_epoch;
+}
+
 Result<void> Consumer::State::fetch_from(NodeId node, const std::vector<TopicPartition>& partitions,
-                                         Instant deadline) {
+                                         Duration wait, Instant deadline) {
     TRY_ASSIGN(std::shared_ptr<BrokerLink> link, cluster.link(node, deadline));  // May suspend.
     protocol::FetchRequest request;
-    Duration wait = std::min<Duration>(config.fetch_max_wait, deadline - env.clock.now());
+    wait = std::min<Duration>({wait, config.fetch_max_wait, deadline - env.clock.now()});
     request.max_wait_ms = static_cast<int32_t>(std::max<int64_t>(0, to_ms(wait)));
     request.min_bytes = config.fetch_min_bytes;
     request.max_bytes = config.fetch_max_bytes;
@@ -185,6 +208,9 @@ Result<void> Consumer::State::fetch_from(NodeId node, const std::vector<TopicPar
         }
         auto& partition = request.topics.back().partitions.emplace_back();
         partition.partition = tp.partition.value();
+        // The leader epoch the metadata named (KIP-320): a broker whose epoch differs answers
+        // FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH instead of serving from a stale view.
+        partition.current_leader_epoch = leader_epoch_of(tp).value();
         partition.fetch_offset = assignment.at(tp).position->value();
         partition.partition_max_bytes = config.max_partition_fetch_bytes;
         asked[tp] = *assignment.at(tp).position;
@@ -210,6 +236,7 @@ Result<void> Consumer::State::fetch_from(NodeId node, const std::vector<TopicPar
                 TRY(on_partition_error(tp, error, link->describe()));
                 continue;
             }
+            at->second.failures = 0;
             if (partition.records) TRY(take_records(tp, *partition.records, link->describe()));
         }
     }
@@ -368,8 +395,13 @@ Result<std::vector<ConsumerRecord>> Consumer::poll(Instant deadline) {
         }
         // One Fetch per leader, for the partitions that have a position.
         std::map<NodeId, std::vector<TopicPartition>> by_leader;
+        Instant backing_off_until = kNever;
         for (const auto& [tp, partition] : state.assignment) {
             if (!partition.position) continue;
+            if (state.env.clock.now() < partition.retry_at) {
+                backing_off_until = std::min(backing_off_until, partition.retry_at);
+                continue;
+            }
             auto link = cluster_->leader_link(tp, deadline);  // May suspend.
             if (!link) {
                 failure = link.error();
@@ -377,8 +409,18 @@ Result<std::vector<ConsumerRecord>> Consumer::poll(Instant deadline) {
             }
             by_leader[(*link)->node()].push_back(tp);
         }
-        for (const auto& [node, partitions] : by_leader) {
-            auto fetched = state.fetch_from(node, partitions, deadline);  // May suspend.
+        // Leaders are asked one after another, so only the last asked may hold the fetch
+        // (fetch.max.wait.ms): an idle leader asked first would delay the data of the others.
+        // The first leader asked rotates from poll to poll, so each one's data comes in turn.
+        std::vector<NodeId> order;
+        for (const auto& [node, partitions] : by_leader) order.push_back(node);
+        if (!order.empty()) {
+            std::rotate(order.begin(), order.begin() + (state.fetch_rotation++ % order.size()),
+                        order.end());
+        }
+        for (NodeId node : order) {
+            Duration wait = node == order.back() ? state.config.fetch_max_wait : Duration{};
+            auto fetched = state.fetch_from(node, by_leader[node], wait, deadline);  // May suspend.
             if (!fetched) {
                 ErrorCode code = fetched.error().code();
                 if (code == ErrorCode::corruption || code == ErrorCode::out_of_range ||
@@ -390,14 +432,18 @@ Result<std::vector<ConsumerRecord>> Consumer::poll(Instant deadline) {
             }
             if (!state.buffered.empty()) break;
         }
-        if (failure && state.buffered.empty()) {
+        if (!state.buffered.empty()) {
+            state.poll_failures = 0;
+            continue;
+        }
+        if (failure) {
             cluster_->log().debug("poll: {}", failure->describe());
-            Instant resume = state.env.clock.now() + cluster_->config().retry_backoff;
-            if (resume >= deadline) {
-                state.env.clock.sleep_until(deadline);  // May suspend.
-            } else {
-                state.env.clock.sleep_until(resume);  // May suspend.
-            }
+            Instant resume =
+                state.env.clock.now() + cluster_->retry_backoff(state.poll_failures++);
+            state.env.clock.sleep_until(std::min(resume, deadline));  // May suspend.
+        } else if (by_leader.empty() && backing_off_until != kNever) {
+            // Every fetchable partition waits out a leader change: sleep, do not spin.
+            state.env.clock.sleep_until(std::min(backing_off_until, deadline));  // May suspend.
         }
     }
 }

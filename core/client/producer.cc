@@ -259,7 +259,8 @@ void Producer::State::settle(std::unique_ptr<ProducerBatch> batch, KafkaError er
                                     error);
     if (means_stale_metadata(error)) stale_topics.insert(batch->tp.topic);
     Instant now = env.clock.now();
-    Instant retry_at = now + config.retry_backoff;
+    ASSERT(batch->attempts >= 1, "settling a batch that was never sent");
+    Instant retry_at = now + cluster.retry_backoff(static_cast<uint32_t>(batch->attempts - 1));
     bool retriable = failure != nullptr || is_retriable(error);
     if (retriable && batch->attempts <= config.retries &&
         retry_at < batch->created + config.delivery_timeout && !closed) {

@@ -196,5 +196,43 @@ TEST_CASE("admin: a standalone commit makes a group that list_groups, describe_g
     });
 }
 
+TEST_CASE("admin: create, grow and delete ride out a broker that is down for a while") {
+    ClientRig rig;
+    rig.run([&] {
+        Admin admin(rig.client(), rig.cluster_config());
+        REQUIRE(admin.list_topics(rig.deadline()).ok());  // the controller is known: node 1
+        rig.sim.crash("n1");
+        Instant down_at = rig.now();
+        rig.sim.scheduler().call_at(down_at + seconds(3), [&] { rig.sim.restart("n1"); });
+        // Connections are refused until the broker is back: each call retries with backoff.
+        auto created = admin.create_topics({{"orders", 1, -1, {}}}, rig.deadline(seconds(20)));
+        INFO((created.ok() ? std::string() : created.error().describe()));
+        REQUIRE(created.ok());
+        REQUIRE(created->size() == 1);
+        REQUIRE(created->front().ok());
+        REQUIRE(rig.now() >= down_at + seconds(3));
+        rig.crash_and_restart();
+        auto grown = admin.create_partitions({{"orders", 3}}, rig.deadline(seconds(20)));
+        REQUIRE(grown.ok());
+        REQUIRE(grown->size() == 1);
+        REQUIRE(grown->front().ok());
+        rig.crash_and_restart();
+        auto deleted = admin.delete_topics({"orders"}, rig.deadline(seconds(20)));
+        REQUIRE(deleted.ok());
+        REQUIRE(deleted->size() == 1);
+        REQUIRE(deleted->front().ok());
+        // A broker that stays away: the call gives up at its deadline with the broker's error.
+        rig.sim.crash("n1");
+        Instant asked_at = rig.now();
+        auto refused = admin.create_topics({{"later", 1, -1, {}}}, rig.deadline(seconds(5)));
+        REQUIRE_FALSE(refused.ok());
+        REQUIRE(refused.error().code() == ErrorCode::disconnected);
+        REQUIRE(rig.now() <= asked_at + seconds(5));
+        rig.sim.restart("n1");
+        rig.wait_until_serving();
+        admin.close();
+    });
+}
+
 }  // namespace
 }  // namespace brook::client::testing

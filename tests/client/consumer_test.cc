@@ -263,5 +263,35 @@ TEST_CASE("consumer: commit and committed, standalone in a group") {
     });
 }
 
+TEST_CASE("consumer: a vanished broker is asked again with backoff, and reading resumes") {
+    ClientRig rig;
+    rig.run([&] {
+        rig.create_topic("events", 1);
+        produce(rig, kP0, 3, "a");
+        Consumer consumer(rig.client(), rig.consumer_config());
+        consumer.assign({kP0});
+        REQUIRE(values(poll_n(rig, consumer, 3)) == std::vector<std::string>{"a-0", "a-1", "a-2"});
+        rig.sim.crash("n1");
+        std::size_t connects_before = rig.count_in_trace("net.connect");
+        Instant until = rig.deadline(seconds(10));
+        while (rig.now() < until) {
+            auto polled = consumer.poll(rig.deadline(milliseconds(500)));
+            REQUIRE(polled.ok());  // an unreachable broker is not the caller's error
+            REQUIRE(polled->empty());
+        }
+        // Reconnects back off to reconnect.backoff.max.ms (1 s) and metadata retries to
+        // retry.backoff.max.ms (1 s): some tens of attempts in 10 s, not a tight loop.
+        std::size_t connects = rig.count_in_trace("net.connect") - connects_before;
+        INFO(connects << " connection attempts in 10 s");
+        REQUIRE(connects >= 5);
+        REQUIRE(connects <= 40);
+        rig.sim.restart("n1");
+        rig.wait_until_serving();
+        produce(rig, kP0, 2, "b");
+        REQUIRE(values(poll_n(rig, consumer, 2)) == std::vector<std::string>{"b-0", "b-1"});
+        consumer.close();
+    });
+}
+
 }  // namespace
 }  // namespace brook::client::testing

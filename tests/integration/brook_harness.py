@@ -335,6 +335,21 @@ class Test:
 
 # --- records -------------------------------------------------------------------------------
 
+def start_mock_cluster(test, args):
+    """librdkafka's mock cluster (rdkafka_mock_cluster.c beside this file, built into the test's
+    temp dir), started with `args` (BROKERS [--move-leaders-ms MS] TOPIC:PARTITIONS:RF...);
+    returns the process, which the test stops, and its bootstrap list."""
+    binary = test.temp_path("rdkafka_mock_cluster")
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "rdkafka"], check=True,
+                           capture_output=True, text=True).stdout.split()
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rdkafka_mock_cluster.c")
+    test.run(["gcc", "-O1", "-o", binary, source, *flags], timeout=60)
+    cluster = subprocess.Popen([binary, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True, preexec_fn=_die_with_test)
+    test.processes.append(cluster)
+    return cluster, cluster.stdout.readline().decode().strip()
+
+
 def make_records(count, seed, tag, partition=0, delimiter_safe=False):
     """count deterministic records for one partition: distinct keys, values of 1-300 bytes,
     two or three headers each. delimiter_safe keeps tab and newline out of keys and values

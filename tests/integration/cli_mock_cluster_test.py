@@ -4,7 +4,8 @@ cluster (three brokers, partition leaders spread over them), built from
 rdkafka_mock_cluster.c beside this script.
 
 Checks:
-  - topics --list and --describe (partition leaders on more than one broker);
+  - topics --list and --describe (partition leaders on more than one broker; each row with
+    its leader, replicas and ISR in kafka-topics' layout);
   - 600 keyed records from `brook produce --compression zstd` reach the leaders of six
     partitions: kcat reads every key and value back, and each key sits on the partition
     librdkafka's murmur2_random partitioner picks for it (kcat -P sends the same keys);
@@ -16,30 +17,18 @@ Usage: cli_mock_cluster_test.py path/to/brook
 """
 
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from brook_harness import Test, stop_process  # noqa: E402
-from brook_harness import _die_with_test as die_with_test  # noqa: E402
+from brook_harness import Test, start_mock_cluster, stop_process  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 RECORDS = 600
 TOPIC = "spread"
 PARTITIONS = 6
 
 
 def start_cluster(test):
-    binary = test.temp_path("rdkafka_mock_cluster")
-    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "rdkafka"], check=True,
-                           capture_output=True, text=True).stdout.split()
-    test.run(["gcc", "-O1", "-o", binary, os.path.join(HERE, "rdkafka_mock_cluster.c"), *flags],
-             timeout=60)
-    cluster = subprocess.Popen([binary, "3", f"{TOPIC}:{PARTITIONS}:3", "other:1:1"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True, preexec_fn=die_with_test)
-    test.processes.append(cluster)
-    bootstrap = cluster.stdout.readline().decode().strip()
+    cluster, bootstrap = start_mock_cluster(test, ["3", f"{TOPIC}:{PARTITIONS}:3", "other:1:1"])
     test.check(bootstrap.count(",") == 2, f"librdkafka's mock cluster of 3 brokers at {bootstrap}")
     return cluster, bootstrap
 
@@ -58,6 +47,14 @@ def body(test):
         leaders = {line.split("\t")[3] for line in described.split("\n") if "Partition:" in line}
         test.check(described.count("Partition:") == PARTITIONS and len(leaders) > 1,
                    "topics --describe: six partitions, leaders on several brokers", described)
+        rows = [dict(field.split(": ", 1) for field in line.strip().split("\t"))
+                for line in described.split("\n") if "Partition:" in line]
+        test.check(all(sorted(row["Replicas"].split(",")) == ["1", "2", "3"]
+                       and sorted(row["Isr"].split(",")) == ["1", "2", "3"]
+                       and row["Leader"] in row["Replicas"].split(",") for row in rows)
+                   and "ReplicationFactor: 3" in described,
+                   "topics --describe: each partition's leader, its three replicas and ISR, in "
+                   "kafka-topics' layout", described)
 
         keys = [f"user-{i * 31}" for i in range(RECORDS)]
         brook(test, bootstrap, "produce", "--topic", TOPIC, "--key-separator", ":",

@@ -7,6 +7,8 @@ int sim_command(int argc, char** argv);
 int counter_command(int argc, char** argv);
 int bench_command(int argc, char** argv);
 int serve_command(int argc, char** argv);
+int format_command(int argc, char** argv);
+int random_uuid_command(int argc, char** argv);
 int topics_command(int argc, char** argv);
 int produce_command(int argc, char** argv);
 int consume_command(int argc, char** argv);

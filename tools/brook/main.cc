@@ -14,6 +14,9 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"serve", "run the single-node Kafka-compatible broker", brook::tools::serve_command},
+    {"format", "format data directories for a KRaft cluster (kafka-storage format)",
+     brook::tools::format_command},
+    {"random-uuid", "print a new cluster id", brook::tools::random_uuid_command},
     {"sim", "run, list and replay simulation scenarios", brook::tools::sim_command},
     {"counter", "run the toy replicated counter on real sockets and files",
      brook::tools::counter_command},
@@ -28,7 +31,7 @@ constexpr Command kCommands[] = {
 void print_usage(std::FILE* out) {
     std::fprintf(out, "usage: brook <command> [options]\n\ncommands:\n");
     for (const Command& command : kCommands) {
-        std::fprintf(out, "  %-10.*s %.*s\n", static_cast<int>(command.name.size()),
+        std::fprintf(out, "  %-12.*s %.*s\n", static_cast<int>(command.name.size()),
                      command.name.data(), static_cast<int>(command.summary.size()),
                      command.summary.data());
     }

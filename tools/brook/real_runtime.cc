@@ -19,6 +19,8 @@ void on_shutdown_signal_received(int) {
     if (g_signal_reactor != nullptr) g_signal_reactor->wake();
 }
 
+}  // namespace
+
 uint64_t seed_from_os() {
     uint64_t seed = 0;
     if (::getrandom(&seed, sizeof seed, 0) != static_cast<ssize_t>(sizeof seed)) {
@@ -28,8 +30,6 @@ uint64_t seed_from_os() {
     }
     return seed;
 }
-
-}  // namespace
 
 void StderrLogSink::write(LogLevel level, std::string_view component, std::string_view message) {
     timespec now{};

@@ -34,6 +34,9 @@ private:
     LogLevel threshold_;
 };
 
+// A seed from the OS's random source (getrandom), for a production Random.
+uint64_t seed_from_os();
+
 class RealRuntime {
 public:
     // `data_directory` is created when missing.

@@ -3,13 +3,14 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "core/broker/broker.h"
+#include "core/cluster/directory_identity.h"
+#include "disk/posix_disk.h"
 #include "tools/brook/arguments.h"
 #include "tools/brook/commands.h"
 #include "tools/brook/real_runtime.h"
+#include "tools/brook/server_properties.h"
 
 namespace brook::tools {
 namespace {
@@ -21,6 +22,9 @@ constexpr const char* kUsage = R"(usage:
       node.id, num.partitions, log.retention.hours, log.segment.bytes,
       auto.create.topics.enable, ...); each --override is applied on top of the file.
       Defaults: listeners=PLAINTEXT://127.0.0.1:9092 log.dirs=./data node.id=1.
+      Without process.roles the data directory is formatted on first start. With
+      process.roles (KRaft keys: docs/design/cluster.md; cluster mode is in progress and the
+      node still serves alone) `brook format` must have formatted it for this node.
       SIGTERM or SIGINT: stop accepting, answer what is in flight, flush, exit 0.
 )";
 
@@ -29,12 +33,21 @@ int fail(const std::string& message) {
     return 1;
 }
 
-Result<std::string> read_text_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error(ErrorCode::not_found, fmt::format("cannot read {}", path));
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+// With process.roles set and metadata.log.dir naming another directory, that directory must be
+// formatted for this node too; its cluster id is the one the log directory must hold. Runs
+// before the scheduler: its disk has no sync worker, so a write (a missing directory.id) blocks.
+Result<std::optional<std::string>> check_metadata_directory(const broker::BrokerConfig& config,
+                                                            Random& random) {
+    const std::string& directory = config.kraft.metadata_log_dir;
+    if (!config.kraft.enabled() || directory.empty() || directory == config.log_dir) {
+        return std::optional<std::string>();
+    }
+    PosixDisk disk(directory);
+    cluster::DirectoryExpectation expected{directory, config.node_id,
+                                           /*format_if_missing=*/false, std::nullopt};
+    TRY_ASSIGN(cluster::MetaProperties meta,
+               cluster::load_directory_identity(disk, random, expected));
+    return std::optional<std::string>(std::move(meta.cluster_id));
 }
 
 }  // namespace
@@ -60,26 +73,17 @@ int serve_command(int argc, char** argv) {
                    kUsage);
         return 2;
     }
-    std::string text;
-    if (config_path) {
-        Result<std::string> read = read_text_file(*config_path);
-        if (!read) return fail(read.error().context());
-        text = std::move(*read);
+    Result<broker::BrokerConfig> loaded = load_server_properties(config_path, overrides);
+    if (!loaded) return fail(loaded.error().context());
+    broker::BrokerConfig config = std::move(*loaded);
+    if (config.kraft.enabled() && !config.kraft.broker_role) {
+        return fail("process.roles=controller: a controller-only node runs just the metadata "
+                    "quorum, which Brook does not run yet (cluster mode is in progress); use "
+                    "process.roles=broker,controller");
     }
-    Result<broker::BrokerConfig> parsed = broker::BrokerConfig::parse(text);
-    if (!parsed) {
-        return fail(fmt::format("{}: {}", config_path.value_or("defaults"),
-                                parsed.error().context()));
-    }
-    broker::BrokerConfig config = std::move(*parsed);
-    for (const std::string& assignment : overrides) {
-        if (Result<void> set = config.set_override(assignment); !set) {
-            return fail(fmt::format("--override {}: {}", assignment, set.error().context()));
-        }
-    }
-    if (Result<void> finished = config.finish(); !finished) {
-        return fail(finished.error().context());
-    }
+    Random random(seed_from_os());
+    Result<std::optional<std::string>> cluster_id = check_metadata_directory(config, random);
+    if (!cluster_id) return fail(cluster_id.error().describe());
 
     Result<std::unique_ptr<RealRuntime>> runtime = RealRuntime::create(config.log_dir);
     if (!runtime) return fail(runtime.error().describe());
@@ -89,6 +93,7 @@ int serve_command(int argc, char** argv) {
     }
     int status = 0;
     broker::Broker broker((*runtime)->environment(), config);
+    if (*cluster_id) broker.expect_cluster_id(**cluster_id);
     (*runtime)->on_shutdown_signal([&] {
         log.info("shutdown signal received");
         broker.begin_shutdown();
