@@ -83,6 +83,11 @@ RecordBatchBuilder& RecordBatchBuilder::set_compression(compression::Compression
     return *this;
 }
 
+RecordBatchBuilder& RecordBatchBuilder::set_control() {
+    control_ = true;
+    return *this;
+}
+
 RecordBatchBuilder& RecordBatchBuilder::set_producer(ProducerId id, int16_t epoch,
                                                      int32_t base_sequence) {
     producer_id_ = id;
@@ -120,8 +125,9 @@ Bytes RecordBatchBuilder::build() const {
     store_big_endian<int32_t>(p + 8, static_cast<int32_t>(batch.size() - kLogOverheadBytes));
     store_big_endian<int32_t>(p + 12, 0);
     p[16] = static_cast<uint8_t>(kMagicV2);
-    // CreateTime, not transactional, not a control batch: only the codec bits.
-    store_big_endian<int16_t>(p + 21, static_cast<int16_t>(compression_));
+    // CreateTime, not transactional: the codec bits and the control bit.
+    store_big_endian<int16_t>(p + 21, static_cast<int16_t>(static_cast<int16_t>(compression_) |
+                                                            (control_ ? kControlBit : 0)));
     store_big_endian<int32_t>(p + 23, count - 1);
     store_big_endian<int64_t>(p + 27, base_timestamp_ms_);
     store_big_endian<int64_t>(p + 35, max_timestamp);

@@ -56,6 +56,9 @@ public:
     RecordBatchBuilder& set_producer(ProducerId id, int16_t epoch, int32_t base_sequence);
     // The codec build() compresses the records section with; none by default.
     RecordBatchBuilder& set_compression(compression::Compression codec);
+    // Marks the batch a control batch (attributes bit 5): its records are control records,
+    // e.g. the metadata quorum's LeaderChange (core/quorum/quorum_codec.cc).
+    RecordBatchBuilder& set_control();
     std::size_t record_count() const { return records_.size(); }
 
     // The batch bytes with baseOffset 0 and a valid CRC. At least one record must be added, and
@@ -69,6 +72,7 @@ private:
     int16_t producer_epoch_ = -1;
     int32_t base_sequence_ = -1;
     compression::Compression compression_ = compression::Compression::none;
+    bool control_ = false;
 };
 
 // The records of a batch, decompressed if need be, with their absolute timestamps. corruption

@@ -4,6 +4,7 @@
 
 #include "core/broker/limits.h"
 #include "core/protocol/byte_writer.h"
+#include "core/quorum/quorum_codec.h"
 #include "tests/broker/broker_rig.h"
 
 namespace brook::broker::testing {
@@ -187,6 +188,29 @@ TEST_CASE("broker: malformed requests close the connection with one line naming 
             REQUIRE(rig.count_in_trace("closing connection from client:") == before + 1);
             REQUIRE(rig.count_in_trace(c.expected) >= 1);
         }
+        auto fine = rig.connect();
+        REQUIRE(fine->call(protocol::ApiVersionsRequest{}, 3, rig.deadline()).ok());
+    });
+}
+
+TEST_CASE("broker: the KRaft APIs are not served on the client listener") {
+    BrokerRig rig;
+    rig.run([&] {
+        auto kafka = rig.connect();
+        auto versions =
+            kafka->call<protocol::ApiVersionsResponse>(protocol::ApiVersionsRequest{}, 3, rig.deadline());
+        REQUIRE(versions.ok());
+        for (const auto& entry : versions->api_keys) {
+            INFO(entry.api_key);
+            REQUIRE((entry.api_key < 52 || entry.api_key > 64 || entry.api_key == 60));
+        }
+        // A well-formed Vote, as a controller sends it, closes the connection with one line.
+        raft::Message vote{raft::NodeId(1), raft::NodeId(2), 1, "cluster",
+                           raft::VoteRequest{raft::LeaderEpoch(1), raft::NodeId(1),
+                                             raft::LeaderEpoch(0), raft::Offset(0)}};
+        REQUIRE(kafka->send_raw(quorum::encode_request_frame(vote, 7, "raft-1")).ok());
+        REQUIRE(closed_by_broker(rig, *kafka));
+        REQUIRE(rig.count_in_trace("Vote v1: API not supported") == 1);
         auto fine = rig.connect();
         REQUIRE(fine->call(protocol::ApiVersionsRequest{}, 3, rig.deadline()).ok());
     });

@@ -21,6 +21,7 @@
 #include "core/log/record_batch_builder.h"
 #include "sim/simulation.h"
 #include "tests/io/fiber_runner.h"
+#include "tests/trace_count.h"
 
 namespace brook::broker::testing {
 
@@ -117,12 +118,7 @@ struct BrokerRig {
     }
 
     std::size_t count_in_trace(std::string_view needle) {
-        std::size_t count = 0;
-        const std::string& lines = sim.trace().lines();
-        for (auto at = lines.find(needle); at != std::string::npos; at = lines.find(needle, at + 1)) {
-            ++count;
-        }
-        return count;
+        return brook::testing::count_in_trace(sim.trace(), needle);
     }
 
     BrokerConfig config;

@@ -10,7 +10,7 @@
 
 namespace brook::protocol {
 
-inline constexpr std::array<ApiSchema, 26> kApiSchemas = {{
+inline constexpr std::array<ApiSchema, 34> kApiSchemas = {{
     {ApiKey::produce, 0, 11, 9},
     {ApiKey::fetch, 0, 17, 12},
     {ApiKey::list_offsets, 0, 10, 6},
@@ -36,7 +36,15 @@ inline constexpr std::array<ApiSchema, 26> kApiSchemas = {{
     {ApiKey::delete_groups, 0, 2, 2},
     {ApiKey::incremental_alter_configs, 0, 1, 1},
     {ApiKey::offset_delete, 0, 0, kNeverFlexible},
+    {ApiKey::vote, 0, 1, 0},
+    {ApiKey::begin_quorum_epoch, 0, 1, 1},
+    {ApiKey::end_quorum_epoch, 0, 1, 1},
+    {ApiKey::describe_quorum, 0, 2, 0},
+    {ApiKey::fetch_snapshot, 0, 1, 0},
     {ApiKey::describe_cluster, 0, 1, 0},
+    {ApiKey::broker_registration, 0, 4, 0},
+    {ApiKey::broker_heartbeat, 0, 1, 0},
+    {ApiKey::unregister_broker, 0, 0, 0},
 }};
 
 }  // namespace brook::protocol

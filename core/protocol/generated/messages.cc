@@ -88,8 +88,24 @@ Result<AnyRequest> decode_request(ApiKey api_key, int16_t version, std::span<con
             return decode_as<IncrementalAlterConfigsRequest, AnyRequest, true>(version, body);
         case ApiKey::offset_delete:
             return decode_as<OffsetDeleteRequest, AnyRequest, true>(version, body);
+        case ApiKey::vote:
+            return decode_as<VoteRequest, AnyRequest, true>(version, body);
+        case ApiKey::begin_quorum_epoch:
+            return decode_as<BeginQuorumEpochRequest, AnyRequest, true>(version, body);
+        case ApiKey::end_quorum_epoch:
+            return decode_as<EndQuorumEpochRequest, AnyRequest, true>(version, body);
+        case ApiKey::describe_quorum:
+            return decode_as<DescribeQuorumRequest, AnyRequest, true>(version, body);
+        case ApiKey::fetch_snapshot:
+            return decode_as<FetchSnapshotRequest, AnyRequest, true>(version, body);
         case ApiKey::describe_cluster:
             return decode_as<DescribeClusterRequest, AnyRequest, true>(version, body);
+        case ApiKey::broker_registration:
+            return decode_as<BrokerRegistrationRequest, AnyRequest, true>(version, body);
+        case ApiKey::broker_heartbeat:
+            return decode_as<BrokerHeartbeatRequest, AnyRequest, true>(version, body);
+        case ApiKey::unregister_broker:
+            return decode_as<UnregisterBrokerRequest, AnyRequest, true>(version, body);
         default:
             return Error(ErrorCode::unsupported,
                          fmt::format("no codec for {}", api_key_name(api_key)));
@@ -165,8 +181,24 @@ Result<AnyResponse> decode_response(ApiKey api_key, int16_t version,
             return decode_as<IncrementalAlterConfigsResponse, AnyResponse, false>(version, body);
         case ApiKey::offset_delete:
             return decode_as<OffsetDeleteResponse, AnyResponse, false>(version, body);
+        case ApiKey::vote:
+            return decode_as<VoteResponse, AnyResponse, false>(version, body);
+        case ApiKey::begin_quorum_epoch:
+            return decode_as<BeginQuorumEpochResponse, AnyResponse, false>(version, body);
+        case ApiKey::end_quorum_epoch:
+            return decode_as<EndQuorumEpochResponse, AnyResponse, false>(version, body);
+        case ApiKey::describe_quorum:
+            return decode_as<DescribeQuorumResponse, AnyResponse, false>(version, body);
+        case ApiKey::fetch_snapshot:
+            return decode_as<FetchSnapshotResponse, AnyResponse, false>(version, body);
         case ApiKey::describe_cluster:
             return decode_as<DescribeClusterResponse, AnyResponse, false>(version, body);
+        case ApiKey::broker_registration:
+            return decode_as<BrokerRegistrationResponse, AnyResponse, false>(version, body);
+        case ApiKey::broker_heartbeat:
+            return decode_as<BrokerHeartbeatResponse, AnyResponse, false>(version, body);
+        case ApiKey::unregister_broker:
+            return decode_as<UnregisterBrokerResponse, AnyResponse, false>(version, body);
         default:
             return Error(ErrorCode::unsupported,
                          fmt::format("no codec for {}", api_key_name(api_key)));

@@ -38,7 +38,15 @@
 #include "core/protocol/generated/delete_groups.h"
 #include "core/protocol/generated/incremental_alter_configs.h"
 #include "core/protocol/generated/offset_delete.h"
+#include "core/protocol/generated/vote.h"
+#include "core/protocol/generated/begin_quorum_epoch.h"
+#include "core/protocol/generated/end_quorum_epoch.h"
+#include "core/protocol/generated/describe_quorum.h"
+#include "core/protocol/generated/fetch_snapshot.h"
 #include "core/protocol/generated/describe_cluster.h"
+#include "core/protocol/generated/broker_registration.h"
+#include "core/protocol/generated/broker_heartbeat.h"
+#include "core/protocol/generated/unregister_broker.h"
 
 namespace brook::protocol {
 
@@ -68,7 +76,15 @@ using AnyRequest = std::variant<
     DeleteGroupsRequest,
     IncrementalAlterConfigsRequest,
     OffsetDeleteRequest,
-    DescribeClusterRequest>;
+    VoteRequest,
+    BeginQuorumEpochRequest,
+    EndQuorumEpochRequest,
+    DescribeQuorumRequest,
+    FetchSnapshotRequest,
+    DescribeClusterRequest,
+    BrokerRegistrationRequest,
+    BrokerHeartbeatRequest,
+    UnregisterBrokerRequest>;
 
 using AnyResponse = std::variant<
     ProduceResponse,
@@ -96,7 +112,15 @@ using AnyResponse = std::variant<
     DeleteGroupsResponse,
     IncrementalAlterConfigsResponse,
     OffsetDeleteResponse,
-    DescribeClusterResponse>;
+    VoteResponse,
+    BeginQuorumEpochResponse,
+    EndQuorumEpochResponse,
+    DescribeQuorumResponse,
+    FetchSnapshotResponse,
+    DescribeClusterResponse,
+    BrokerRegistrationResponse,
+    BrokerHeartbeatResponse,
+    UnregisterBrokerResponse>;
 
 // Decodes a whole request body (after its header). Fails with unsupported for an unknown
 // API or version, with corruption for malformed bytes or trailing bytes.
