@@ -234,6 +234,12 @@ Result<void> QuorumNode::write_queued() {
         }
         if (stopping_) return {};
     }
+    if (options_.planted_bug == QuorumPlantedBug::persist_before_sync && last_write_id != 0) {
+        persisted_write_id_ = last_write_id;
+        raft_->persisted(last_write_id);
+        drain();
+        last_write_id = 0;
+    }
     if (log_unsynced) TRY(log_->sync());  // May suspend.
     if (last_write_id == 0 || stopping_) return {};
     // Every write up to last_write_id returned ok, the last sync included: only now.

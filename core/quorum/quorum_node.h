@@ -35,6 +35,17 @@
 
 namespace brook::quorum {
 
+// A bug a test can switch on to show that its checks see what they look for (the storm test of
+// tests/quorum/quorum_node_test.cc). An option rather than a core/base/planted_bug.h switch for
+// the reason RaftPlantedBug is one: the tests run in every build, and the release build compiles
+// those switches out. Production code never sets it.
+enum class QuorumPlantedBug : uint8_t {
+    none,
+    // Says persisted() as soon as the appends are written, before their sync: a follower then
+    // reports entries a crash can still take back, and the leader counts them.
+    persist_before_sync,
+};
+
 struct QuorumNodeOptions {
     raft::RaftOptions raft;
     // The metadata log's directory on the node's Disk.
@@ -46,6 +57,8 @@ struct QuorumNodeOptions {
     // snapshot, and the log below it trimmed (0: never). Kafka counts bytes
     // (metadata.log.max.record.bytes.between.snapshots); entries are what this layer sees.
     int64_t snapshot_every_entries = 0;
+
+    QuorumPlantedBug planted_bug = QuorumPlantedBug::none;  // tests only
 };
 
 // What the owner gives the node. None of them may suspend: they run inside the driver's loop,

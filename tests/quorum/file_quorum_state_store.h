@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <string>
 
 #include <fmt/format.h>
@@ -36,12 +37,14 @@ public:
 
     Result<void> save(const raft::QuorumState& state) override {
         std::string text = fmt::format("{} {} {}", state.epoch, state.voted_for, state.leader);
-        ++saves;
-        return replace_file_durably(
-            disk_, path_, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+        TRY(replace_file_durably(
+            disk_, path_, std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
+        if (on_saved) on_saved(state);
+        return {};
     }
 
-    int saves = 0;
+    // Told each state once it is durable.
+    std::function<void(const raft::QuorumState&)> on_saved;
 
 private:
     Disk& disk_;

@@ -28,6 +28,7 @@ struct QuorumRigSetup {
     int voters = 3;
     int64_t snapshot_every_entries = 0;
     uint64_t segment_bytes = 1u << 20;
+    QuorumPlantedBug planted_bug = QuorumPlantedBug::none;
 };
 
 class QuorumRig {
@@ -66,16 +67,33 @@ public:
         return *members_.at(id).node;
     }
 
-    // Runs the world in 10 ms steps until `done` or `limit` of virtual time passed.
+    // Runs the world in 10 ms steps, checking the invariants after each, until `done` or
+    // `limit` of virtual time passed.
     bool run_until(const std::function<bool()>& done, Duration limit) {
         Instant end = sim_.now() + limit;
         while (!done()) {
             if (sim_.now() >= end) return false;
             sim_.run_for(milliseconds(10));
+            check();
         }
         return true;
     }
-    void run_for(Duration duration) { sim_.run_for(duration); }
+    void run_for(Duration duration) {
+        Instant end = sim_.now() + duration;
+        while (sim_.now() < end) {
+            sim_.run_for(std::min<Duration>(milliseconds(10), end - sim_.now()));
+            check();
+        }
+    }
+
+    // The first broken invariant, if any (checked after every step of run_until / run_for and
+    // on every apply and durable quorum-state save):
+    //   - at most one leader per epoch;
+    //   - a node's durable epoch never goes back, and it never votes twice in one epoch;
+    //   - every node applies the same entry at each offset (the first to apply one defines it):
+    //     so a committed entry lost by a crash shows as another entry applied there later.
+    const std::optional<std::string>& violation() const { return violation_; }
+    const std::vector<raft::Entry>& committed() const { return committed_; }
 
     // The running leader of the highest epoch, or kNoNode.
     raft::NodeId leader() const {
@@ -176,11 +194,60 @@ public:
     }
 
 private:
+    void fail(std::string what) {
+        if (!violation_) violation_ = fmt::format("{}: {}", sim_.now(), what);
+    }
+
+    void check() {
+        for (const auto& [id, member] : members_) {
+            if (!member.node || member.node->raft().role() != raft::Role::leader) continue;
+            LeaderEpoch epoch = member.node->raft().epoch();
+            auto [at, inserted] = leader_of_epoch_.emplace(epoch, id);
+            if (!inserted && at->second != id) {
+                fail(fmt::format("two leaders in epoch {}: {} and {}", epoch, at->second, id));
+            }
+        }
+    }
+
+    void saved(raft::NodeId id, const raft::QuorumState& state) {
+        auto [at, first] = durable_.emplace(id, state);
+        const raft::QuorumState before = at->second;
+        at->second = state;
+        if (first) return;
+        if (state.epoch < before.epoch) {
+            fail(fmt::format("node {}'s durable epoch goes back from {} to {}", id, before.epoch,
+                             state.epoch));
+        }
+        if (state.epoch == before.epoch && before.voted_for != raft::kNoNode &&
+            state.voted_for != before.voted_for) {
+            fail(fmt::format("node {} votes for {} and then {} in epoch {}", id,
+                             before.voted_for, state.voted_for, state.epoch));
+        }
+    }
+
+    void record_applied(raft::NodeId id, const raft::Entry& entry) {
+        size_t offset = static_cast<size_t>(entry.offset.value());
+        if (offset < committed_.size()) {
+            if (!(committed_[offset] == entry)) {
+                fail(fmt::format("node {} applies {}@{} at offset {} where {}@{} was applied "
+                                 "before",
+                                 id, entry.data, entry.epoch, offset, committed_[offset].data,
+                                 committed_[offset].epoch));
+            }
+        } else if (offset == committed_.size()) {
+            committed_.push_back(entry);
+        } else {
+            fail(fmt::format("node {} applies offset {} with only {} known", id, offset,
+                             committed_.size()));
+        }
+    }
+
     void run_member(Environment& env, raft::NodeId id) {
         Member& member = members_.at(id);
         member.applied.clear();
         MemoryQuorumChannel channel(network_, id, env.scheduler);
         FileQuorumStateStore store(env.disk);
+        store.on_saved = [this, id](const raft::QuorumState& state) { saved(id, state); };
         QuorumNodeOptions options;
         options.raft.node_id = id;
         options.raft.cluster_id = "rig-cluster";
@@ -195,11 +262,17 @@ private:
         options.raft.seed = env.random.next();
         options.snapshot_every_entries = setup_.snapshot_every_entries;
         options.log.segment_bytes = setup_.segment_bytes;
+        options.planted_bug = setup_.planted_bug;
         QuorumCallbacks callbacks{
-            .apply = [&member](const raft::Entry& entry) { member.applied.push_back(entry); },
+            .apply =
+                [this, id, &member](const raft::Entry& entry) {
+                    record_applied(id, entry);
+                    member.applied.push_back(entry);
+                },
             .load_snapshot =
-                [&member](const raft::Snapshot& snapshot) {
+                [this, id, &member](const raft::Snapshot& snapshot) {
                     member.applied = decode(snapshot.bytes);
+                    for (const raft::Entry& entry : member.applied) record_applied(id, entry);
                     ++member.snapshot_loads;
                 },
             .create_snapshot = [&member] { return encode(member.applied); },
@@ -224,6 +297,10 @@ private:
     MemoryQuorumNetwork network_;
     std::vector<raft::NodeId> voters_;
     std::map<raft::NodeId, Member> members_;
+    std::map<LeaderEpoch, raft::NodeId> leader_of_epoch_;
+    std::map<raft::NodeId, raft::QuorumState> durable_;
+    std::vector<raft::Entry> committed_;
+    std::optional<std::string> violation_;
 };
 
 }  // namespace brook::quorum::testing
