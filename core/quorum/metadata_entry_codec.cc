@@ -43,8 +43,7 @@ DecodedEntry decode_metadata_entry(std::span<const uint8_t> bytes) {
     int64_t offset = load_big_endian<int64_t>(body.data());
     int32_t epoch = load_big_endian<int32_t>(body.data() + 8);
     if (offset < 0 || epoch < 0) return {.problem = EntryProblem::corrupt};
-    raft::Entry entry{Offset(offset), LeaderEpoch(epoch),
-                      static_cast<raft::EntryKind>(kind),
+    raft::Entry entry{Offset(offset), LeaderEpoch(epoch), static_cast<raft::EntryKind>(kind),
                       std::string(body.begin() + kEntryBodyFixedBytes, body.end())};
     return {.problem = EntryProblem::none,
             .entry = std::move(entry),

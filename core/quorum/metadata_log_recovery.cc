@@ -1,9 +1,9 @@
 // MetadataLog::open: the latest valid snapshot, the segments cut at the first bad entry, and
 // the two joined. Every repair is logged and made durable before the node acts on the result.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
-
-#include <fmt/format.h>
 
 #include "core/base/check.h"
 #include "core/quorum/metadata_entry_codec.h"
@@ -85,8 +85,7 @@ Result<std::optional<raft::Snapshot>> MetadataLog::load_latest_snapshot(
     return std::optional<raft::Snapshot>();
 }
 
-Result<std::vector<raft::Entry>> MetadataLog::load_segments(
-    const std::vector<std::string>& names) {
+Result<std::vector<raft::Entry>> MetadataLog::load_segments(const std::vector<std::string>& names) {
     std::vector<Offset> bases;
     for (const std::string& name : names) {
         if (auto base = parse_segment_file_name(name)) bases.push_back(*base);
@@ -117,7 +116,7 @@ Result<std::vector<raft::Entry>> MetadataLog::load_segments(
             DecodedEntry decoded = decode_metadata_entry(rest);
             if (decoded.problem != EntryProblem::none) {
                 cut = decoded.problem == EntryProblem::incomplete ? "a torn entry"
-                                                                   : "an entry fails its CRC";
+                                                                  : "an entry fails its CRC";
             } else if (decoded.entry.offset != end_) {
                 cut = fmt::format("offset {} where {} was due", decoded.entry.offset, end_);
             } else if (!entries.empty() && decoded.entry.epoch < entries.back().epoch) {
@@ -163,8 +162,8 @@ Result<std::vector<raft::Entry>> MetadataLog::join_snapshot(
                   entries[static_cast<std::size_t>(id.end_offset - start) - 1].epoch == id.epoch);
     if (!joins) {
         if (!segments_.empty()) {
-            logger_.warn("dropping the log [{}, {}): it does not continue snapshot {}", start,
-                          end_, snapshot_file_name(id));
+            logger_.warn("dropping the log [{}, {}): it does not continue snapshot {}", start, end_,
+                         snapshot_file_name(id));
         }
         while (!segments_.empty()) TRY(remove_segment(segments_.rbegin()->first));
         TRY(create_segment(id.end_offset));

@@ -75,7 +75,7 @@ struct QuorumCallbacks {
 };
 
 struct ProposeOutcome {
-    std::optional<Offset> first_offset;  // set when this node leads and appended the records
+    std::optional<Offset> first_offset;   // set when this node leads and appended the records
     raft::NodeId leader = raft::kNoNode;  // otherwise the leader to forward to, if known
 };
 

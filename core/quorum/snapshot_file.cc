@@ -1,8 +1,8 @@
 #include "core/quorum/snapshot_file.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 #include "core/base/big_endian.h"
 #include "core/base/crc32c.h"

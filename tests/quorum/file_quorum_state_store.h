@@ -3,11 +3,11 @@
 // written with the wire codec) until that lands; the driver sees only the interface.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <functional>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "core/io/disk.h"
 #include "core/quorum/quorum_state_store.h"

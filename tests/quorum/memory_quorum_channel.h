@@ -95,13 +95,13 @@ inline void MemoryQuorumNetwork::send(raft::Message message) {
     if (blocked_.count({message.from, message.to}) != 0) return;
     int64_t delay_ms = delay_min_ms + static_cast<int64_t>(sim_.random().uniform(
                                           static_cast<uint64_t>(delay_max_ms - delay_min_ms + 1)));
-    sim_.scheduler().call_at_in_group(
-        kSystemGroup, sim_.now() + milliseconds(delay_ms),
-        [this, message = std::move(message)]() mutable {
-            auto endpoint = endpoints_.find(message.to);
-            if (endpoint == endpoints_.end()) return;  // nobody there: lost, as on a real link
-            endpoint->second->deliver(std::move(message));
-        });
+    sim_.scheduler().call_at_in_group(kSystemGroup, sim_.now() + milliseconds(delay_ms),
+                                      [this, message = std::move(message)]() mutable {
+                                          auto endpoint = endpoints_.find(message.to);
+                                          if (endpoint == endpoints_.end())
+                                              return;  // nobody there: lost, as on a real link
+                                          endpoint->second->deliver(std::move(message));
+                                      });
 }
 
 }  // namespace brook::quorum::testing

@@ -17,15 +17,15 @@ raft::Entry entry_of(int64_t offset, int32_t epoch, bool leader_change, std::str
 }
 
 TEST_CASE("metadata entry codec: round trips and tells torn from corrupt") {
-    rc::prop("an entry round trips", [](uint32_t offset, uint16_t epoch, bool leader_change,
-                                        const std::string& data) {
-        raft::Entry entry = entry_of(offset, epoch, leader_change, data);
-        std::vector<uint8_t> frame = encode_metadata_entry(entry);
-        DecodedEntry decoded = decode_metadata_entry(frame);
-        RC_ASSERT(decoded.problem == EntryProblem::none);
-        RC_ASSERT(decoded.entry == entry);
-        RC_ASSERT(decoded.size == frame.size());
-    });
+    rc::prop("an entry round trips",
+             [](uint32_t offset, uint16_t epoch, bool leader_change, const std::string& data) {
+                 raft::Entry entry = entry_of(offset, epoch, leader_change, data);
+                 std::vector<uint8_t> frame = encode_metadata_entry(entry);
+                 DecodedEntry decoded = decode_metadata_entry(frame);
+                 RC_ASSERT(decoded.problem == EntryProblem::none);
+                 RC_ASSERT(decoded.entry == entry);
+                 RC_ASSERT(decoded.size == frame.size());
+             });
     rc::prop("every strict prefix is incomplete", [](const std::string& data, uint8_t cut) {
         std::vector<uint8_t> frame = encode_metadata_entry(entry_of(3, 1, false, data));
         std::size_t keep = cut % frame.size();

@@ -140,11 +140,10 @@ TEST_CASE("metadata log: a log that disagrees with the snapshot at its end is dr
         // What a crash in the middle of an install leaves: the new snapshot, the old log.
         raft::Snapshot snapshot{raft::SnapshotId{Offset(8), LeaderEpoch(3)}, "other history"};
         std::vector<uint8_t> bytes = encode_snapshot_file(snapshot);
-        REQUIRE(replace_file_durably(rig.disk,
-                                     fmt::format("{}/{}", kDirectory,
-                                                 snapshot_file_name(snapshot.id)),
-                                     bytes)
-                    .ok());
+        REQUIRE(
+            replace_file_durably(
+                rig.disk, fmt::format("{}/{}", kDirectory, snapshot_file_name(snapshot.id)), bytes)
+                .ok());
     });
     rig.run([&] {
         OpenedMetadataLog opened = rig.open();

@@ -180,13 +180,17 @@ struct StormOutcome {
 // Crashes (one node, or every node at once, losing unsynced writes), partitions and bursts of
 // proposals, with the invariants checked after every step; then everything heals and restarts.
 StormOutcome storm(uint64_t seed, int voters, QuorumPlantedBug bug) {
-    QuorumRig rig(QuorumRigSetup{.voters = voters, .snapshot_every_entries = 10,
-                                 .segment_bytes = 256, .planted_bug = bug},
+    QuorumRig rig(QuorumRigSetup{.voters = voters,
+                                 .snapshot_every_entries = 10,
+                                 .segment_bytes = 256,
+                                 .planted_bug = bug},
                   seed);
     Random& random = rig.sim().random();
     for (raft::NodeId id : rig.voters()) {
-        rig.sim().disk(QuorumRig::name(id)).set_faults({.sync_latency_min = milliseconds(1),
-                                                        .sync_latency_max = milliseconds(15)});
+        rig.sim()
+            .disk(QuorumRig::name(id))
+            .set_faults(
+                {.sync_latency_min = milliseconds(1), .sync_latency_max = milliseconds(15)});
     }
     auto pick = [&] { return rig.voters()[random.uniform(rig.voters().size())]; };
     auto up = [&](raft::NodeId id) { return rig.sim().is_up(QuorumRig::name(id)); };
@@ -194,7 +198,10 @@ StormOutcome storm(uint64_t seed, int voters, QuorumPlantedBug bug) {
     for (int event = 0; event < 60 && !rig.violation(); ++event) {
         rig.run_for(milliseconds(50 + static_cast<int64_t>(random.uniform(300))));
         switch (random.uniform(10)) {
-            case 0: case 1: case 2: case 3: {
+            case 0:
+            case 1:
+            case 2:
+            case 3: {
                 raft::NodeId leader = rig.leader();
                 if (leader == raft::kNoNode) break;
                 std::vector<std::string> burst;

@@ -11,7 +11,6 @@
 #pragma once
 
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <memory>
 #include <string>
@@ -34,10 +33,10 @@ struct QuorumRigSetup {
 class QuorumRig {
 public:
     struct Member {
-        QuorumNode* node = nullptr;            // while its process runs
-        std::vector<raft::Entry> applied;      // the owner's state: every entry, from offset 0
+        QuorumNode* node = nullptr;        // while its process runs
+        std::vector<raft::Entry> applied;  // the owner's state: every entry, from offset 0
         int snapshot_loads = 0;
-        std::string run_result;                // "ok" or the error run() returned
+        std::string run_result;  // "ok" or the error run() returned
     };
 
     QuorumRig(QuorumRigSetup setup, uint64_t seed) : setup_(setup), sim_(seed), network_(sim_) {
@@ -159,8 +158,8 @@ public:
                 size_t common = std::min(first.applied.size(), second.applied.size());
                 for (size_t i = 0; i < common; ++i) {
                     if (!(first.applied[i] == second.applied[i])) {
-                        return fmt::format("nodes {} and {} differ at offset {}: {} vs {}", a, b,
-                                           i, first.applied[i].data, second.applied[i].data);
+                        return fmt::format("nodes {} and {} differ at offset {}: {} vs {}", a, b, i,
+                                           first.applied[i].data, second.applied[i].data);
                     }
                 }
             }
@@ -184,11 +183,11 @@ public:
             std::string line = bytes.substr(at, end - at);
             at = end + 1;
             size_t a = line.find('|'), b = line.find('|', a + 1), c = line.find('|', b + 1);
-            entries.push_back(raft::Entry{
-                Offset(std::stoll(line.substr(0, a))),
-                LeaderEpoch(std::stoi(line.substr(a + 1, b - a - 1))),
-                static_cast<raft::EntryKind>(std::stoi(line.substr(b + 1, c - b - 1))),
-                line.substr(c + 1)});
+            entries.push_back(
+                raft::Entry{Offset(std::stoll(line.substr(0, a))),
+                            LeaderEpoch(std::stoi(line.substr(a + 1, b - a - 1))),
+                            static_cast<raft::EntryKind>(std::stoi(line.substr(b + 1, c - b - 1))),
+                            line.substr(c + 1)});
         }
         return entries;
     }
@@ -220,8 +219,8 @@ private:
         }
         if (state.epoch == before.epoch && before.voted_for != raft::kNoNode &&
             state.voted_for != before.voted_for) {
-            fail(fmt::format("node {} votes for {} and then {} in epoch {}", id,
-                             before.voted_for, state.voted_for, state.epoch));
+            fail(fmt::format("node {} votes for {} and then {} in epoch {}", id, before.voted_for,
+                             state.voted_for, state.epoch));
         }
     }
 
@@ -229,10 +228,11 @@ private:
         size_t offset = static_cast<size_t>(entry.offset.value());
         if (offset < committed_.size()) {
             if (!(committed_[offset] == entry)) {
-                fail(fmt::format("node {} applies {}@{} at offset {} where {}@{} was applied "
-                                 "before",
-                                 id, entry.data, entry.epoch, offset, committed_[offset].data,
-                                 committed_[offset].epoch));
+                fail(
+                    fmt::format("node {} applies {}@{} at offset {} where {}@{} was applied "
+                                "before",
+                                id, entry.data, entry.epoch, offset, committed_[offset].data,
+                                committed_[offset].epoch));
             }
         } else if (offset == committed_.size()) {
             committed_.push_back(entry);
