@@ -37,6 +37,7 @@ TEST_CASE("quorum node: three nodes elect a leader and commit proposals on all")
     REQUIRE(rig.all_applied(20));
     for (raft::NodeId id : rig.voters()) REQUIRE(rig.applied_data(id) == records(0, 20));
     REQUIRE(rig.agreement().empty());
+    REQUIRE(!rig.violation());
 
     QuorumStatus status = rig.node(leader).status();
     REQUIRE(status.leader_id == leader);
@@ -65,6 +66,7 @@ TEST_CASE("quorum node: a crashed leader loses no committed entry, before or aft
         rig.restart(old_leader);
         REQUIRE(rig.all_applied(20));
         REQUIRE(rig.agreement().empty());
+        REQUIRE(!rig.violation());
         for (raft::NodeId id : rig.voters()) {
             std::vector<std::string> data = rig.applied_data(id);
             // The committed records, in order; the last proposals of the old leader may or may
@@ -123,6 +125,7 @@ TEST_CASE("quorum node: snapshots trim the log and a lagging node catches up fro
     REQUIRE(rig.member(lagging).snapshot_loads >= 1);  // it installed the leader's snapshot
     REQUIRE(rig.applied_data(lagging) == records(0, 40));
     REQUIRE(rig.agreement().empty());
+    REQUIRE(!rig.violation());
 
     // And it recovers from its own snapshot after a crash.
     rig.crash(lagging);
@@ -151,6 +154,37 @@ TEST_CASE("quorum node: a failed metadata fsync is never acknowledged and the no
     // The other two go on.
     propose_all(rig, records(10, 12));
     REQUIRE(rig.run_until([&] { return rig.applied_data(leader).size() == 12; }, seconds(10)));
+}
+
+TEST_CASE("quorum node: resign hands leadership over and stop ends run cleanly") {
+    QuorumRig rig(QuorumRigSetup{.voters = 3}, /*seed=*/6);
+    REQUIRE(rig.elect());
+    propose_all(rig, records(0, 3));
+    REQUIRE(rig.all_applied(3));
+    raft::NodeId old_leader = rig.leader();
+    LeaderEpoch old_epoch = rig.node(old_leader).raft().epoch();
+    rig.node(old_leader).resign();
+    // EndQuorumEpoch lets a successor start at once, well before an election timeout (300 ms).
+    REQUIRE(rig.run_until(
+        [&] {
+            raft::NodeId now = rig.leader();
+            return now != raft::kNoNode && now != old_leader;
+        },
+        milliseconds(250)));
+    REQUIRE(rig.node(rig.leader()).raft().epoch() > old_epoch);
+    rig.node(old_leader).stop();
+    REQUIRE(rig.run_until([&] { return rig.member(old_leader).node == nullptr; }, seconds(1)));
+    REQUIRE(rig.member(old_leader).run_result == "ok");
+    propose_all(rig, records(3, 5));
+    REQUIRE(rig.run_until(
+        [&] {
+            for (raft::NodeId id : rig.voters()) {
+                if (id != old_leader && rig.applied_data(id) != records(0, 5)) return false;
+            }
+            return true;
+        },
+        seconds(10)));
+    REQUIRE(!rig.violation());
 }
 
 TEST_CASE("quorum node: same seed, same run") {
