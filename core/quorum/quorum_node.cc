@@ -137,7 +137,10 @@ void QuorumNode::resign() {
 // ---- handing Ready batches out -------------------------------------------------------------
 
 void QuorumNode::drain() {
-    if (stopping_ || failure_) return;
+    // An owner may propose from inside apply: the loop below takes that batch in its turn, so
+    // batches reach the disk queue in the order Raft numbered them.
+    if (stopping_ || failure_ || draining_) return;
+    draining_ = true;
     while (raft_->has_ready()) {
         raft::Ready ready = raft_->ready();
         for (raft::Message& message : ready.messages) channel_.send(std::move(message));
@@ -154,6 +157,7 @@ void QuorumNode::drain() {
             writer_wake_.notify_all();
         }
     }
+    draining_ = false;
     note_role_change();
 }
 

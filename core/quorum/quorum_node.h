@@ -62,7 +62,8 @@ struct QuorumNodeOptions {
 };
 
 // What the owner gives the node. None of them may suspend: they run inside the driver's loop,
-// between a Ready batch and the next.
+// between a Ready batch and the next. apply may call propose() (a controller answering a
+// committed record with another).
 struct QuorumCallbacks {
     // A committed entry, in offset order, each once per start of the node (after a restart,
     // from the loaded snapshot's end on). LeaderChange entries come too (kind tells them apart).
@@ -155,6 +156,7 @@ private:
     WaitQueue ticker_wake_;
     WaitQueue fibers_done_;
     int fibers_running_ = 0;
+    bool draining_ = false;
     bool running_ = false;
     bool stopping_ = false;
     std::optional<Error> failure_;

@@ -28,6 +28,8 @@ struct QuorumRigSetup {
     int64_t snapshot_every_entries = 0;
     uint64_t segment_bytes = 1u << 20;
     QuorumPlantedBug planted_bug = QuorumPlantedBug::none;
+    // A leader applying "ping<x>" proposes "pong<x>" from inside apply, as a controller would.
+    bool echo_pings = false;
 };
 
 class QuorumRig {
@@ -268,6 +270,10 @@ private:
                 [this, id, &member](const raft::Entry& entry) {
                     record_applied(id, entry);
                     member.applied.push_back(entry);
+                    if (setup_.echo_pings && entry.data.starts_with("ping") && member.node &&
+                        member.node->raft().role() == raft::Role::leader) {
+                        member.node->propose({"pong" + entry.data.substr(4)});
+                    }
                 },
             .load_snapshot =
                 [this, id, &member](const raft::Snapshot& snapshot) {
