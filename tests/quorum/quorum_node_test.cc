@@ -223,10 +223,12 @@ struct StormOutcome {
     std::optional<std::string> violation;
     bool healed = false;  // a leader and a commit on every node after healing
     size_t committed = 0;
+    size_t disk_failures = 0;  // nodes that left the quorum after a failed sync
 };
 
-// Crashes (one node, or every node at once, losing unsynced writes), partitions and bursts of
-// proposals, with the invariants checked after every step; then everything heals and restarts.
+// Crashes (one node, or every node at once, losing unsynced writes), failing syncs (the node
+// leaves the quorum until restarted), partitions and bursts of proposals, with the invariants
+// checked after every step; then everything heals and restarts.
 StormOutcome storm(uint64_t seed, int voters, QuorumPlantedBug bug) {
     QuorumRig rig(QuorumRigSetup{.voters = voters,
                                  .snapshot_every_entries = 10,
@@ -234,18 +236,27 @@ StormOutcome storm(uint64_t seed, int voters, QuorumPlantedBug bug) {
                                  .planted_bug = bug},
                   seed);
     Random& random = rig.sim().random();
-    for (raft::NodeId id : rig.voters()) {
+    // Slow syncs widen the window between a write and its durability; failing ones stop a node.
+    auto set_sync_errors = [&](raft::NodeId id, uint32_t sync_error_ppm) {
         rig.sim()
             .disk(QuorumRig::name(id))
-            .set_faults(
-                {.sync_latency_min = milliseconds(1), .sync_latency_max = milliseconds(15)});
-    }
+            .set_faults({.sync_error_ppm = sync_error_ppm,
+                         .sync_latency_min = milliseconds(1),
+                         .sync_latency_max = milliseconds(15)});
+    };
+    for (raft::NodeId id : rig.voters()) set_sync_errors(id, 0);
     auto pick = [&] { return rig.voters()[random.uniform(rig.voters().size())]; };
     auto up = [&](raft::NodeId id) { return rig.sim().is_up(QuorumRig::name(id)); };
+    // A node that left the quorum after a failed sync comes back only by a restart.
+    auto revive = [&](raft::NodeId id) {
+        set_sync_errors(id, 0);
+        if (up(id) && rig.member(id).node == nullptr) rig.crash(id);
+        if (!up(id)) rig.restart(id);
+    };
     int proposed = 0;
     for (int event = 0; event < 60 && !rig.violation(); ++event) {
         rig.run_for(milliseconds(50 + static_cast<int64_t>(random.uniform(300))));
-        switch (random.uniform(10)) {
+        switch (random.uniform(12)) {
             case 0:
             case 1:
             case 2:
@@ -262,11 +273,12 @@ StormOutcome storm(uint64_t seed, int voters, QuorumPlantedBug bug) {
                 if (up(victim)) rig.crash(victim);
                 break;
             }
-            case 5: {
-                raft::NodeId back = pick();
-                if (!up(back)) rig.restart(back);
+            case 5:
+                revive(pick());
                 break;
-            }
+            case 9:
+                set_sync_errors(pick(), 200'000);
+                break;
             case 6:
                 rig.network().isolate(pick(), rig.voters());
                 break;
@@ -283,7 +295,7 @@ StormOutcome storm(uint64_t seed, int voters, QuorumPlantedBug bug) {
                 for (raft::NodeId id : rig.voters()) {
                     if (up(id)) rig.crash(id);
                 }
-                for (raft::NodeId id : rig.voters()) rig.restart(id);
+                for (raft::NodeId id : rig.voters()) revive(id);
                 break;
             }
             default:
@@ -292,9 +304,7 @@ StormOutcome storm(uint64_t seed, int voters, QuorumPlantedBug bug) {
     }
     StormOutcome outcome;
     rig.network().heal();
-    for (raft::NodeId id : rig.voters()) {
-        if (!up(id)) rig.restart(id);
-    }
+    for (raft::NodeId id : rig.voters()) revive(id);
     if (!rig.violation() && rig.elect(seconds(30))) {
         std::string last = "after-the-storm";
         bool proposed_last = rig.run_until([&] { return rig.propose(last); }, seconds(30));
@@ -312,10 +322,16 @@ StormOutcome storm(uint64_t seed, int voters, QuorumPlantedBug bug) {
     }
     outcome.violation = rig.violation();
     outcome.committed = rig.committed().size();
+    const std::string& lines = rig.sim().trace().lines();
+    for (size_t at = lines.find("leaving the quorum"); at != std::string::npos;
+         at = lines.find("leaving the quorum", at + 1)) {
+        ++outcome.disk_failures;
+    }
     return outcome;
 }
 
 TEST_CASE("quorum node: storms of crashes and partitions keep every invariant, then heal") {
+    size_t disk_failures = 0;
     for (int voters : {3, 5}) {
         for (uint64_t seed = 1; seed <= (voters == 3 ? 12u : 6u); ++seed) {
             StormOutcome outcome = storm(seed, voters, QuorumPlantedBug::none);
@@ -324,8 +340,10 @@ TEST_CASE("quorum node: storms of crashes and partitions keep every invariant, t
             REQUIRE(!outcome.violation);
             REQUIRE(outcome.healed);
             REQUIRE(outcome.committed > 1);
+            disk_failures += outcome.disk_failures;
         }
     }
+    REQUIRE(disk_failures > 0);  // the storms did take nodes out with failed syncs
 }
 
 // 4 of the first 20 seeds catch it (seed 3 first); the budget is those 20.
