@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/quorum/quorum_node.h"
+#include "scenarios/quorum_checker.h"
 #include "sim/simulation.h"
 #include "tests/quorum/file_quorum_state_store.h"
 #include "tests/quorum/memory_quorum_channel.h"
@@ -87,14 +88,11 @@ public:
         }
     }
 
-    // The first broken invariant, if any (checked after every step of run_until / run_for and
-    // on every apply and durable quorum-state save):
-    //   - at most one leader per epoch;
-    //   - a node's durable epoch never goes back, and it never votes twice in one epoch;
-    //   - every node applies the same entry at each offset (the first to apply one defines it):
-    //     so a committed entry lost by a crash shows as another entry applied there later.
-    const std::optional<std::string>& violation() const { return violation_; }
-    const std::vector<raft::Entry>& committed() const { return committed_; }
+    // The first broken invariant of scenarios/quorum_checker.h, if any: leaders are checked
+    // after every step of run_until / run_for, applies and durable quorum-state saves as they
+    // happen.
+    const std::optional<std::string>& violation() const { return checker_.violation(); }
+    const std::vector<raft::Entry>& committed() const { return checker_.committed(); }
 
     // The running leader of the highest epoch, or kNoNode.
     raft::NodeId leader() const {
@@ -195,52 +193,11 @@ public:
     }
 
 private:
-    void fail(std::string what) {
-        if (!violation_) violation_ = fmt::format("{}: {}", sim_.now(), what);
-    }
-
     void check() {
         for (const auto& [id, member] : members_) {
-            if (!member.node || member.node->raft().role() != raft::Role::leader) continue;
-            LeaderEpoch epoch = member.node->raft().epoch();
-            auto [at, inserted] = leader_of_epoch_.emplace(epoch, id);
-            if (!inserted && at->second != id) {
-                fail(fmt::format("two leaders in epoch {}: {} and {}", epoch, at->second, id));
+            if (member.node && member.node->raft().role() == raft::Role::leader) {
+                checker_.leader_seen(id, member.node->raft().epoch());
             }
-        }
-    }
-
-    void saved(raft::NodeId id, const raft::QuorumState& state) {
-        auto [at, first] = durable_.emplace(id, state);
-        const raft::QuorumState before = at->second;
-        at->second = state;
-        if (first) return;
-        if (state.epoch < before.epoch) {
-            fail(fmt::format("node {}'s durable epoch goes back from {} to {}", id, before.epoch,
-                             state.epoch));
-        }
-        if (state.epoch == before.epoch && before.voted_for != raft::kNoNode &&
-            state.voted_for != before.voted_for) {
-            fail(fmt::format("node {} votes for {} and then {} in epoch {}", id, before.voted_for,
-                             state.voted_for, state.epoch));
-        }
-    }
-
-    void record_applied(raft::NodeId id, const raft::Entry& entry) {
-        size_t offset = static_cast<size_t>(entry.offset.value());
-        if (offset < committed_.size()) {
-            if (!(committed_[offset] == entry)) {
-                fail(
-                    fmt::format("node {} applies {}@{} at offset {} where {}@{} was applied "
-                                "before",
-                                id, entry.data, entry.epoch, offset, committed_[offset].data,
-                                committed_[offset].epoch));
-            }
-        } else if (offset == committed_.size()) {
-            committed_.push_back(entry);
-        } else {
-            fail(fmt::format("node {} applies offset {} with only {} known", id, offset,
-                             committed_.size()));
         }
     }
 
@@ -249,7 +206,9 @@ private:
         member.applied.clear();
         MemoryQuorumChannel channel(network_, id, env.scheduler);
         FileQuorumStateStore store(env.disk);
-        store.on_saved = [this, id](const raft::QuorumState& state) { saved(id, state); };
+        store.on_saved = [this, id](const raft::QuorumState& state) {
+            checker_.state_saved(id, state);
+        };
         QuorumNodeOptions options;
         options.raft.node_id = id;
         options.raft.cluster_id = "rig-cluster";
@@ -268,7 +227,7 @@ private:
         QuorumCallbacks callbacks{
             .apply =
                 [this, id, &member](const raft::Entry& entry) {
-                    record_applied(id, entry);
+                    checker_.applied(id, entry);
                     member.applied.push_back(entry);
                     if (setup_.echo_pings && entry.data.starts_with("ping") && member.node &&
                         member.node->raft().role() == raft::Role::leader) {
@@ -278,7 +237,7 @@ private:
             .load_snapshot =
                 [this, id, &member](const raft::Snapshot& snapshot) {
                     member.applied = decode(snapshot.bytes);
-                    for (const raft::Entry& entry : member.applied) record_applied(id, entry);
+                    for (const raft::Entry& entry : member.applied) checker_.applied(id, entry);
                     ++member.snapshot_loads;
                 },
             .create_snapshot = [&member] { return encode(member.applied); },
@@ -303,10 +262,7 @@ private:
     MemoryQuorumNetwork network_;
     std::vector<raft::NodeId> voters_;
     std::map<raft::NodeId, Member> members_;
-    std::map<LeaderEpoch, raft::NodeId> leader_of_epoch_;
-    std::map<raft::NodeId, raft::QuorumState> durable_;
-    std::vector<raft::Entry> committed_;
-    std::optional<std::string> violation_;
+    scenarios::QuorumChecker checker_{[this] { return sim_.now(); }};
 };
 
 }  // namespace brook::quorum::testing
