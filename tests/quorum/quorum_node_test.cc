@@ -224,6 +224,7 @@ struct StormOutcome {
     bool healed = false;  // a leader and a commit on every node after healing
     size_t committed = 0;
     size_t disk_failures = 0;  // nodes that left the quorum after a failed sync
+    uint64_t trace_hash = 0;
 };
 
 // Crashes (one node, or every node at once, losing unsynced writes), failing syncs (the node
@@ -322,6 +323,7 @@ StormOutcome storm(uint64_t seed, int voters, QuorumPlantedBug bug) {
     }
     outcome.violation = rig.violation();
     outcome.committed = rig.committed().size();
+    outcome.trace_hash = rig.sim().trace().hash();
     const std::string& lines = rig.sim().trace().lines();
     for (size_t at = lines.find("leaving the quorum"); at != std::string::npos;
          at = lines.find("leaving the quorum", at + 1)) {
@@ -344,6 +346,13 @@ TEST_CASE("quorum node: storms of crashes and partitions keep every invariant, t
         }
     }
     REQUIRE(disk_failures > 0);  // the storms did take nodes out with failed syncs
+}
+
+TEST_CASE("quorum node: a storm replays exactly from its seed") {
+    REQUIRE(storm(5, 3, QuorumPlantedBug::none).trace_hash ==
+            storm(5, 3, QuorumPlantedBug::none).trace_hash);
+    REQUIRE(storm(5, 3, QuorumPlantedBug::none).trace_hash !=
+            storm(6, 3, QuorumPlantedBug::none).trace_hash);
 }
 
 // 4 of the first 20 seeds catch it (seed 3 first); the budget is those 20.
