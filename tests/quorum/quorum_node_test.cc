@@ -50,6 +50,31 @@ TEST_CASE("quorum node: three nodes elect a leader and commit proposals on all")
     }
 }
 
+TEST_CASE("quorum node: an observer (a broker-only node) follows the log without voting") {
+    QuorumRig rig(QuorumRigSetup{.voters = 3, .observers = 1}, /*seed=*/12);
+    raft::NodeId observer(4);
+    REQUIRE(rig.elect());
+    propose_all(rig, records(0, 10));
+    REQUIRE(rig.all_applied(10));
+    REQUIRE(rig.applied_data(observer) == records(0, 10));
+    REQUIRE(rig.node(observer).raft().role() == raft::Role::follower);
+    ProposeOutcome refused = rig.node(observer).propose({"from a broker"});
+    REQUIRE(!refused.first_offset);
+    REQUIRE(refused.leader == rig.leader());
+
+    QuorumStatus status = rig.node(rig.leader()).status();
+    REQUIRE(status.voters.size() == 3);
+    REQUIRE(status.observers.size() == 1);
+    REQUIRE(status.observers[0].id == observer);
+    REQUIRE(status.observers[0].log_end_offset >= Offset(11));
+
+    // The voters alone make the majority: with the observer gone, commits go on.
+    rig.crash(observer);
+    propose_all(rig, records(10, 12));
+    REQUIRE(rig.all_applied(12));
+    REQUIRE(!rig.violation());
+}
+
 TEST_CASE("quorum node: a crashed leader loses no committed entry, before or after restart") {
     for (uint64_t seed = 1; seed <= 6; ++seed) {
         INFO("seed " << seed);

@@ -26,6 +26,7 @@ namespace brook::quorum::testing {
 
 struct QuorumRigSetup {
     int voters = 3;
+    int observers = 0;  // broker-only nodes, numbered after the voters
     int64_t snapshot_every_entries = 0;
     uint64_t segment_bytes = 1u << 20;
     QuorumPlantedBug planted_bug = QuorumPlantedBug::none;
@@ -45,7 +46,8 @@ public:
     QuorumRig(QuorumRigSetup setup, uint64_t seed) : setup_(setup), sim_(seed), network_(sim_) {
         sim_.trace().keep_lines(true);
         for (int i = 1; i <= setup_.voters; ++i) voters_.push_back(raft::NodeId(i));
-        for (raft::NodeId id : voters_) {
+        for (int i = 1; i <= setup_.voters + setup_.observers; ++i) {
+            raft::NodeId id(i);
             members_[id];
             sim_.add_process(name(id), [this, id](Environment& env) { run_member(env, id); });
         }
@@ -53,7 +55,7 @@ public:
 
     // The processes die while the members and the network they use still exist.
     ~QuorumRig() {
-        for (raft::NodeId id : voters_) {
+        for (const auto& [id, member] : members_) {
             if (sim_.is_up(name(id))) sim_.crash(name(id));
         }
     }
@@ -63,6 +65,12 @@ public:
     sim::Simulation& sim() { return sim_; }
     MemoryQuorumNetwork& network() { return network_; }
     const std::vector<raft::NodeId>& voters() const { return voters_; }
+    // Voters and observers.
+    std::vector<raft::NodeId> nodes() const {
+        std::vector<raft::NodeId> all;
+        for (const auto& [id, member] : members_) all.push_back(id);
+        return all;
+    }
     Member& member(raft::NodeId id) { return members_.at(id); }
     QuorumNode& node(raft::NodeId id) {
         REQUIRE(members_.at(id).node != nullptr);
