@@ -76,6 +76,14 @@ Result<void> MetadataLog::sync() {
     return {};
 }
 
+bool MetadataLog::synced() const {
+    if (directory_dirty_) return false;
+    for (const auto& [base, segment] : segments_) {
+        if (segment.dirty) return false;
+    }
+    return true;
+}
+
 Result<void> MetadataLog::truncate(Offset offset) {
     ASSERT(!segments_.empty());
     Offset start = segments_.begin()->first;

@@ -78,6 +78,8 @@ public:
     Result<void> trim(raft::SnapshotId snapshot);
 
     Offset end_offset() const { return end_; }
+    // Whether everything written so far is durable (no append or new file awaits a sync).
+    bool synced() const;
     std::size_t segment_count() const { return segments_.size(); }
     // The snapshot files present, oldest first.
     const std::vector<raft::SnapshotId>& snapshots() const { return snapshots_; }

@@ -250,6 +250,7 @@ Result<void> QuorumNode::write_queued() {
     ASSERT(last_write_id > persisted_write_id_ && last_write_id <= queued_write_id_,
            "persisted({}) after {} with {} handed out", last_write_id, persisted_write_id_,
            queued_write_id_);
+    ASSERT(log_->synced(), "persisted({}) with metadata log writes not synced", last_write_id);
     persisted_write_id_ = last_write_id;
     raft_->persisted(last_write_id);
     drain();
