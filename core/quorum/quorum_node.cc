@@ -1,6 +1,7 @@
 #include "core/quorum/quorum_node.h"
 
 #include <algorithm>
+#include <variant>
 
 #include "core/base/check.h"
 
@@ -11,6 +12,10 @@ Result<std::unique_ptr<QuorumNode>> QuorumNode::open(Environment& env, QuorumCha
                                                      QuorumNodeOptions options,
                                                      QuorumCallbacks callbacks) {
     ASSERT(callbacks.apply && callbacks.load_snapshot && callbacks.create_snapshot);
+    ASSERT(options.fetch_park_time >= Duration(0) &&
+               options.fetch_park_time < milliseconds(options.raft.request_timeout_ms),
+           "a fetch parked for {} ms outlives the request timeout of {} ms",
+           to_ms(options.fetch_park_time), options.raft.request_timeout_ms);
     Logger logger(env.log_sink, fmt::format("quorum/{}", options.raft.node_id));
     TRY_ASSIGN(std::optional<raft::QuorumState> quorum, state_store.load());  // May suspend.
     TRY_ASSIGN(OpenedMetadataLog opened,
@@ -47,6 +52,7 @@ QuorumNode::QuorumNode(Environment& env, QuorumChannel& channel, QuorumStateStor
       callbacks_(std::move(callbacks)),
       logger_(env.log_sink, fmt::format("quorum/{}", options_.raft.node_id)),
       log_(std::move(log)),
+      fetch_parking_(options_.fetch_park_time),
       writer_wake_(env.scheduler),
       ticker_wake_(env.scheduler),
       fibers_done_(env.scheduler) {}
@@ -94,6 +100,7 @@ Result<void> QuorumNode::run() {
 void QuorumNode::stop() {
     if (stopping_) return;
     stopping_ = true;
+    fetch_parking_.clear();
     logger_.info("stopping in epoch {} as {}", raft_->epoch(), raft::role_name(raft_->role()));
     channel_.close();
     writer_wake_.notify_all();
@@ -107,6 +114,7 @@ void QuorumNode::fail(const Error& error) {
     logger_.error("metadata disk write failed, leaving the quorum until restarted: {}",
                   error.describe());
     failure_ = error;
+    fetch_parking_.clear();
     channel_.close();
     writer_wake_.notify_all();
     ticker_wake_.notify_all();
@@ -115,6 +123,9 @@ void QuorumNode::fail(const Error& error) {
 void QuorumNode::receive_loop() {
     while (std::optional<raft::Message> message = channel_.receive()) {  // May suspend.
         if (stopping_ || failure_) break;
+        if (std::holds_alternative<raft::FetchRequest>(message->body)) {
+            fetch_parking_.remember(*message);
+        }
         raft_->step(*message);
         drain();
     }
@@ -141,9 +152,24 @@ void QuorumNode::drain() {
     // batches reach the disk queue in the order Raft numbered them.
     if (stopping_ || failure_ || draining_) return;
     draining_ = true;
+    std::vector<raft::Message> released;
+    do {
+        // Parked fetches whose answer is due are stepped again: RaftNode answers them afresh.
+        for (const raft::Message& request : released) raft_->step(request);
+        drain_ready();
+        released = fetch_parking_.due(*raft_, env_.clock.now());
+    } while (!released.empty());
+    draining_ = false;
+    note_role_change();
+}
+
+void QuorumNode::drain_ready() {
     while (raft_->has_ready()) {
         raft::Ready ready = raft_->ready();
-        for (raft::Message& message : ready.messages) channel_.send(std::move(message));
+        for (raft::Message& message : ready.messages) {
+            if (fetch_parking_.hold(message, *raft_, env_.clock.now())) continue;
+            channel_.send(std::move(message));
+        }
         ready.messages.clear();
         apply(ready);
         ready.committed.clear();
@@ -157,8 +183,6 @@ void QuorumNode::drain() {
             writer_wake_.notify_all();
         }
     }
-    draining_ = false;
-    note_role_change();
 }
 
 void QuorumNode::apply(const raft::Ready& ready) {

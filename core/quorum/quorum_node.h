@@ -25,6 +25,7 @@
 
 #include "core/base/logger.h"
 #include "core/base/result.h"
+#include "core/quorum/fetch_parking.h"
 #include "core/quorum/metadata_log.h"
 #include "core/quorum/quorum_channel.h"
 #include "core/quorum/quorum_state_store.h"
@@ -57,6 +58,10 @@ struct QuorumNodeOptions {
     // snapshot, and the log below it trimmed (0: never). Kafka counts bytes
     // (metadata.log.max.record.bytes.between.snapshots); entries are what this layer sees.
     int64_t snapshot_every_entries = 0;
+    // As leader, a follower's Fetch that finds nothing new is answered when there is something
+    // or after this long (fetch_parking.h; Kafka's fetch max wait for the metadata log); 0
+    // answers at once. Below raft.request_timeout_ms, or the follower would ask again first.
+    Duration fetch_park_time = milliseconds(100);
 
     QuorumPlantedBug planted_bug = QuorumPlantedBug::none;  // tests only
 };
@@ -118,6 +123,7 @@ private:
     // Hands every Ready batch out: messages to the channel, committed entries to the owner,
     // durable work to the writer. Never suspends.
     void drain();
+    void drain_ready();  // the Ready batches, one by one; part of drain()
     void apply(const raft::Ready& ready);
     void note_role_change();
     // The writer fiber: performs the queued durable work in order, then persisted(). May
@@ -136,6 +142,7 @@ private:
     Logger logger_;
     std::unique_ptr<MetadataLog> log_;
     std::unique_ptr<raft::RaftNode> raft_;
+    FetchParking fetch_parking_;
 
     // Durable work handed out by Ready and not yet done, in the order Raft handed it out.
     std::deque<raft::Ready> disk_queue_;

@@ -226,6 +226,45 @@ TEST_CASE("quorum node: the owner may propose from inside apply") {
     REQUIRE(!rig.violation());
 }
 
+// The median time from a proposal to its being applied on every node.
+int64_t median_commit_us(Duration fetch_park_time) {
+    QuorumRig rig(QuorumRigSetup{.voters = 3, .fetch_park_time = fetch_park_time}, /*seed=*/2);
+    REQUIRE(rig.elect());
+    rig.run_for(milliseconds(500));
+    std::vector<int64_t> latencies_us;
+    for (int i = 0; i < 21; ++i) {
+        Instant start = rig.sim().now();
+        REQUIRE(rig.propose(fmt::format("m{}", i)));
+        auto everywhere = [&] {
+            for (raft::NodeId id : rig.voters()) {
+                if (rig.applied_data(id).size() != static_cast<size_t>(i + 1)) return false;
+            }
+            return true;
+        };
+        while (!everywhere()) rig.sim().run_for(microseconds(200));
+        latencies_us.push_back(
+            std::chrono::duration_cast<microseconds>(rig.sim().now() - start).count());
+        rig.run_for(milliseconds(37));
+    }
+    std::sort(latencies_us.begin(), latencies_us.end());
+    return latencies_us[latencies_us.size() / 2];
+}
+
+TEST_CASE("quorum node: parked fetches answer followers as soon as there is news") {
+    // Measured: 16.0 ms without parking, 11.6 ms with it (the rig polls every 10 ms; Kafka's
+    // default poll of the metadata log is far longer, and so is the gain).
+    REQUIRE(median_commit_us(milliseconds(50)) < median_commit_us(Duration(0)));
+
+    // An idle quorum with parked fetches stays quiet: no follower gives up on its leader.
+    QuorumRig rig(QuorumRigSetup{.voters = 3, .fetch_park_time = milliseconds(50)}, /*seed=*/2);
+    REQUIRE(rig.elect());
+    raft::NodeId leader = rig.leader();
+    LeaderEpoch epoch = rig.node(leader).raft().epoch();
+    rig.run_for(seconds(5));
+    REQUIRE(rig.leader() == leader);
+    for (raft::NodeId id : rig.voters()) REQUIRE(rig.node(id).raft().epoch() == epoch);
+}
+
 TEST_CASE("quorum node: same seed, same run") {
     auto trace_hash = [](uint64_t seed) {
         QuorumRig rig(QuorumRigSetup{.voters = 3}, seed);

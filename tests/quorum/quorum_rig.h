@@ -32,6 +32,7 @@ struct QuorumRigSetup {
     QuorumPlantedBug planted_bug = QuorumPlantedBug::none;
     // A leader applying "ping<x>" proposes "pong<x>" from inside apply, as a controller would.
     bool echo_pings = false;
+    Duration fetch_park_time = milliseconds(50);  // below the rig's request timeout (100 ms)
 };
 
 class QuorumRig {
@@ -232,6 +233,7 @@ private:
         options.snapshot_every_entries = setup_.snapshot_every_entries;
         options.log.segment_bytes = setup_.segment_bytes;
         options.planted_bug = setup_.planted_bug;
+        options.fetch_park_time = setup_.fetch_park_time;
         QuorumCallbacks callbacks{
             .apply =
                 [this, id, &member](const raft::Entry& entry) {
