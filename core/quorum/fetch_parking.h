@@ -40,8 +40,6 @@ public:
     // Forgets everything (the node stops).
     void clear();
 
-    size_t parked() const { return parked_.size(); }
-
 private:
     struct Parked {
         raft::Message request;

@@ -81,8 +81,6 @@ public:
     // Whether everything written so far is durable (no append or new file awaits a sync).
     bool synced() const;
     std::size_t segment_count() const { return segments_.size(); }
-    // The snapshot files present, oldest first.
-    const std::vector<raft::SnapshotId>& snapshots() const { return snapshots_; }
 
 private:
     struct Segment {
@@ -113,7 +111,7 @@ private:
     std::map<Offset, Segment> segments_;  // by base offset; the last one takes appends
     Offset end_ = Offset(0);
     bool directory_dirty_ = false;
-    std::vector<raft::SnapshotId> snapshots_;
+    std::vector<raft::SnapshotId> snapshots_;  // the snapshot files present, oldest first
 };
 
 }  // namespace brook::quorum

@@ -112,7 +112,6 @@ public:
 
     QuorumStatus status() const;
     const raft::RaftNode& raft() const { return *raft_; }
-    bool failed() const { return failure_.has_value(); }
 
 private:
     QuorumNode(Environment& env, QuorumChannel& channel, QuorumStateStore& state_store,
