@@ -2,7 +2,8 @@
 // over the seams. It recovers the node from its metadata directory, ticks it from the Clock,
 // steps it with what the QuorumChannel receives, writes what each Ready batch asks to the Disk
 // (the quorum-state file, the metadata log, snapshots) and says persisted() only once the disk
-// did, sends its messages and hands committed entries to the owner (the controller, a broker).
+// did, sends its messages (as leader, holding an idle follower's Fetch until there is news:
+// fetch_parking.h) and hands committed entries to the owner (the controller, a broker).
 //
 //   TRY_ASSIGN(auto node, QuorumNode::open(env, channel, state_store, options, callbacks));
 //   env.scheduler.spawn("quorum", [&] { result = node->run(); });    // until stop()
