@@ -19,7 +19,7 @@
 #include "core/quorum/quorum_node.h"
 #include "scenarios/quorum_checker.h"
 #include "sim/simulation.h"
-#include "tests/quorum/file_quorum_state_store.h"
+#include "tests/quorum/observed_quorum_state_store.h"
 #include "tests/quorum/memory_quorum_channel.h"
 
 namespace brook::quorum::testing {
@@ -214,7 +214,7 @@ private:
         Member& member = members_.at(id);
         member.applied.clear();
         MemoryQuorumChannel channel(network_, id, env.scheduler);
-        FileQuorumStateStore store(env.disk);
+        ObservedQuorumStateStore store(env.disk, "rig-cluster", voters_);
         store.on_saved = [this, id](const raft::QuorumState& state) {
             checker_.state_saved(id, state);
         };
