@@ -439,3 +439,32 @@ TEST_CASE("quorum node: the storm catches a driver that says persisted before th
 
 }  // namespace
 }  // namespace brook::quorum::testing
+
+namespace brook::quorum::testing {
+namespace {
+
+// The driver and the wire together: QuorumNodes speaking Kafka's KRaft RPCs to each other
+// through KafkaQuorumChannel over the simulated network, with a leader crash and restart.
+TEST_CASE("quorum node: over the Kafka wire, elects, commits and survives a leader crash") {
+    for (uint64_t seed = 1; seed <= 4; ++seed) {
+        INFO("seed " << seed);
+        QuorumRig rig(QuorumRigSetup{.voters = 3, .snapshot_every_entries = 8, .kafka_wire = true},
+                      seed);
+        REQUIRE(rig.elect());
+        propose_all(rig, records(0, 12));
+        REQUIRE(rig.all_applied(12));
+        raft::NodeId old_leader = rig.leader();
+        rig.crash(old_leader);
+        REQUIRE(rig.elect());
+        REQUIRE(rig.leader() != old_leader);
+        propose_all(rig, records(12, 24));
+        rig.restart(old_leader);
+        REQUIRE(rig.all_applied(24));
+        REQUIRE(rig.agreement().empty());
+        REQUIRE(!rig.violation());
+        for (raft::NodeId id : rig.voters()) REQUIRE(rig.applied_data(id) == records(0, 24));
+    }
+}
+
+}  // namespace
+}  // namespace brook::quorum::testing

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/quorum/kafka_quorum_channel.h"
 #include "core/quorum/quorum_node.h"
 #include "scenarios/quorum_checker.h"
 #include "sim/simulation.h"
@@ -33,6 +34,9 @@ struct QuorumRigSetup {
     // A leader applying "ping<x>" proposes "pong<x>" from inside apply, as a controller would.
     bool echo_pings = false;
     Duration fetch_park_time = milliseconds(50);  // below the rig's request timeout (100 ms)
+    // The nodes talk Kafka's KRaft RPCs over the simulated network (KafkaQuorumChannel, each on
+    // "q<id>":9093) instead of the in-memory channel; partitions of network() do not apply.
+    bool kafka_wire = false;
 };
 
 class QuorumRig {
@@ -210,10 +214,27 @@ private:
         }
     }
 
+    std::unique_ptr<QuorumChannel> open_channel(Environment& env, raft::NodeId id) {
+        if (!setup_.kafka_wire) {
+            return std::make_unique<MemoryQuorumChannel>(network_, id, env.scheduler);
+        }
+        QuorumChannelConfig config{id, Address{name(id), kControllerPort}, {}, "rig-cluster"};
+        for (raft::NodeId voter : voters_) config.voters[voter] = Address{name(voter), kControllerPort};
+        auto channel = std::make_unique<KafkaQuorumChannel>(env, config);
+        if (Result<void> started = channel->start(); !started.ok()) {
+            members_.at(id).run_result = started.error().describe();
+            return nullptr;
+        }
+        return channel;
+    }
+
+    static constexpr uint16_t kControllerPort = 9093;
+
     void run_member(Environment& env, raft::NodeId id) {
         Member& member = members_.at(id);
         member.applied.clear();
-        MemoryQuorumChannel channel(network_, id, env.scheduler);
+        std::unique_ptr<QuorumChannel> channel = open_channel(env, id);
+        if (!channel) return;
         ObservedQuorumStateStore store(env.disk, "rig-cluster", voters_);
         store.on_saved = [this, id](const raft::QuorumState& state) {
             checker_.state_saved(id, state);
@@ -252,13 +273,16 @@ private:
                 },
             .create_snapshot = [&member] { return encode(member.applied); },
         };
-        auto opened = QuorumNode::open(env, channel, store, options, std::move(callbacks));
+        auto opened = QuorumNode::open(env, *channel, store, options, std::move(callbacks));
         if (!opened.ok()) {
             member.run_result = opened.error().describe();
             return;
         }
         std::unique_ptr<QuorumNode> node = std::move(opened).value();
         member.node = node.get();
+        if (auto* wire = dynamic_cast<KafkaQuorumChannel*>(channel.get())) {
+            wire->set_status_source([node = node.get()] { return node->status(); });
+        }
         struct Forget {
             Member& member;
             ~Forget() { member.node = nullptr; }
