@@ -118,8 +118,10 @@ struct ChannelRig {
         return frames.take();
     }
 
-    sim::Simulation sim;
+    // Declared before the simulation, so it outlives the node fibers the simulation unwinds
+    // when it is destroyed (their Forget guards write into it).
     std::map<int, Node> nodes;
+    sim::Simulation sim;
     Environment* client_env = nullptr;
 };
 
