@@ -14,6 +14,7 @@
 #include "scenarios/cluster_shape.h"
 #include "scenarios/fault_actions.h"
 #include "scenarios/quorum_checker.h"
+#include "scenarios/simulated_quorum.h"
 #include "scenarios/run_outcome.h"
 #include "sim/simulation.h"
 
@@ -52,6 +53,8 @@ struct Parameters {
     int64_t latency_max_us;
     bool clock_jumps;
     bool resets;
+    // Slow syncs widen the window in which a write is made but not yet durable.
+    int64_t sync_latency_max_ms;
 
     static Parameters draw(Random& random) {
         Parameters p;
@@ -67,6 +70,7 @@ struct Parameters {
         p.latency_max_us = random.between(100, 5000);
         p.clock_jumps = random.chance(1, 3);
         p.resets = random.chance(1, 3);
+        p.sync_latency_max_ms = random.between(2, 15);
         return p;
     }
 
@@ -84,6 +88,7 @@ struct Parameters {
         options.on_parameter("latency_max_us", std::to_string(latency_max_us));
         options.on_parameter("clock_jumps", clock_jumps ? "on" : "off");
         options.on_parameter("resets", resets ? "on" : "off");
+        options.on_parameter("sync_latency_max_ms", std::to_string(sync_latency_max_ms));
     }
 };
 
@@ -206,16 +211,9 @@ public:
 
     // The running leader of the highest epoch, or kNoNode.
     raft::NodeId leader() const {
-        raft::NodeId found = raft::kNoNode;
-        LeaderEpoch best = LeaderEpoch(-1);
-        for (const auto& [id, member] : members_) {
-            if (member.node && member.node->raft().role() == raft::Role::leader &&
-                member.node->raft().epoch() > best) {
-                best = member.node->raft().epoch();
-                found = id;
-            }
-        }
-        return found;
+        std::map<raft::NodeId, const QuorumNode*> running;
+        for (const auto& [id, member] : members_) running[id] = member.node;
+        return newest_leader(running);
     }
 
     // Proposes on `at`; when it does not lead, returns the leader it names (or kNoNode).
@@ -268,18 +266,8 @@ private:
         KafkaQuorumChannel channel(env, config);
         if (!channel.start().ok()) return;
         CheckedStateStore store(env.disk, voters_, checker_, id);
-        quorum::QuorumNodeOptions options;
-        options.raft.node_id = id;
-        options.raft.cluster_id = kClusterId;
-        options.raft.voters = voters_;
-        options.raft.election_timeout_ms = 300;
-        options.raft.fetch_timeout_ms = 600;
-        options.raft.election_backoff_ms = 60;
-        options.raft.request_timeout_ms = 100;
-        options.raft.fetch_poll_ms = 10;
-        options.raft.fetch_max_entries = 8;
-        options.raft.seed = env.random.next();
-        options.fetch_park_time = milliseconds(50);  // below the request timeout
+        quorum::QuorumNodeOptions options =
+            simulated_quorum_options(id, voters_, kClusterId, env.random.next());
         if (planted(PlantedBug::persist_before_sync)) {
             options.planted_bug = quorum::QuorumPlantedBug::persist_before_sync;
         }
@@ -316,11 +304,13 @@ private:
     std::map<raft::NodeId, Member> members_;
 };
 
-void set_disk_crash_mode(Simulation& sim, const std::vector<std::string>& nodes, int mode) {
+void set_disks(Simulation& sim, const std::vector<std::string>& nodes, const Parameters& p) {
     for (const std::string& node : nodes) {
         sim::SimDiskFaults faults;
-        faults.crash_keep_none_ppm = mode == 1 ? 1'000'000 : 0;
-        faults.crash_keep_all_ppm = mode == 2 ? 1'000'000 : 0;
+        faults.crash_keep_none_ppm = p.disk_crash_mode == 1 ? 1'000'000 : 0;
+        faults.crash_keep_all_ppm = p.disk_crash_mode == 2 ? 1'000'000 : 0;
+        faults.sync_latency_min = milliseconds(1);
+        faults.sync_latency_max = milliseconds(p.sync_latency_max_ms);
         sim.disk(node).set_faults(faults);
     }
 }
@@ -364,7 +354,7 @@ Outcome run_quorum(const RunOptions& options, int voters) {
     }
 
     QuorumWorld world(sim, voters, checker);
-    set_disk_crash_mode(sim, names, p.disk_crash_mode);
+    set_disks(sim, names, p);
     sim.network().options().link.latency_max = microseconds(p.latency_max_us);
 
     // The client: proposes to the node it believes leads, following each refusal's answer.
