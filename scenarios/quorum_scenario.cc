@@ -447,7 +447,7 @@ Outcome run_quorum(const RunOptions& options, int voters) {
 Scenario quorum_scenario() {
     return Scenario{"quorum",
                     "metadata quorum, 3 voters over the KRaft wire; crashes, crash-all, "
-                    "partitions, leader isolation",
+                    "partitions, leader isolation, resets, clock jumps",
                     [](const RunOptions& options) { return run_quorum(options, 3); }};
 }
 
