@@ -5,6 +5,7 @@
 #include "scenarios/fault_scenarios.h"
 #include "scenarios/group_scenario.h"
 #include "scenarios/log_scenario.h"
+#include "scenarios/quorum_scenario.h"
 #include "scenarios/scenario.h"
 
 namespace brook::scenarios {
@@ -46,7 +47,8 @@ std::vector<Scenario> every_scenario() {
         counter_scenario(),        counter_unsynced_scenario(),      log_scenario(),
         client_scenario(),         produce_consume_crash_scenario(), disk_faults_scenario(),
         network_faults_scenario(), clock_jumps_scenario(),           retention_race_scenario(),
-        all_faults_scenario(),     group_churn_scenario(),
+        all_faults_scenario(),     group_churn_scenario(),           quorum_scenario(),
+        quorum5_scenario(),
     };
 }
 

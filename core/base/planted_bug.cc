@@ -14,6 +14,8 @@ std::string_view planted_bug_name(PlantedBug bug) {
             return "fetch-past-end";
         case PlantedBug::forget_committed_offset:
             return "forget-committed-offset";
+        case PlantedBug::persist_before_sync:
+            return "persist-before-sync";
     }
     return "?";
 }

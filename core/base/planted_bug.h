@@ -24,11 +24,14 @@ enum class PlantedBug {
     // The group coordinator forgets a committed offset across a restart: its rebuild keeps a
     // partition's first commit, not its last (group_coordinator_storage.cc).
     forget_committed_offset,
+    // The metadata quorum says its appends are persisted before their sync
+    // (quorum::QuorumPlantedBug::persist_before_sync, which the quorum scenarios select with it).
+    persist_before_sync,
 };
 
 inline constexpr PlantedBug kAllPlantedBugs[] = {
     PlantedBug::ack_before_fsync, PlantedBug::skip_tail_truncation, PlantedBug::fetch_past_end,
-    PlantedBug::forget_committed_offset};
+    PlantedBug::forget_committed_offset, PlantedBug::persist_before_sync};
 
 // "ack-before-fsync", ...
 std::string_view planted_bug_name(PlantedBug bug);

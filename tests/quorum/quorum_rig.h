@@ -19,6 +19,7 @@
 #include "core/quorum/kafka_quorum_channel.h"
 #include "core/quorum/quorum_node.h"
 #include "scenarios/quorum_checker.h"
+#include "scenarios/simulated_quorum.h"
 #include "sim/simulation.h"
 #include "tests/quorum/observed_quorum_state_store.h"
 #include "tests/quorum/memory_quorum_channel.h"
@@ -109,16 +110,9 @@ public:
 
     // The running leader of the highest epoch, or kNoNode.
     raft::NodeId leader() const {
-        raft::NodeId found = raft::kNoNode;
-        LeaderEpoch best = LeaderEpoch(-1);
-        for (const auto& [id, member] : members_) {
-            if (member.node && member.node->raft().role() == raft::Role::leader &&
-                member.node->raft().epoch() > best) {
-                best = member.node->raft().epoch();
-                found = id;
-            }
-        }
-        return found;
+        std::map<raft::NodeId, const QuorumNode*> running;
+        for (const auto& [id, member] : members_) running[id] = member.node;
+        return scenarios::newest_leader(running);
     }
 
     bool elect(Duration limit = seconds(20)) {
@@ -239,18 +233,9 @@ private:
         store.on_saved = [this, id](const raft::QuorumState& state) {
             checker_.state_saved(id, state);
         };
-        QuorumNodeOptions options;
-        options.raft.node_id = id;
-        options.raft.cluster_id = "rig-cluster";
-        options.raft.voters = voters_;
-        options.raft.election_timeout_ms = 300;
-        options.raft.fetch_timeout_ms = 600;
-        options.raft.election_backoff_ms = 60;
-        options.raft.request_timeout_ms = 100;
-        options.raft.fetch_poll_ms = 10;
-        options.raft.fetch_max_entries = 8;
+        QuorumNodeOptions options =
+            scenarios::simulated_quorum_options(id, voters_, "rig-cluster", env.random.next());
         options.raft.snapshot_chunk_bytes = 64;
-        options.raft.seed = env.random.next();
         options.snapshot_every_entries = setup_.snapshot_every_entries;
         options.log.segment_bytes = setup_.segment_bytes;
         options.planted_bug = setup_.planted_bug;
