@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <deque>
 #include <vector>
 
@@ -405,32 +404,6 @@ struct KafkaQuorumChannel::State : std::enable_shared_from_this<State> {
         inbox_changed.notify_all();
     }
 };
-
-Result<std::map<NodeId, Address>> parse_quorum_voters(std::string_view text) {
-    std::map<NodeId, Address> voters;
-    while (!text.empty()) {
-        std::size_t comma = text.find(',');
-        std::string_view entry = text.substr(0, comma);
-        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
-        std::size_t at = entry.find('@');
-        int32_t id = -1;
-        auto [end, error] = std::from_chars(entry.data(), entry.data() + std::min(at, entry.size()), id);
-        if (at == std::string_view::npos || error != std::errc() || end != entry.data() + at ||
-            id < 0) {
-            return Error(ErrorCode::invalid_argument,
-                         fmt::format("controller.quorum.voters: '{}' is not id@host:port", entry));
-        }
-        TRY_ASSIGN(Address address, Address::parse(entry.substr(at + 1)));
-        if (!voters.emplace(NodeId(id), address).second) {
-            return Error(ErrorCode::invalid_argument,
-                         fmt::format("controller.quorum.voters: node {} twice", id));
-        }
-    }
-    if (voters.empty()) {
-        return Error(ErrorCode::invalid_argument, "controller.quorum.voters is empty");
-    }
-    return voters;
-}
 
 KafkaQuorumChannel::KafkaQuorumChannel(Environment& env, QuorumChannelConfig config)
     : state_(std::make_shared<State>(env, std::move(config))) {

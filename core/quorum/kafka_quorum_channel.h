@@ -44,12 +44,10 @@ namespace brook::quorum {
 struct QuorumChannelConfig {
     raft::NodeId self;
     Address listen;                              // this node's controller listener
-    std::map<raft::NodeId, Address> voters;      // controller.quorum.voters; self is skipped
+    std::map<raft::NodeId, Address> voters;      // controller.quorum.voters (parsed by the
+                                                 // broker's KraftConfig); self is skipped
     std::string cluster_id;                      // requests naming another one are refused
 };
-
-// Parses Kafka's `controller.quorum.voters`: "1@host:9093,2@host:9094".
-Result<std::map<raft::NodeId, Address>> parse_quorum_voters(std::string_view text);
 
 class KafkaQuorumChannel final : public QuorumChannel {
 public:

@@ -315,16 +315,5 @@ TEST_CASE("quorum channel: DescribeQuorum is answered from the status source", "
     });
 }
 
-TEST_CASE("quorum channel: controller.quorum.voters parses", "[quorum]") {
-    auto voters = parse_quorum_voters("1@127.0.0.1:9093,2@n2:9094");
-    REQUIRE(voters.ok());
-    CHECK(voters->at(NodeId(1)) == Address{"127.0.0.1", 9093});
-    CHECK(voters->at(NodeId(2)) == Address{"n2", 9094});
-    for (std::string_view bad : {"", "1@", "x@h:1", "1@h", "1@h:1,1@h:2", "-1@h:1", "1h:1"}) {
-        INFO(bad);
-        CHECK_FALSE(parse_quorum_voters(bad).ok());
-    }
-}
-
 }  // namespace
 }  // namespace brook::quorum
