@@ -17,14 +17,6 @@ Error invalid(std::string_view key, std::string_view value, std::string_view why
     return cluster::invalid_config_value(key, value, why);
 }
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 // Kafka keys that configure things Brook does not have (thread pools, socket buffers,
 // replication of internal topics, ZooKeeper). Accepted so a stock file loads.
 constexpr std::string_view kIgnoredKeys[] = {
@@ -46,10 +38,7 @@ constexpr std::string_view kIgnoredKeys[] = {
 
 Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::string_view text) {
     std::vector<ListenerSpec> listeners;
-    while (!text.empty()) {
-        std::size_t comma = text.find(',');
-        std::string_view entry = trim(text.substr(0, comma));
-        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    for (std::string_view entry : cluster::split_config_list(text)) {
         std::size_t scheme = entry.find("://");
         if (scheme == std::string_view::npos || scheme == 0) {
             return invalid(key, entry, "expected NAME://host:port");
@@ -64,16 +53,10 @@ Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::str
             }
             spec.name += letter && c >= 'a' ? static_cast<char>(c - 'a' + 'A') : c;
         }
-        std::string_view address = entry.substr(scheme + 3);
-        std::size_t colon = address.rfind(':');
-        if (colon == std::string_view::npos) return invalid(key, entry, "missing :port");
-        std::string_view host = address.substr(0, colon);
-        if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-            host = host.substr(1, host.size() - 2);
-        }
-        spec.host = std::string(host);
-        TRY_ASSIGN(int64_t port, parse_config_integer(key, address.substr(colon + 1), 0, 65535));
-        spec.port = static_cast<uint16_t>(port);
+        TRY_ASSIGN(cluster::HostPort address,
+                   cluster::parse_config_host_port(key, entry.substr(scheme + 3), 0));
+        spec.host = std::move(address.host);
+        spec.port = address.port;
         for (const ListenerSpec& other : listeners) {
             if (other.name == spec.name) return invalid(key, entry, "listener name used twice");
         }
@@ -98,7 +81,7 @@ Result<BrokerConfig> BrokerConfig::parse(std::string_view text) {
     while (!text.empty()) {
         ++line_number;
         std::size_t newline = text.find('\n');
-        std::string_view line = trim(text.substr(0, newline));
+        std::string_view line = cluster::trim_config_text(text.substr(0, newline));
         text = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
         if (line.empty() || line.front() == '#' || line.front() == '!') continue;
         std::size_t separator = line.find_first_of("=: \t");
@@ -106,12 +89,12 @@ Result<BrokerConfig> BrokerConfig::parse(std::string_view text) {
             return Error(ErrorCode::invalid_argument,
                          fmt::format("line {}: '{}' has no value", line_number, line));
         }
-        std::string_view key = trim(line.substr(0, separator));
-        std::string_view value = trim(line.substr(separator + 1));
+        std::string_view key = cluster::trim_config_text(line.substr(0, separator));
+        std::string_view value = cluster::trim_config_text(line.substr(separator + 1));
         if (line[separator] == ' ' || line[separator] == '\t') {
             // "key = value": the separator may follow spaces.
             if (!value.empty() && (value.front() == '=' || value.front() == ':')) {
-                value = trim(value.substr(1));
+                value = cluster::trim_config_text(value.substr(1));
             }
         }
         Result<void> set = config.set(key, value);
@@ -127,11 +110,14 @@ Result<void> BrokerConfig::set_override(std::string_view assignment) {
         return Error(ErrorCode::invalid_argument,
                      fmt::format("override '{}' is not key=value", assignment));
     }
-    return set(trim(assignment.substr(0, equals)), trim(assignment.substr(equals + 1)));
+    return set(cluster::trim_config_text(assignment.substr(0, equals)),
+               cluster::trim_config_text(assignment.substr(equals + 1)));
 }
 
 Result<void> BrokerConfig::set(std::string_view key, std::string_view value) {
-    auto integer = [&](int64_t low, int64_t high) { return parse_config_integer(key, value, low, high); };
+    auto integer = [&](int64_t low, int64_t high) {
+        return parse_config_integer(key, value, low, high);
+    };
     if (key == "listeners") {
         TRY_ASSIGN(listeners, parse_listeners(key, value));
     } else if (key == "advertised.listeners") {
@@ -156,7 +142,8 @@ Result<void> BrokerConfig::set(std::string_view key, std::string_view value) {
     } else if (key == "default.replication.factor") {
         TRY_ASSIGN(int64_t n, integer(1, 32767));
         if (n != 1) {
-            return invalid(key, value, "only 1: partitions have one replica until Brook replicates them");
+            return invalid(key, value,
+                           "only 1: partitions have one replica until Brook replicates them");
         }
         default_replication_factor = 1;
     } else if (key == "log.retention.ms") {
@@ -241,8 +228,9 @@ Result<void> BrokerConfig::finish() {
     log_defaults_.segment_ms = roll_ms_ ? *roll_ms_ : *roll_hours_ * 3'600'000;
     if (!advertised_listeners.empty()) {
         for (const ListenerSpec& advertised : advertised_listeners) {
-            bool known = std::any_of(listeners.begin(), listeners.end(),
-                                     [&](const ListenerSpec& l) { return l.name == advertised.name; });
+            bool known =
+                std::any_of(listeners.begin(), listeners.end(),
+                            [&](const ListenerSpec& l) { return l.name == advertised.name; });
             if (!known) {
                 return invalid("advertised.listeners", advertised.to_string(),
                                "no listener of that name in listeners");

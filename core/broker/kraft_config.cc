@@ -18,45 +18,21 @@ Error invalid(std::string_view key, std::string_view value, std::string_view why
     return cluster::invalid_config_value(key, value, why);
 }
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
-}
-
-// The non-empty entries of a comma-separated list, trimmed.
-std::vector<std::string_view> split_list(std::string_view text) {
-    std::vector<std::string_view> entries;
-    while (!text.empty()) {
-        std::size_t comma = text.find(',');
-        std::string_view entry = trim(text.substr(0, comma));
-        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
-        if (!entry.empty()) entries.push_back(entry);
-    }
-    return entries;
-}
-
-Result<HostPort> parse_host_port(std::string_view key, std::string_view entry) {
-    std::size_t colon = entry.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) {
-        return invalid(key, entry, "expected host:port");
-    }
-    std::string_view host = entry.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    TRY_ASSIGN(int64_t port, cluster::parse_config_integer(key, entry.substr(colon + 1), 1, 65535));
-    return HostPort{std::string(host), static_cast<uint16_t>(port)};
+// A quorum voter's or bootstrap server's address: a host is required, port 0 is not a port.
+Result<HostPort> parse_peer_address(std::string_view key, std::string_view text) {
+    TRY_ASSIGN(HostPort address, cluster::parse_config_host_port(key, text, 1));
+    if (address.host.empty()) return invalid(key, text, "expected host:port");
+    return address;
 }
 
 Result<std::vector<QuorumVoter>> parse_voters(std::string_view key, std::string_view text) {
     std::vector<QuorumVoter> voters;
-    for (std::string_view entry : split_list(text)) {
+    for (std::string_view entry : cluster::split_config_list(text)) {
         std::size_t at = entry.find('@');
         if (at == std::string_view::npos) return invalid(key, entry, "expected id@host:port");
         TRY_ASSIGN(int64_t id,
                    cluster::parse_config_integer(key, entry.substr(0, at), 0, kInt32Max));
-        TRY_ASSIGN(HostPort address, parse_host_port(key, entry.substr(at + 1)));
+        TRY_ASSIGN(HostPort address, parse_peer_address(key, entry.substr(at + 1)));
         for (const QuorumVoter& other : voters) {
             if (other.id.value() == id) return invalid(key, text, "a voter id appears twice");
         }
@@ -68,7 +44,7 @@ Result<std::vector<QuorumVoter>> parse_voters(std::string_view key, std::string_
 
 Result<void> parse_roles(std::string_view value, bool& broker, bool& controller) {
     broker = controller = false;
-    for (std::string_view role : split_list(value)) {
+    for (std::string_view role : cluster::split_config_list(value)) {
         bool& flag = role == "broker" ? broker : controller;
         if (role != "broker" && role != "controller") {
             return invalid("process.roles", value,
@@ -121,18 +97,18 @@ Result<bool> KraftConfig::set(std::string_view key, std::string_view value) {
         TRY_ASSIGN(quorum_voters, parse_voters(key, value));
     } else if (key == "controller.quorum.bootstrap.servers") {
         quorum_bootstrap_servers.clear();
-        for (std::string_view entry : split_list(value)) {
-            TRY_ASSIGN(HostPort server, parse_host_port(key, entry));
+        for (std::string_view entry : cluster::split_config_list(value)) {
+            TRY_ASSIGN(HostPort server, parse_peer_address(key, entry));
             quorum_bootstrap_servers.push_back(std::move(server));
         }
     } else if (key == "controller.listener.names") {
         controller_listener_names.clear();
-        for (std::string_view name : split_list(value)) {
+        for (std::string_view name : cluster::split_config_list(value)) {
             controller_listener_names.emplace_back(name);
         }
     } else if (key == "listener.security.protocol.map") {
         security_protocol_map.clear();
-        for (std::string_view entry : split_list(value)) {
+        for (std::string_view entry : cluster::split_config_list(value)) {
             std::size_t colon = entry.find(':');
             if (colon == std::string_view::npos || colon == 0 || colon + 1 == entry.size()) {
                 return invalid(key, entry, "expected LISTENER_NAME:PROTOCOL");

@@ -22,6 +22,7 @@
 
 #include "core/base/result.h"
 #include "core/base/strong_type.h"
+#include "core/cluster/config_values.h"
 
 namespace brook::broker {
 
@@ -36,11 +37,7 @@ struct QuorumVoter {
 };
 
 // One entry of controller.quorum.bootstrap.servers: host:port.
-struct HostPort {
-    std::string host;
-    uint16_t port = 0;
-    bool operator==(const HostPort&) const = default;
-};
+using cluster::HostPort;
 
 struct KraftConfig {
     // process.roles; both false: the single-node broker of before KRaft keys (the default).

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/base/result.h"
 #include "core/log/log_config.h"
@@ -20,6 +22,22 @@ Error invalid_config_value(std::string_view key, std::string_view value, std::st
 Result<int64_t> parse_config_integer(std::string_view key, std::string_view value, int64_t low,
                                      int64_t high);
 Result<bool> parse_config_bool(std::string_view key, std::string_view value);
+// A "host:port" value ("[::1]:9092" for IPv6), as listeners and quorum voters name addresses.
+struct HostPort {
+    std::string host;
+    uint16_t port = 0;
+    bool operator==(const HostPort&) const = default;
+};
+// The host may be empty (a listener's "PLAINTEXT://:9092" binds every address); the port must
+// lie in [min_port, 65535] (a listener may ask for port 0: any free port).
+Result<HostPort> parse_config_host_port(std::string_view key, std::string_view text,
+                                        uint16_t min_port);
+
+// The text without surrounding spaces, tabs and carriage returns (a properties file's line).
+std::string_view trim_config_text(std::string_view text);
+// The non-empty entries of a comma-separated list value, each trimmed.
+std::vector<std::string_view> split_config_list(std::string_view text);
+
 Result<log::TimestampType> parse_timestamp_type(std::string_view key, std::string_view value);
 std::string_view timestamp_type_name(log::TimestampType type);
 
