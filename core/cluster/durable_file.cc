@@ -31,16 +31,10 @@ Result<void> write_file_durably(Disk& disk, std::string_view path, std::string_v
 }
 
 Result<std::optional<std::string>> read_durable_file(Disk& disk, std::string_view path) {
-    TRY_ASSIGN(bool present, disk.exists(path));
-    if (!present) return std::optional<std::string>();
-    TRY_ASSIGN(auto file, disk.open(path, OpenMode::read_only));
-    TRY_ASSIGN(uint64_t size, file->size());
-    if (size > kSmallFileBytesMax) {
-        return Error(ErrorCode::corruption, fmt::format("{}: {} bytes is too large", path, size));
-    }
-    std::vector<uint8_t> buffer(size);
-    TRY_ASSIGN(std::size_t read, file->read_at(0, buffer));
-    std::string text(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(read));
+    TRY_ASSIGN(std::optional<std::string> content,
+               read_small_file(disk, path, kSmallFileBytesMax));  // May suspend.
+    if (!content) return content;
+    std::string& text = *content;
     // The last line is the checksum of everything before it.
     std::size_t at = text.rfind(kCrcPrefix);
     if (at == std::string::npos || (at > 0 && text[at - 1] != '\n')) {

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,10 +30,10 @@
 namespace brook {
 
 enum class OpenMode {
-    read_only,    // the file must exist
-    read_write,   // the file must exist
-    create,       // read-write; created empty when missing
-    create_new,   // read-write; fails with already_exists when present
+    read_only,   // the file must exist
+    read_write,  // the file must exist
+    create,      // read-write; created empty when missing
+    create_new,  // read-write; fails with already_exists when present
 };
 
 class File {
@@ -90,5 +91,11 @@ std::string_view parent_directory(std::string_view path);
 // producer id block); the parent directory must exist. May suspend.
 Result<void> replace_file_durably(Disk& disk, std::string_view path,
                                   std::span<const uint8_t> bytes);
+
+// The whole content of a small file, nullopt when it does not exist; corruption when it is
+// larger than max_bytes (a damaged or foreign file must not make the reader allocate its size).
+// The one reader of the files replace_file_durably writes. May suspend.
+Result<std::optional<std::string>> read_small_file(Disk& disk, std::string_view path,
+                                                   uint64_t max_bytes);
 
 }  // namespace brook

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/quorum/quorum_limits.h"
 #include "core/quorum/quorum_state_file.h"
 
 namespace brook::quorum {
@@ -14,21 +15,15 @@ KafkaQuorumStateStore::KafkaQuorumStateStore(Disk& disk, std::string path, std::
       voters_(std::move(voters)) {}
 
 Result<std::optional<raft::QuorumState>> KafkaQuorumStateStore::load() {
-    TRY_ASSIGN(bool present, disk_.exists(path_));
-    if (!present) return std::optional<raft::QuorumState>();
-    TRY_ASSIGN(std::unique_ptr<File> file, disk_.open(path_, OpenMode::read_only));
-    TRY_ASSIGN(uint64_t size, file->size());
-    std::string text(size, '\0');
-    TRY_ASSIGN(std::size_t read,
-               file->read_at(0, std::span(reinterpret_cast<uint8_t*>(text.data()), text.size())));
-    text.resize(read);
-    Result<QuorumStateFile> parsed = parse_quorum_state(text);
+    TRY_ASSIGN(std::optional<std::string> text,
+               read_small_file(disk_, path_, kQuorumStateFileBytesMax));  // May suspend.
+    if (!text) return std::optional<raft::QuorumState>();
+    Result<QuorumStateFile> parsed = parse_quorum_state(*text);
     if (!parsed) return parsed.error().wrap(path_);
     // Kafka's v1 file has no cluster id ("" here): nothing to compare.
     if (!parsed->cluster_id.empty() && parsed->cluster_id != cluster_id_) {
-        return Error(ErrorCode::corruption,
-                     fmt::format("{}: written for cluster {}, this is {}", path_,
-                                 parsed->cluster_id, cluster_id_));
+        return Error(ErrorCode::corruption, fmt::format("{}: written for cluster {}, this is {}",
+                                                        path_, parsed->cluster_id, cluster_id_));
     }
     return std::optional<raft::QuorumState>(parsed->state);
 }

@@ -1,10 +1,14 @@
-// The bounds of the quorum's wire (KafkaQuorumChannel), in one place.
+// The bounds of the quorum's wire (KafkaQuorumChannel) and files, in one place.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 namespace brook::quorum {
+
+// The quorum-state file is a line of JSON naming the voters; a larger file is not one Brook or
+// Kafka wrote.
+inline constexpr uint64_t kQuorumStateFileBytesMax = 64 * 1024;
 
 // A quorum frame (request or response) is refused above this, before its buffer exists. A
 // FetchResponse carries at most RaftOptions::fetch_max_entries metadata batches and a

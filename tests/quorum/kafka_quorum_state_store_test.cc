@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/quorum/quorum_limits.h"
 #include "sim/sim_disk.h"
 #include "sim/sim_reactor.h"
 #include "tests/io/fiber_runner.h"
@@ -66,6 +67,11 @@ TEST_CASE("kafka quorum state store: another cluster's file or garbage is refuse
         auto torn = ours.load();
         REQUIRE(!torn.ok());
         CHECK(torn.error().code() == ErrorCode::corruption);
+
+        rig.write("quorum-state", std::string(kQuorumStateFileBytesMax + 1, ' '));
+        auto oversized = ours.load();
+        REQUIRE(!oversized.ok());
+        CHECK(oversized.error().code() == ErrorCode::corruption);
     });
 }
 
