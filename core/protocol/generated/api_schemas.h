@@ -10,7 +10,7 @@
 
 namespace brook::protocol {
 
-inline constexpr std::array<ApiSchema, 34> kApiSchemas = {{
+inline constexpr std::array<ApiSchema, 35> kApiSchemas = {{
     {ApiKey::produce, 0, 11, 9},
     {ApiKey::fetch, 0, 17, 12},
     {ApiKey::list_offsets, 0, 10, 6},
@@ -45,6 +45,7 @@ inline constexpr std::array<ApiSchema, 34> kApiSchemas = {{
     {ApiKey::broker_registration, 0, 4, 0},
     {ApiKey::broker_heartbeat, 0, 1, 0},
     {ApiKey::unregister_broker, 0, 0, 0},
+    {ApiKey::allocate_producer_ids, 0, 0, 0},
 }};
 
 }  // namespace brook::protocol

@@ -106,6 +106,8 @@ Result<AnyRequest> decode_request(ApiKey api_key, int16_t version, std::span<con
             return decode_as<BrokerHeartbeatRequest, AnyRequest, true>(version, body);
         case ApiKey::unregister_broker:
             return decode_as<UnregisterBrokerRequest, AnyRequest, true>(version, body);
+        case ApiKey::allocate_producer_ids:
+            return decode_as<AllocateProducerIdsRequest, AnyRequest, true>(version, body);
         default:
             return Error(ErrorCode::unsupported,
                          fmt::format("no codec for {}", api_key_name(api_key)));
@@ -199,6 +201,8 @@ Result<AnyResponse> decode_response(ApiKey api_key, int16_t version,
             return decode_as<BrokerHeartbeatResponse, AnyResponse, false>(version, body);
         case ApiKey::unregister_broker:
             return decode_as<UnregisterBrokerResponse, AnyResponse, false>(version, body);
+        case ApiKey::allocate_producer_ids:
+            return decode_as<AllocateProducerIdsResponse, AnyResponse, false>(version, body);
         default:
             return Error(ErrorCode::unsupported,
                          fmt::format("no codec for {}", api_key_name(api_key)));

@@ -47,6 +47,7 @@
 #include "core/protocol/generated/broker_registration.h"
 #include "core/protocol/generated/broker_heartbeat.h"
 #include "core/protocol/generated/unregister_broker.h"
+#include "core/protocol/generated/allocate_producer_ids.h"
 
 namespace brook::protocol {
 
@@ -84,7 +85,8 @@ using AnyRequest = std::variant<
     DescribeClusterRequest,
     BrokerRegistrationRequest,
     BrokerHeartbeatRequest,
-    UnregisterBrokerRequest>;
+    UnregisterBrokerRequest,
+    AllocateProducerIdsRequest>;
 
 using AnyResponse = std::variant<
     ProduceResponse,
@@ -120,7 +122,8 @@ using AnyResponse = std::variant<
     DescribeClusterResponse,
     BrokerRegistrationResponse,
     BrokerHeartbeatResponse,
-    UnregisterBrokerResponse>;
+    UnregisterBrokerResponse,
+    AllocateProducerIdsResponse>;
 
 // Decodes a whole request body (after its header). Fails with unsupported for an unknown
 // API or version, with corruption for malformed bytes or trailing bytes.
