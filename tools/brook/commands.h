@@ -14,5 +14,6 @@ int produce_command(int argc, char** argv);
 int consume_command(int argc, char** argv);
 int groups_command(int argc, char** argv);
 int configs_command(int argc, char** argv);
+int cluster_command(int argc, char** argv);
 
 }  // namespace brook::tools

@@ -26,6 +26,8 @@ constexpr Command kCommands[] = {
     {"consume", "print records, one a line", brook::tools::consume_command},
     {"groups", "list and describe consumer groups", brook::tools::groups_command},
     {"configs", "describe and alter topic configs", brook::tools::configs_command},
+    {"cluster", "the KRaft metadata quorum and the cluster; unsafe quorum recovery",
+     brook::tools::cluster_command},
 };
 
 void print_usage(std::FILE* out) {
