@@ -4,11 +4,69 @@
 # `brook serve`, e.g. `--override log.retention.hours=24` or `--config server.properties`.
 # Try it from another terminal:
 #   echo hello | kcat -P -b localhost:9092 -t demo && kcat -C -b localhost:9092 -t demo -e
+#
+# `tools/run.sh --cluster 3` runs a three-node KRaft cluster instead (tools/cluster/: each node
+# a broker and a voter, clients on 127.0.0.1:9091-9093, controllers on 19091-19093, data under
+# ./data/cluster/node1..3), formatting the data directories on first use; Ctrl-C stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+run_cluster() {
+  local size=$1
+  shift
+  if [[ $size != 3 ]]; then
+    echo "run.sh: --cluster takes 3 (tools/cluster/ holds the configurations of three nodes)" >&2
+    exit 2
+  fi
+  # The cluster id of a node formatted before, so that a half-formatted cluster stays one.
+  local id="" n meta
+  for n in 1 2 3; do
+    meta=data/cluster/node$n/meta.properties
+    [[ -f $meta ]] && id=$(sed -n 's/^cluster\.id=//p' "$meta")
+  done
+  [[ -n $id ]] || id=$(build/brook random-uuid)
+  for n in 1 2 3; do
+    mkdir -p data/cluster/node$n
+    [[ -f data/cluster/node$n/meta.properties ]] ||
+      build/brook format --config tools/cluster/node$n.properties --cluster-id "$id"
+  done
+  local pids=()
+  stop_all() {
+    trap - INT TERM EXIT
+    echo "run.sh: stopping the cluster" >&2
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  }
+  trap stop_all INT TERM EXIT
+  for n in 1 2 3; do
+    build/brook serve --config tools/cluster/node$n.properties "$@" \
+      > >(sed -u "s/^/[node$n] /") 2>&1 &
+    pids+=($!)
+  done
+  cat >&2 <<TEXT
+run.sh: cluster $id is starting: three nodes, each a broker and a quorum voter
+  bootstrap servers:  127.0.0.1:9091,127.0.0.1:9092,127.0.0.1:9093
+  the quorum:         build/brook cluster quorum --bootstrap-controller 127.0.0.1:19091
+  topics:             build/brook topics --describe --bootstrap-server 127.0.0.1:9091
+  stop:               Ctrl-C (or SIGTERM to this script) stops all three
+TEXT
+  # One node ending (a crash, a refused start) ends the run; the trap stops the others.
+  wait -n "${pids[@]}" || true
+}
+
 # Only what the broker needs: the build packages and the `brook` target (not the tests, the
 # fuzzers or the sanitizer build, which tools/test.sh adds), with ninja's progress on screen.
 tools/setup.sh build
 tools/build.sh release brook
+if [[ ${1:-} == --cluster ]]; then
+  if [[ $# -lt 2 ]]; then
+    echo "usage: tools/run.sh --cluster 3 [brook serve options...]" >&2
+    exit 2
+  fi
+  size=$2
+  shift 2
+  run_cluster "$size" "$@"
+  exit 0
+fi
 exec build/brook serve --override listeners=PLAINTEXT://127.0.0.1:9092 \
     --override log.dirs=./data "$@"

@@ -1,0 +1,293 @@
+"""A KRaft cluster of `brook serve` processes on 127.0.0.1, for the cluster integration test
+(tests/integration/cluster_test.py) and the failover benchmark (tools/bench/cluster_failover.py).
+
+    cluster = LocalCluster("build/brook", "/tmp/work", size=3)    # configs on free ports
+    cluster.format()                                               # brook format, one cluster id
+    cluster.start()                                                # every node, waits for ports
+    leader = cluster.wait_for_leader(timeout_s=30)                 # DescribeQuorum, raw
+    cluster.nodes[leader].kill()                                   # kill -9
+    cluster.nodes[leader].start()                                  # same ports, same data
+
+Every node is a combined broker and voter (process.roles=broker,controller) with a PLAINTEXT
+and a CONTROLLER listener and its data in WORKDIR/nodeN. `describe_quorum` speaks DescribeQuorum
+v0 itself (a few lines of Kafka's wire format), so a poll every 10 ms costs a connection, not a
+process; the `brook cluster quorum` command is what the test checks for users.
+
+Processes get PR_SET_PDEATHSIG: they die with the Python process that started them, whatever
+kills it. Node has the stop / log_tail / log_path of brook_harness.Broker, so a test can hand
+its nodes to the harness's cleanup.
+"""
+
+import ctypes
+import os
+import signal
+import socket
+import struct
+import subprocess
+import time
+
+HOST = "127.0.0.1"
+
+# The timings the cluster runs with unless told otherwise; the benchmark prints them beside its
+# figures. Kafka's defaults are 1000 / 2000 / 2000 ms for the quorum, 9000 / 2000 ms for brokers.
+DEFAULT_TIMINGS = {
+    "controller.quorum.election.timeout.ms": 1000,
+    "controller.quorum.fetch.timeout.ms": 2000,
+    "controller.quorum.request.timeout.ms": 2000,
+    "broker.session.timeout.ms": 9000,
+    "broker.heartbeat.interval.ms": 2000,
+}
+
+
+def _die_with_parent():
+    ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def port_open(port):
+    try:
+        with socket.create_connection((HOST, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+# --- DescribeQuorum v0 on the wire ---------------------------------------------------------
+
+def _uvarint(value):
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+class _Reader:
+    def __init__(self, data):
+        self.data, self.at = data, 0
+
+    def take(self, fmt):
+        values = struct.unpack_from(fmt, self.data, self.at)
+        self.at += struct.calcsize(fmt)
+        return values[0] if len(values) == 1 else values
+
+    def uvarint(self):
+        shift = value = 0
+        while True:
+            byte = self.data[self.at]
+            self.at += 1
+            value |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return value
+            shift += 7
+
+    def skip_tags(self):
+        for _ in range(self.uvarint()):
+            self.uvarint()
+            self.at += self.uvarint()
+
+    def compact_string(self):
+        length = self.uvarint() - 1
+        text = self.data[self.at:self.at + length].decode()
+        self.at += length
+        return text
+
+
+def describe_quorum(port, timeout_s=1.0):
+    """DescribeQuorum v0 for __cluster_metadata-0 on HOST:port (a controller listener, or a
+    broker that forwards it). Returns {"leader", "epoch", "high_watermark", "voters",
+    "observers"} with replicas as {id: log_end_offset}, or None when nothing answers."""
+    topic = b"__cluster_metadata"
+    client_id = b"brook-local-cluster"
+    body = (struct.pack(">hhih", 55, 0, 1, len(client_id)) + client_id + _uvarint(0)
+            + _uvarint(2) + _uvarint(len(topic) + 1) + topic
+            + _uvarint(2) + struct.pack(">i", 0) + _uvarint(0) + _uvarint(0) + _uvarint(0))
+    try:
+        with socket.create_connection((HOST, port), timeout=timeout_s) as connection:
+            connection.sendall(struct.pack(">i", len(body)) + body)
+            data = b""
+            while len(data) < 4 or len(data) < 4 + struct.unpack(">i", data[:4])[0]:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    return None
+                data += chunk
+    except OSError:
+        return None
+    reader = _Reader(data[4:])
+    reader.take(">i")  # correlation id
+    reader.skip_tags()
+    if reader.take(">h") != 0:
+        return None
+    for _ in range(reader.uvarint() - 1):
+        reader.compact_string()
+        for _ in range(reader.uvarint() - 1):
+            _, error, leader, epoch, high_watermark = reader.take(">ihiiq")
+            groups = []
+            for _ in range(2):
+                replicas = {}
+                for _ in range(reader.uvarint() - 1):
+                    replica, log_end = reader.take(">iq")
+                    reader.skip_tags()
+                    replicas[replica] = log_end
+                groups.append(replicas)
+            if error != 0:
+                return None
+            return {"leader": leader, "epoch": epoch, "high_watermark": high_watermark,
+                    "voters": groups[0], "observers": groups[1]}
+    return None
+
+
+# --- nodes -----------------------------------------------------------------------------------
+
+class Node:
+    def __init__(self, binary, workdir, node_id):
+        self.binary = binary
+        self.id = node_id
+        self.dir = os.path.join(workdir, f"node{node_id}")
+        self.data_dir = os.path.join(self.dir, "data")
+        self.config_path = os.path.join(self.dir, "server.properties")
+        self.log_path = os.path.join(self.dir, "broker.log")
+        self.port = free_port()
+        self.controller_port = free_port()
+        self.process = None
+        self.starts = 0
+        os.makedirs(self.data_dir, exist_ok=True)
+
+    @property
+    def bootstrap(self):
+        return f"{HOST}:{self.port}"
+
+    @property
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout_s=20):
+        assert not self.alive
+        self.starts += 1
+        with open(self.log_path, "a") as log:
+            log.write(f"=== start {self.starts}\n")
+            log.flush()
+            self.process = subprocess.Popen(
+                [self.binary, "serve", "--config", self.config_path], stdout=log,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                preexec_fn=_die_with_parent)
+        deadline = time.monotonic() + timeout_s
+        while not (port_open(self.port) and port_open(self.controller_port)):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"node {self.id} exited with {self.process.returncode} "
+                                   f"before listening; see {self.log_path}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"node {self.id} not listening after {timeout_s} s")
+            time.sleep(0.02)
+
+    def stop(self, sig=signal.SIGTERM, timeout_s=15):
+        """Stops the node with sig (SIGKILL: a crash); SIGKILL after timeout_s. Its status."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, sig)
+                self.process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            except ProcessLookupError:
+                pass
+        with open(self.log_path, "a") as log:
+            log.write(f"=== stopped by {signal.Signals(sig).name}: {self.process.returncode}\n")
+        return self.process.returncode
+
+    def kill(self):
+        return self.stop(signal.SIGKILL)
+
+    def log_tail(self, lines=40):
+        try:
+            with open(self.log_path, errors="replace") as log:
+                return "".join(log.readlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+class LocalCluster:
+    def __init__(self, binary, workdir, size=3, overrides=None):
+        self.binary = binary
+        self.nodes = {i: Node(binary, workdir, i) for i in range(1, size + 1)}
+        self.settings = {**DEFAULT_TIMINGS, **(overrides or {})}
+        self.cluster_id = None
+        for node in self.nodes.values():
+            self.write_config(node, self.nodes.values())
+
+    def voters_text(self, nodes):
+        return ",".join(f"{n.id}@{HOST}:{n.controller_port}" for n in nodes)
+
+    def write_config(self, node, voters):
+        settings = {
+            "process.roles": "broker,controller",
+            "node.id": node.id,
+            "controller.quorum.voters": self.voters_text(voters),
+            "controller.listener.names": "CONTROLLER",
+            "listeners": f"PLAINTEXT://{HOST}:{node.port},CONTROLLER://{HOST}:{node.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://{HOST}:{node.port}",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "log.dirs": node.data_dir,
+            "default.replication.factor": 1,
+            **self.settings,
+        }
+        with open(node.config_path, "w") as out:
+            for key, value in settings.items():
+                out.write(f"{key}={value}\n")
+
+    @property
+    def bootstrap(self):
+        return ",".join(n.bootstrap for n in self.nodes.values())
+
+    @property
+    def controllers(self):
+        return ",".join(f"{HOST}:{n.controller_port}" for n in self.nodes.values())
+
+    def format(self):
+        self.cluster_id = subprocess.run([self.binary, "random-uuid"], check=True,
+                                         capture_output=True, text=True,
+                                         timeout=20).stdout.strip()
+        for node in self.nodes.values():
+            subprocess.run([self.binary, "format", "--config", node.config_path,
+                            "--cluster-id", self.cluster_id], check=True, capture_output=True,
+                           timeout=20)
+
+    def start(self):
+        for node in self.nodes.values():
+            node.start()
+
+    def stop(self):
+        for node in self.nodes.values():
+            node.stop()
+
+    def leader(self, exclude=()):
+        """The quorum leader as the first live node not in exclude answers, or None."""
+        for node in self.nodes.values():
+            if node.id in exclude or not node.alive:
+                continue
+            quorum = describe_quorum(node.controller_port)
+            if quorum is not None:
+                return quorum["leader"] if quorum["leader"] >= 0 else None
+        return None
+
+    def wait_for_leader(self, timeout_s, exclude=(), poll_s=0.01):
+        """Polls DescribeQuorum on the live nodes until one names a leader not in exclude;
+        the leader's id, or None after timeout_s."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            leader = self.leader(exclude)
+            if leader is not None and leader not in exclude:
+                return leader
+            time.sleep(poll_s)
+        return None
