@@ -102,27 +102,20 @@ class _Reader:
         return text
 
 
-def describe_quorum(port, timeout_s=1.0):
-    """DescribeQuorum v0 for __cluster_metadata-0 on HOST:port (a controller listener, or a
-    broker that forwards it). Returns {"leader", "epoch", "high_watermark", "voters",
-    "observers"} with replicas as {id: log_end_offset}, or None when nothing answers."""
+def describe_quorum_request():
+    """A DescribeQuorum v0 request for __cluster_metadata-0 (header v2), without size prefix."""
     topic = b"__cluster_metadata"
     client_id = b"brook-local-cluster"
-    body = (struct.pack(">hhih", 55, 0, 1, len(client_id)) + client_id + _uvarint(0)
+    return (struct.pack(">hhih", 55, 0, 1, len(client_id)) + client_id + _uvarint(0)
             + _uvarint(2) + _uvarint(len(topic) + 1) + topic
             + _uvarint(2) + struct.pack(">i", 0) + _uvarint(0) + _uvarint(0) + _uvarint(0))
-    try:
-        with socket.create_connection((HOST, port), timeout=timeout_s) as connection:
-            connection.sendall(struct.pack(">i", len(body)) + body)
-            data = b""
-            while len(data) < 4 or len(data) < 4 + struct.unpack(">i", data[:4])[0]:
-                chunk = connection.recv(65536)
-                if not chunk:
-                    return None
-                data += chunk
-    except OSError:
-        return None
-    reader = _Reader(data[4:])
+
+
+def parse_describe_quorum(frame):
+    """The answer to describe_quorum_request() (without size prefix) as {"leader", "epoch",
+    "high_watermark", "voters", "observers"} with replicas as {id: log_end_offset}; None for
+    an error answer."""
+    reader = _Reader(frame)
     reader.take(">i")  # correlation id
     reader.skip_tags()
     if reader.take(">h") != 0:
@@ -144,6 +137,27 @@ def describe_quorum(port, timeout_s=1.0):
             return {"leader": leader, "epoch": epoch, "high_watermark": high_watermark,
                     "voters": groups[0], "observers": groups[1]}
     return None
+
+
+def describe_quorum(port, timeout_s=1.0):
+    """DescribeQuorum v0 on HOST:port (a controller listener, or a broker that forwards it):
+    parse_describe_quorum's answer, or None when nothing answers."""
+    body = describe_quorum_request()
+    try:
+        with socket.create_connection((HOST, port), timeout=timeout_s) as connection:
+            connection.sendall(struct.pack(">i", len(body)) + body)
+            data = b""
+            while len(data) < 4 or len(data) < 4 + struct.unpack(">i", data[:4])[0]:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    return None
+                data += chunk
+    except OSError:
+        return None
+    try:
+        return parse_describe_quorum(data[4:])
+    except (struct.error, IndexError, UnicodeDecodeError):
+        return None
 
 
 # --- nodes -----------------------------------------------------------------------------------
