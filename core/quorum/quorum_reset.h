@@ -37,9 +37,10 @@ struct QuorumResetRequest {
     raft::NodeId self = raft::kNoNode;  // this node's node.id
     std::string cluster_id;             // its meta.properties cluster.id
     std::vector<raft::NodeId> voters;   // the new voter set: distinct, with self
-    // Where the node keeps them, relative to its metadata directory (docs/design/quorum.md).
-    std::string state_path = "quorum-state";
+    // Where the node keeps them, relative to its metadata directory (metadata.log.dir, else
+    // the log directory): Kafka's layout, which core/node's QuorumMember uses.
     std::string log_directory = "__cluster_metadata-0";
+    std::string state_path = "__cluster_metadata-0/quorum-state";
 };
 
 struct QuorumReset {

@@ -14,16 +14,19 @@ namespace brook::quorum {
 namespace {
 
 const std::string kCluster = "cluster-a";
+// Where core/node's QuorumMember keeps them (QuorumResetRequest's defaults).
+const std::string kLogDirectory = "__cluster_metadata-0";
+const std::string kStatePath = "__cluster_metadata-0/quorum-state";
 const std::vector<raft::NodeId> kOldVoters{raft::NodeId(1), raft::NodeId(2), raft::NodeId(3)};
 
 // What node 1 of a three-voter quorum holds after voters 2 and 3 are gone for good: voted for 2
 // and followed it in epoch 5, ten entries of epochs 1 to 5 in its log. May suspend.
 void leave_survivor_state(Environment& env) {
-    KafkaQuorumStateStore store(env.disk, "quorum-state", kCluster, kOldVoters);
-    REQUIRE(store.save({LeaderEpoch(5), raft::NodeId(2), raft::NodeId(2)}).ok());
     NullLogSink sink;
-    auto opened = MetadataLog::open(env.disk, Logger(sink, "log"), "__cluster_metadata-0", {});
+    auto opened = MetadataLog::open(env.disk, Logger(sink, "log"), kLogDirectory, {});
     REQUIRE(opened.ok());
+    KafkaQuorumStateStore store(env.disk, kStatePath, kCluster, kOldVoters);
+    REQUIRE(store.save({LeaderEpoch(5), raft::NodeId(2), raft::NodeId(2)}).ok());
     std::vector<raft::Entry> entries;
     for (int64_t offset = 0; offset < 10; ++offset) {
         entries.push_back({Offset(offset), LeaderEpoch(1 + static_cast<int32_t>(offset / 2)),
@@ -42,7 +45,7 @@ Result<QuorumReset> reset_to(Environment& env, std::vector<raft::NodeId> voters,
 }
 
 std::string file_text(Environment& env) {
-    auto text = read_small_file(env.disk, "quorum-state", kQuorumStateFileBytesMax);
+    auto text = read_small_file(env.disk, kStatePath, kQuorumStateFileBytesMax);
     REQUIRE(text.ok());
     REQUIRE(text->has_value());
     return **text;
@@ -92,7 +95,7 @@ TEST_CASE("quorum reset: the lone survivor of three voters leads a quorum of one
         // The node restarted with controller.quorum.voters=1@...: what `brook serve` then runs.
         std::vector<raft::NodeId> voters{raft::NodeId(1)};
         testing::MemoryQuorumChannel channel(network, raft::NodeId(1), env.scheduler);
-        KafkaQuorumStateStore store(env.disk, "quorum-state", kCluster, voters);
+        KafkaQuorumStateStore store(env.disk, kStatePath, kCluster, voters);
         auto loaded = store.load();
         REQUIRE(loaded.ok());
         CHECK(**loaded == reset->after.state);
@@ -103,10 +106,10 @@ TEST_CASE("quorum reset: the lone survivor of three voters leads a quorum of one
             .load_snapshot = [](const raft::Snapshot&) {},
             .create_snapshot = [] { return std::string(); },
         };
-        auto node = QuorumNode::open(
-            env, channel, store,
-            scenarios::simulated_quorum_options(raft::NodeId(1), voters, kCluster, 11),
-            std::move(callbacks));
+        QuorumNodeOptions options =
+            scenarios::simulated_quorum_options(raft::NodeId(1), voters, kCluster, 11);
+        options.directory = kLogDirectory;
+        auto node = QuorumNode::open(env, channel, store, options, std::move(callbacks));
         REQUIRE(node.ok());
         env.scheduler.spawn("leader-watch", [&] {
             while ((*node)->raft().role() != raft::Role::leader || applied.size() < 10) {
