@@ -4,7 +4,7 @@
 // majority of the voters is lost for good (core/quorum/quorum_reset.h says what it may lose).
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <filesystem>
 
 #include "core/broker/kraft_config.h"
 #include "core/client/cluster_calls.h"
@@ -216,6 +216,10 @@ int unsafe_reset_command(Arguments& args) {
     const std::string& directory = config->kraft.metadata_log_dir.empty()
                                        ? config->log_dir
                                        : config->kraft.metadata_log_dir;
+    // RealRuntime creates its directory; a missing one is simply not this node's.
+    if (!std::filesystem::is_directory(directory)) {
+        return fail(fmt::format("{} is not formatted: no such directory", directory));
+    }
     Result<std::unique_ptr<RealRuntime>> runtime = RealRuntime::create(directory, LogLevel::warn);
     if (!runtime) return fail(runtime.error().describe());
     int status = 1;
