@@ -68,6 +68,22 @@ struct Brokers {
         } while (rig.sim.now() < end);
         return last;
     }
+
+    // Registers and unfences `ids`, then creates `topic` at the active controller, which it
+    // returns with the topic's answer.
+    std::pair<NodeId, protocol::CreateTopicsResponse::CreatableTopicResult> ready_with_topic(
+        std::set<int32_t> ids, const std::string& topic, int32_t partitions,
+        int16_t replication_factor) {
+        register_all(ids);
+        heartbeat_for(ids, milliseconds(600));
+        NodeId active = rig.wait_for_active();
+        auto created = rig.call<protocol::CreateTopicsResponse>(
+            active, create_topic(topic, partitions, replication_factor), 7);
+        REQUIRE(created.ok());
+        REQUIRE(created->topics.size() == 1);
+        REQUIRE(created->topics[0].error_code == 0);
+        return {active, created->topics[0]};
+    }
 };
 
 NodeId other_than(NodeId id) { return id == NodeId(1) ? NodeId(2) : NodeId(1); }
@@ -108,19 +124,12 @@ TEST_CASE("quorum member: CreateTopics is answered after commit, and every membe
     QuorumMemberRig rig(12);
     rig.run([&] {
         Brokers brokers{rig};
-        brokers.register_all({1, 2, 3});
-        brokers.heartbeat_for({1, 2, 3}, milliseconds(600));
-        NodeId active = rig.wait_for_active();
-        auto created = rig.call<protocol::CreateTopicsResponse>(
-            active, create_topic("orders", 3, 3), 7);
-        REQUIRE(created.ok());
-        REQUIRE(created->topics.size() == 1);
-        CHECK(created->topics[0].error_code == 0);
-        CHECK(created->topics[0].num_partitions == 3);
+        auto [active, created] = brokers.ready_with_topic({1, 2, 3}, "orders", 3, 3);
+        CHECK(created.num_partitions == 3);
         // Committed before the answer: the active member applied it already.
         const metadata::TopicImage* topic = rig.member(active).metadata().image().topic("orders");
         REQUIRE(topic != nullptr);
-        CHECK(topic->id == created->topics[0].topic_id);
+        CHECK(topic->id == created.topic_id);
         CHECK(topic->partitions.size() == 3);
         rig.wait_all_applied(rig.member(active).metadata().applied_offset());
         for (const auto& [id, member] : rig.members) {
@@ -140,13 +149,7 @@ TEST_CASE("quorum member: a broker that stops heartbeating is fenced and loses i
     QuorumMemberRig rig(13);
     rig.run([&] {
         Brokers brokers{rig};
-        brokers.register_all({1, 2, 3});
-        brokers.heartbeat_for({1, 2, 3}, milliseconds(600));
-        NodeId active = rig.wait_for_active();
-        auto created = rig.call<protocol::CreateTopicsResponse>(
-            active, create_topic("orders", 6, 3), 7);
-        REQUIRE(created.ok());
-        REQUIRE(created->topics[0].error_code == 0);
+        NodeId active = brokers.ready_with_topic({1, 2, 3}, "orders", 6, 3).first;
         const metadata::MetadataImage& before = rig.member(active).metadata().image();
         int led_by_3 = 0;
         for (const auto& [partition, state] : before.topic("orders")->partitions) {
@@ -169,13 +172,7 @@ TEST_CASE("quorum member: a new leader's controller has the same metadata and ke
     QuorumMemberRig rig(14);
     rig.run([&] {
         Brokers brokers{rig};
-        brokers.register_all({1, 2, 3});
-        brokers.heartbeat_for({1, 2, 3}, milliseconds(600));
-        NodeId first = rig.wait_for_active();
-        auto created = rig.call<protocol::CreateTopicsResponse>(
-            first, create_topic("orders", 2, 3), 7);
-        REQUIRE(created.ok());
-        REQUIRE(created->topics[0].error_code == 0);
+        auto [first, created] = brokers.ready_with_topic({1, 2, 3}, "orders", 2, 3);
         metadata::MetadataImage committed = rig.member(first).metadata().image();
         rig.crash(first);
         NodeId second = rig.wait_for_active();
@@ -192,7 +189,7 @@ TEST_CASE("quorum member: a new leader's controller has the same metadata and ke
         auto more = rig.call<protocol::CreateTopicsResponse>(second, create_topic("more", 1, 2), 7);
         REQUIRE(more.ok());
         CHECK(more->topics[0].error_code == 0);
-        CHECK(more->topics[0].topic_id != created->topics[0].topic_id);
+        CHECK(more->topics[0].topic_id != created.topic_id);
     });
 }
 
@@ -218,13 +215,7 @@ int16_t create_twice_across_a_full_restart(NodePlantedBug bug) {
     int16_t second_answer = -2;
     rig.run([&] {
         Brokers brokers{rig};
-        brokers.register_all({1});
-        brokers.heartbeat_for({1}, milliseconds(600));
-        NodeId active = rig.wait_for_active();
-        auto created = rig.call<protocol::CreateTopicsResponse>(
-            active, create_topic("orders", 1, 1), 7);
-        REQUIRE(created.ok());
-        REQUIRE(created->topics[0].error_code == 0);
+        NodeId active = brokers.ready_with_topic({1}, "orders", 1, 1).first;
         rig.wait_all_applied(rig.member(active).metadata().applied_offset());
         for (NodeId id : {NodeId(1), NodeId(2), NodeId(3)}) rig.crash(id);
         for (NodeId id : {NodeId(1), NodeId(2), NodeId(3)}) rig.restart(id);
