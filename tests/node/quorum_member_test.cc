@@ -208,6 +208,67 @@ TEST_CASE("quorum member: ApiVersions on the controller listener lists the contr
     });
 }
 
+TEST_CASE("quorum member: the topic, config, producer id and unregistration APIs over the wire") {
+    QuorumMemberRig rig(17);
+    rig.run([&] {
+        Brokers brokers{rig};
+        auto [active, created] = brokers.ready_with_topic({1, 2, 3}, "orders", 1, 3);
+        const metadata::MetadataImage& image = rig.member(active).metadata().image();
+
+        protocol::CreatePartitionsRequest grow;
+        grow.topics.push_back({"orders", 3, std::nullopt});
+        grow.topics.push_back({"missing", 2, std::nullopt});
+        auto grown = rig.call<protocol::CreatePartitionsResponse>(active, grow, 3);
+        REQUIRE(grown.ok());
+        REQUIRE(grown->results.size() == 2);
+        CHECK(grown->results[0].error_code == 0);
+        CHECK(grown->results[1].error_code == to_wire(KafkaError::unknown_topic_or_partition));
+        CHECK(image.topic("orders")->partitions.size() == 3);
+
+        protocol::IncrementalAlterConfigsRequest incremental;
+        incremental.resources.push_back(
+            {2, "orders", {{"retention.ms", 0, "1000"}, {"cleanup.policy", 0, "delete"}}});
+        auto altered = rig.call<protocol::IncrementalAlterConfigsResponse>(active, incremental, 1);
+        REQUIRE(altered.ok());
+        CHECK(altered->responses.at(0).error_code == 0);
+        metadata::ConfigResource orders{metadata::ConfigResourceType::topic, "orders"};
+        CHECK(image.configs_of(orders).size() == 2);
+        // The legacy AlterConfigs replaces the whole set: cleanup.policy goes.
+        protocol::AlterConfigsRequest legacy;
+        legacy.resources.push_back({2, "orders", {{"retention.ms", "2000"}}});
+        auto replaced = rig.call<protocol::AlterConfigsResponse>(active, legacy, 2);
+        REQUIRE(replaced.ok());
+        CHECK(replaced->responses.at(0).error_code == 0);
+        CHECK(image.configs_of(orders) == metadata::ConfigEntries{{"retention.ms", "2000"}});
+
+        protocol::AllocateProducerIdsRequest allocate{1, brokers.epochs.at(1)};
+        auto first = rig.call<protocol::AllocateProducerIdsResponse>(active, allocate, 0);
+        auto second = rig.call<protocol::AllocateProducerIdsResponse>(active, allocate, 0);
+        REQUIRE((first.ok() && second.ok()));
+        CHECK(first->error_code == 0);
+        CHECK(second->producer_id_start == first->producer_id_start + first->producer_id_len);
+
+        // DeleteTopics v6 by id, and by a name that does not exist.
+        protocol::DeleteTopicsRequest by_id;
+        by_id.topics.push_back({std::nullopt, created.topic_id});
+        by_id.topics.push_back({std::string("missing"), {}});
+        auto deleted = rig.call<protocol::DeleteTopicsResponse>(active, by_id, 6);
+        REQUIRE(deleted.ok());
+        REQUIRE(deleted->responses.size() == 2);
+        CHECK(deleted->responses[0].error_code == 0);
+        CHECK(deleted->responses[0].name == std::optional<std::string>("orders"));
+        CHECK(deleted->responses[1].error_code ==
+              to_wire(KafkaError::unknown_topic_or_partition));
+        CHECK(image.topic("orders") == nullptr);
+
+        auto unregistered = rig.call<protocol::UnregisterBrokerResponse>(
+            active, protocol::UnregisterBrokerRequest{3}, 0);
+        REQUIRE(unregistered.ok());
+        CHECK(unregistered->error_code == 0);
+        CHECK(image.broker(NodeId(3)) == nullptr);
+    });
+}
+
 // Registers broker 1, creates "orders", restarts the whole quorum, registers broker 1 again and
 // asks for "orders" once more: the answer's error code.
 int16_t create_twice_across_a_full_restart(NodePlantedBug bug) {
