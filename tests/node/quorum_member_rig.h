@@ -1,5 +1,5 @@
-// Three QuorumMembers (voters 1, 2, 3 on simulated hosts "c1".."c3", controller listener 9093)
-// in one simulated world, and a test body that speaks Kafka's wire to their controller
+// Three QuorumMembers (voters 1, 2, 3 on simulated hosts "c1".."c3", controller listener 9093),
+// and optionally broker-only observers after them, in one simulated world, and a test body that speaks Kafka's wire to their controller
 // listeners from host "client", as a broker's registration client or an admin tool would.
 //
 //   QuorumMemberRig rig(/*seed=*/7);
@@ -27,11 +27,14 @@ namespace brook::node::testing {
 
 inline constexpr uint16_t kControllerPort = 9093;
 inline constexpr char kClusterId[] = "rig-cluster";
+inline constexpr NodeId kLastVoter = NodeId(3);
 
 struct QuorumMemberRig {
-    explicit QuorumMemberRig(uint64_t seed, NodePlantedBug planted_bug = NodePlantedBug::none)
+    // Voters 1..3, then `observers` broker-only members 4, 5, ...
+    explicit QuorumMemberRig(uint64_t seed, NodePlantedBug planted_bug = NodePlantedBug::none,
+                             int observers = 0)
         : planted_bug(planted_bug), sim(seed) {
-        for (int i = 1; i <= 3; ++i) members[NodeId(i)] = nullptr;
+        for (int i = 1; i <= 3 + observers; ++i) members[NodeId(i)] = nullptr;
         for (const auto& [id, member] : members) {
             sim.add_process(name(id), [this, id](Environment& env) { run_member(env, id); });
         }
@@ -50,8 +53,10 @@ struct QuorumMemberRig {
     QuorumMemberOptions options_for(NodeId id, uint64_t seed) const {
         QuorumMemberOptions options;
         options.self = id;
-        options.listen = address(id);
-        for (const auto& [voter, member] : members) options.voters[voter] = address(voter);
+        if (id <= kLastVoter) options.listen = address(id);
+        for (int voter = 1; voter <= kLastVoter.value(); ++voter) {
+            options.voters[NodeId(voter)] = address(NodeId(voter));
+        }
         options.cluster_id = kClusterId;
         std::vector<raft::NodeId> voters;
         for (const auto& [voter, address] : options.voters) voters.push_back(voter);

@@ -269,6 +269,22 @@ TEST_CASE("quorum member: the topic, config, producer id and unregistration APIs
     });
 }
 
+TEST_CASE("quorum member: an observer follows the metadata without a controller listener") {
+    QuorumMemberRig rig(18, NodePlantedBug::none, /*observers=*/1);
+    rig.run([&] {
+        Brokers brokers{rig};
+        NodeId active = brokers.ready_with_topic({1}, "orders", 1, 1).first;
+        QuorumMember& observer = rig.member(NodeId(4));
+        CHECK_FALSE(observer.local_controller_address().has_value());
+        CHECK(rig.member(active).local_controller_address() == QuorumMemberRig::address(active));
+        rig.wait_all_applied(rig.member(active).metadata().applied_offset());
+        CHECK(observer.metadata().image().topic("orders") != nullptr);
+        CHECK(observer.leader() == std::optional<NodeId>(active));
+        CHECK_FALSE(observer.is_active_controller());
+        CHECK(observer.status().leader_id == active);
+    });
+}
+
 // Registers broker 1, creates "orders", restarts the whole quorum, registers broker 1 again and
 // asks for "orders" once more: the answer's error code.
 int16_t create_twice_across_a_full_restart(NodePlantedBug bug) {
