@@ -61,6 +61,11 @@ BrokerLifecycle::~BrokerLifecycle() {
 void BrokerLifecycle::run() {
     ASSERT(!running_);
     running_ = true;
+    // Also when a crash unwinds this fiber (the node's objects go with it).
+    struct Ended {
+        BrokerLifecycle& lifecycle;
+        ~Ended() { lifecycle.running_ = false; }
+    } ended{*this};
     while (!stopped_ && !shutdown_granted_) {
         Instant started = env_.clock.now();
         if (epoch_.value() < 0) {
