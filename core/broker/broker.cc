@@ -26,15 +26,22 @@ group::CoordinatorConfig coordinator_config(const BrokerConfig& config) {
 
 }  // namespace
 
-Broker::Broker(Environment& env, BrokerConfig config)
+Broker::Broker(Environment& env, BrokerConfig config, ControllerForwarder* controller)
     : env_(env),
       config_(std::move(config)),
+      controller_(controller),
       log_(env.log_sink, "broker"),
       nodes_(config_.node_id),
       topics_(env, config_.node_id, config_.log_defaults()),
       producer_ids_(env.disk, env.scheduler),
       groups_(env, coordinator_config(config_), topics_),
-      changed_(env.scheduler) {}
+      changed_(env.scheduler) {
+    ASSERT(controller_ == nullptr || config_.kraft.enabled(),
+           "a controller forwarder without process.roles");
+    if (controller_ != nullptr) {
+        producer_id_blocks_ = std::make_unique<ProducerIdBlocks>(env_.scheduler, *controller_);
+    }
+}
 
 Broker::~Broker() {
     ASSERT(tracked_fibers_ == 0, "broker destroyed with {} fibers running", tracked_fibers_);
@@ -71,17 +78,62 @@ Result<void> Broker::load_identity() {
     return {};
 }
 
+Result<void> Broker::apply_cluster_view(cluster::ClusterView view) {
+    ASSERT(kraft_mode(), "a cluster view given to a single-node broker");
+    ASSERT(view.metadata_offset >= last_view_offset_, "view at {} after the one at {}",
+           view.metadata_offset, last_view_offset_);
+    last_view_offset_ = view.metadata_offset;
+    pending_view_ = std::move(view);
+    // The call applying views now, or run() once the directory is checked, takes this one.
+    if (applying_views_ || !identity_checked_ || shutting_down_) return {};
+    return apply_pending_views();  // May suspend.
+}
+
+Result<void> Broker::apply_pending_views() {
+    applying_views_ = true;
+    // Also when the fiber is unwound (a simulated crash).
+    struct Done {
+        bool& applying;
+        ~Done() { applying = false; }
+    } done{applying_views_};
+    Result<void> result;
+    while (pending_view_ && !shutting_down_) {
+        cluster::ClusterView view = std::move(*pending_view_);
+        pending_view_.reset();
+        result = apply_view_now(view);  // May suspend.
+    }
+    return result;
+}
+
+Result<void> Broker::apply_view_now(const cluster::ClusterView& view) {
+    nodes_.apply(view);
+    Result<void> applied = topics_.apply_view(view);  // May suspend.
+    if (!applied) {
+        log_.warn("applying metadata up to offset {}: {}", view.metadata_offset,
+                  applied.error().describe());
+    }
+    return applied;
+}
+
 Result<void> Broker::run() {
     TRY(load_identity());
-    if (Result<void> ids = producer_ids_.load(); !ids) return ids.error().wrap("producer ids");
-    TRY_ASSIGN(load_report_, topics_.load());
+    if (kraft_mode()) {
+        // Topics come from the metadata log, producer ids from the controller.
+        identity_checked_ = true;
+        if (Result<void> applied = apply_pending_views(); !applied) {  // May suspend.
+            log_.warn("the first cluster view: {}", applied.error().describe());
+        }
+    } else {
+        if (Result<void> ids = producer_ids_.load(); !ids) return ids.error().wrap("producer ids");
+        TRY_ASSIGN(load_report_, topics_.load());
+    }
     services_ = std::make_unique<BrokerServices>(env_, config_, nodes_, topics_, producer_ids_,
-                                                groups_, cluster_id_);
+                                                groups_, cluster_id_, controller_,
+                                                producer_id_blocks_.get());
     for (const ListenerSpec& spec : config_.listeners) {
         if (config_.kraft.is_controller_listener(spec.name)) {
-            // The metadata quorum will serve it (issue 12, in progress); Kafka requests do not.
-            log_.info("not listening on controller listener {}: the metadata quorum is not built "
-                      "yet", spec.to_string());
+            // The metadata quorum's (core/node/); Kafka clients do not come through it.
+            log_.info("not serving clients on controller listener {}", spec.to_string());
             continue;
         }
         Address address{spec.wildcard_host() ? "0.0.0.0" : spec.host, spec.port};

@@ -25,7 +25,6 @@ constexpr std::string_view kIgnoredKeys[] = {
     "socket.send.buffer.bytes",
     "socket.receive.buffer.bytes",
     "num.recovery.threads.per.data.dir",
-    "offsets.topic.replication.factor",
     "transaction.state.log.replication.factor",
     "transaction.state.log.min.isr",
     "log.retention.check.interval.ms",
@@ -182,6 +181,9 @@ Result<void> BrokerConfig::set(std::string_view key, std::string_view value) {
     } else if (key == "offsets.topic.num.partitions") {
         TRY_ASSIGN(int64_t n, integer(1, cluster::kPartitionsPerTopicMax));
         offsets_topic_num_partitions = static_cast<int32_t>(n);
+    } else if (key == "offsets.topic.replication.factor") {
+        TRY_ASSIGN(int64_t n, integer(1, 32767));
+        offsets_topic_replication_factor = static_cast<int16_t>(n);
     } else if (key == "group.initial.rebalance.delay.ms") {
         TRY_ASSIGN(int64_t n, integer(0, kInt32Max));
         group_initial_rebalance_delay_ms = static_cast<int32_t>(n);
@@ -286,6 +288,7 @@ std::vector<std::pair<std::string, std::string>> BrokerConfig::describe() const 
         {"offsets.retention.minutes", fmt::format("{}", offsets_retention_minutes)},
         {"offsets.rewrite.threshold.bytes", fmt::format("{}", offsets_rewrite_threshold_bytes)},
         {"offsets.topic.num.partitions", fmt::format("{}", offsets_topic_num_partitions)},
+        {"offsets.topic.replication.factor", fmt::format("{}", offsets_topic_replication_factor)},
         {"socket.request.max.bytes", fmt::format("{}", socket_request_max_bytes)},
     };
     kraft.describe(entries);

@@ -68,6 +68,8 @@ public:
     int32_t max_connections = 10000;
     // The group coordinator (core/group/), with Kafka's defaults.
     int32_t offsets_topic_num_partitions = 50;
+    // KRaft mode: the replicas the offsets topic is created with, at most the live brokers.
+    int16_t offsets_topic_replication_factor = 3;
     int32_t group_initial_rebalance_delay_ms = 3000;
     int32_t group_min_session_timeout_ms = 6000;
     int32_t group_max_session_timeout_ms = 1800000;

@@ -150,7 +150,7 @@ bool ClientConnection::accept_frame(std::vector<uint8_t> frame) {
         queue_ready_response(*header, unsupported_api_versions_response(), 0);
         return true;
     }
-    if (spec == nullptr) {
+    if (spec == nullptr || !spec->offered(services_.kraft())) {
         refuse(what, "API not supported");
         return false;
     }

@@ -2,7 +2,10 @@
 // cluster's metadata (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
 // IncrementalAlterConfigs, and the offsets topic FindCoordinator creates) are not carried out
 // by the broker that received them but sent on to the quorum leader, which answers once the
-// change is committed (Kafka's ForwardingManager). core/node/ implements it over the
+// change is committed (Kafka's ForwardingManager). DescribeQuorum goes the same way, and so does
+// the broker's own AllocateProducerIds (producer_id_blocks.h): for that one the forwarder fills
+// in broker_id and broker_epoch (this broker's id and its current registration's epoch); the
+// broker sends it with both unset. core/node/ implements it over the
 // controller listener; a single-node broker has none and handles those requests itself.
 //
 //   Result<protocol::AnyResponse> answer =

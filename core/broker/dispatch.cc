@@ -48,6 +48,9 @@ constexpr std::array kHandlers = {
     HandlerSpec{ApiKey::list_groups, 0, 2},
     HandlerSpec{ApiKey::delete_groups, 0, 1},
     HandlerSpec{ApiKey::offset_delete, 0, 0},
+    // A KRaft broker forwards it to the controller, as Kafka's brokers do, so tools that
+    // reach only the brokers can describe the metadata quorum.
+    HandlerSpec{ApiKey::describe_quorum, 0, 2, /*kraft_only=*/true},
 };
 
 constexpr bool handlers_within_codec() {
@@ -94,10 +97,12 @@ protocol::ApiVersionsResponse unsupported_api_versions_response() {
     return response;
 }
 
-protocol::ApiVersionsResponse handle_api_versions(BrokerServices&, const RequestContext& context,
+protocol::ApiVersionsResponse handle_api_versions(BrokerServices& services,
+                                                  const RequestContext& context,
                                                   const protocol::ApiVersionsRequest& request) {
     protocol::ApiVersionsResponse response;
     for (const HandlerSpec& spec : kHandlers) {
+        if (!spec.offered(services.kraft())) continue;
         response.api_keys.push_back(
             {static_cast<int16_t>(spec.api_key), spec.min_version, spec.max_version});
     }
@@ -199,6 +204,9 @@ std::optional<protocol::AnyResponse> dispatch(BrokerServices& services,
             },
             [&](const protocol::OffsetDeleteRequest& r) -> std::optional<AnyResponse> {
                 return handle_offset_delete(s, c, r);
+            },
+            [&](const protocol::DescribeQuorumRequest& r) -> std::optional<AnyResponse> {
+                return handle_describe_quorum(s, c, r);
             },
             [&](const auto&) -> std::optional<AnyResponse> {
                 // The connection refuses APIs without a handler before decoding their body.

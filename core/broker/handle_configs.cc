@@ -1,6 +1,9 @@
 // DescribeConfigs, AlterConfigs and IncrementalAlterConfigs. Topic configs are Brook's
 // TopicConfig keys; the broker's own configuration can be described but not altered at run
-// time (it comes from server.properties and --override).
+// time (it comes from server.properties and --override). A KRaft broker sends the topic
+// resources of an alteration on to the active controller (the metadata log keeps topic configs)
+// and describes a topic's configs as the committed view names them.
+#include "core/broker/forwarding.h"
 #include "core/broker/request_handlers.h"
 
 namespace brook::broker {
@@ -78,6 +81,51 @@ void refuse(Result& out, const std::optional<Refusal>& refusal) {
     out.error_message = refusal->message;
 }
 
+constexpr std::string_view kOnlyTopics = "only topic configurations can be altered";
+
+// KRaft mode: one request with the topic resources goes to the controller; every other
+// resource is refused here, as in single-node mode. Answers keep the request's order.
+// May suspend.
+template <typename Response, typename Request>
+Response alter_through_controller(BrokerServices& services, const RequestContext& context,
+                                  const Request& request) {
+    Request topics_only = request;
+    std::erase_if(topics_only.resources,
+                  [](const auto& resource) { return resource.resource_type != kTopicResource; });
+    std::optional<Result<Response>> answer;
+    if (!topics_only.resources.empty()) {
+        answer = forward_as<Response>(services, topics_only, context.version(),
+                                      forward_deadline(services));  // May suspend.
+    }
+    Response response;
+    for (const auto& resource : request.resources) {
+        auto& out = response.responses.emplace_back();
+        out.resource_type = resource.resource_type;
+        out.resource_name = resource.resource_name;
+        out.error_message = std::nullopt;
+        if (resource.resource_type != kTopicResource) {
+            out.error_code = to_wire(KafkaError::invalid_request);
+            out.error_message = std::string(kOnlyTopics);
+        } else if (!*answer) {
+            out.error_code = to_wire(forward_error_code(answer->error()));
+            out.error_message = answer->error().describe();
+        } else {
+            auto& answered = (*answer)->responses;
+            auto it = std::find_if(answered.begin(), answered.end(), [&](const auto& entry) {
+                return entry.resource_type == kTopicResource &&
+                       entry.resource_name == resource.resource_name;
+            });
+            if (it == answered.end()) {
+                out.error_code = to_wire(KafkaError::unknown_server_error);
+                out.error_message = "the controller did not answer for this resource";
+            } else {
+                out = *it;
+            }
+        }
+    }
+    return response;
+}
+
 }  // namespace
 
 protocol::DescribeConfigsResponse handle_describe_configs(
@@ -131,6 +179,10 @@ protocol::DescribeConfigsResponse handle_describe_configs(
 protocol::AlterConfigsResponse handle_alter_configs(BrokerServices& services,
                                                     const RequestContext& context,
                                                     const protocol::AlterConfigsRequest& request) {
+    if (services.kraft()) {
+        return alter_through_controller<protocol::AlterConfigsResponse>(services, context,
+                                                                        request);
+    }
     protocol::AlterConfigsResponse response;
     for (const auto& resource : request.resources) {
         auto& out = response.responses.emplace_back();
@@ -138,8 +190,7 @@ protocol::AlterConfigsResponse handle_alter_configs(BrokerServices& services,
         out.resource_name = resource.resource_name;
         std::optional<Refusal> refusal;
         if (resource.resource_type != kTopicResource) {
-            refusal = Refusal{KafkaError::invalid_request,
-                              "only topic configurations can be altered"};
+            refusal = Refusal{KafkaError::invalid_request, std::string(kOnlyTopics)};
         } else {
             // AlterConfigs replaces the whole set: keys not named return to their defaults.
             TopicConfig config;
@@ -164,6 +215,10 @@ protocol::AlterConfigsResponse handle_alter_configs(BrokerServices& services,
 protocol::IncrementalAlterConfigsResponse handle_incremental_alter_configs(
     BrokerServices& services, const RequestContext& context,
     const protocol::IncrementalAlterConfigsRequest& request) {
+    if (services.kraft()) {
+        return alter_through_controller<protocol::IncrementalAlterConfigsResponse>(
+            services, context, request);
+    }
     protocol::IncrementalAlterConfigsResponse response;
     for (const auto& resource : request.resources) {
         auto& out = response.responses.emplace_back();
@@ -174,8 +229,7 @@ protocol::IncrementalAlterConfigsResponse handle_incremental_alter_configs(
                                  ? services.topics.find(resource.resource_name)
                                  : nullptr;
         if (resource.resource_type != kTopicResource) {
-            refusal = Refusal{KafkaError::invalid_request,
-                              "only topic configurations can be altered"};
+            refusal = Refusal{KafkaError::invalid_request, std::string(kOnlyTopics)};
         } else if (topic == nullptr) {
             refusal = Refusal{KafkaError::unknown_topic_or_partition,
                               fmt::format("topic {} does not exist", resource.resource_name)};

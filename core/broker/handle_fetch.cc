@@ -60,9 +60,10 @@ FetchResponse::PartitionData read_partition(BrokerServices& services, const std:
         gathered.errors = true;
         return out;
     };
+    KafkaError not_led = KafkaError::none;
     std::shared_ptr<cluster::Partition> partition =
-        services.topics.partition(topic, PartitionId(request.partition));
-    if (!partition) return fail(KafkaError::unknown_topic_or_partition);
+        led_partition(services, topic, request.partition, request.current_leader_epoch, not_led);
+    if (!partition) return fail(not_led);
     std::shared_ptr<log::PartitionLog> log = partition->log();
     if (!log || log->offline()) return fail(KafkaError::kafka_storage_error);
     Offset visible = planted(PlantedBug::fetch_past_end) ? log->log_end_offset()

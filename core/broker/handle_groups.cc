@@ -2,8 +2,12 @@
 // OffsetCommit, OffsetFetch, DescribeGroups, ListGroups, DeleteGroups, OffsetDelete. They
 // translate between the wire messages (every version served) and the GroupCoordinator
 // (core/group/), which holds the state, does the waiting and stores the records.
+#include <algorithm>
+
+#include "core/broker/forwarding.h"
 #include "core/broker/request_handlers.h"
 #include "core/group/group_coordinator.h"
+#include "core/group/offsets_records.h"
 
 namespace brook::broker {
 
@@ -13,8 +17,42 @@ namespace {
 
 constexpr int8_t kGroupKeyType = 0;
 
+// What OffsetsLog::ensure_topic gives the offsets topic in single-node mode: kept by the
+// coordinator's rewrite, never by time or size retention.
+const std::map<std::string, std::string> kOffsetsTopicConfigs = {
+    {"cleanup.policy", "compact"}, {"retention.ms", "-1"}, {"retention.bytes", "-1"}};
+
 std::string client_id_of(const RequestContext& context) {
     return context.header.client_id.value_or("");
+}
+
+// KRaft mode: the coordinator of `group` is the leader of its offsets partition, if it is a
+// live broker with the client's listener; nullopt while there is none (or no offsets topic
+// yet: the first lookup asks the controller to create it, as Kafka's brokers do). May suspend.
+std::optional<std::pair<NodeId, Address>> placed_coordinator(BrokerServices& services,
+                                                            const RequestContext& context,
+                                                            const std::string& group) {
+    const cluster::Topic* offsets = services.topics.find(group::kOffsetsTopic);
+    if (offsets == nullptr) {
+        auto live = static_cast<int64_t>(services.nodes.live_count());
+        auto replicas = static_cast<int16_t>(std::clamp<int64_t>(
+            services.config.offsets_topic_replication_factor, 1, std::max<int64_t>(live, 1)));
+        KafkaError error = create_topic_through_controller(
+            services, std::string(group::kOffsetsTopic),
+            services.config.offsets_topic_num_partitions, replicas,
+            kOffsetsTopicConfigs);  // May suspend.
+        if (error != KafkaError::none && error != KafkaError::topic_already_exists) {
+            services.log.warn("creating the offsets topic: {}", protocol::kafka_error_name(error));
+        }
+        return std::nullopt;  // the client asks again once the topic is in a view
+    }
+    PartitionId partition = group::offsets_partition_for(
+        group, static_cast<int32_t>(offsets->partitions.size()));
+    NodeId leader = offsets->partitions[static_cast<std::size_t>(partition.value())]->leader();
+    const cluster::BrokerEndpoint* endpoint =
+        services.nodes.endpoint(leader, context.listener_name);
+    if (endpoint == nullptr) return std::nullopt;
+    return std::pair(leader, Address{endpoint->host, endpoint->port});
 }
 
 }  // namespace
@@ -34,6 +72,18 @@ protocol::FindCoordinatorResponse handle_find_coordinator(
     if (request.key_type != kGroupKeyType) {
         return refuse(KafkaError::coordinator_not_available,
                       "Brook has no transaction coordinator");
+    }
+    if (services.kraft()) {
+        auto placed = placed_coordinator(services, context, request.key);  // May suspend.
+        if (!placed) {
+            return refuse(KafkaError::coordinator_not_available,
+                          "the group's offsets partition has no leader yet");
+        }
+        response.node_id = placed->first.value();
+        response.host = placed->second.host;
+        response.port = placed->second.port;
+        if (context.version() >= 1) response.error_message = std::nullopt;
+        return response;
     }
     // Like Kafka, the first lookup creates the offsets topic.
     if (Result<void> topic = services.groups.ensure_offsets_topic(); !topic) {  // May suspend.

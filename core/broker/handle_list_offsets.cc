@@ -43,10 +43,11 @@ int64_t timestamp_at(log::PartitionLog& log, Offset offset, Offset visible) {
 }
 
 Found lookup(BrokerServices& services, const std::string& topic, int32_t index,
-             int64_t timestamp) {
+             int64_t timestamp, int32_t current_leader_epoch) {
+    KafkaError not_led = KafkaError::none;
     std::shared_ptr<cluster::Partition> partition =
-        services.topics.partition(topic, PartitionId(index));
-    if (!partition) return {KafkaError::unknown_topic_or_partition};
+        led_partition(services, topic, index, current_leader_epoch, not_led);
+    if (!partition) return {not_led};
     std::shared_ptr<log::PartitionLog> log = partition->log();
     if (!log || log->offline()) return {KafkaError::kafka_storage_error};
     Offset visible = partition->high_watermark();
@@ -75,7 +76,7 @@ ListOffsetsResponse handle_list_offsets(BrokerServices& services, const RequestC
             auto& out = topic_out.partitions.emplace_back();
             out.partition_index = partition.partition_index;
             Found found = lookup(services, topic.name, partition.partition_index,
-                                 partition.timestamp);
+                                 partition.timestamp, partition.current_leader_epoch);
             out.error_code = to_wire(found.error);
             if (version == 0) {
                 // v0 asks for up to max_num_offsets segment starts; the one offset asked for

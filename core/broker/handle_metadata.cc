@@ -2,11 +2,13 @@
 //
 // The nodes, the controller and each partition's leader, leader epoch, replicas and in-sync
 // replicas come from the cluster layer (cluster::ClusterNodes, cluster::Partition); this file
-// only puts them on the wire. This node's address is, in order: the advertised listener of the
+// only puts them on the wire. In KRaft mode those follow the committed metadata log, and each
+// other broker's address is the endpoint it registered for the listener the client came in on. This node's address is, in order: the advertised listener of the
 // same name as the listener the client came through; that listener's host if it names one;
 // otherwise the local address of the client's own connection (the client demonstrably reached
-// it), with the listener's bound port.
+// it), with the listener's bound port (single-node mode).
 #include "core/base/check.h"
+#include "core/broker/forwarding.h"
 #include "core/broker/request_handlers.h"
 
 namespace brook::broker {
@@ -34,8 +36,53 @@ std::vector<int32_t> wire_ids(const std::vector<NodeId>& nodes) {
     return ids;
 }
 
-MetadataResponse::MetadataResponseTopic describe_topic(const cluster::Topic& topic, int16_t version,
-                                                       NodeId local) {
+// A broker as clients are told of it.
+struct AdvertisedBroker {
+    NodeId id;
+    Address address;
+    std::optional<std::string> rack;
+};
+
+// The brokers a client may connect to. A single node: itself, at advertised_address(). KRaft
+// mode (Kafka's rule): every live broker that registered an endpoint of the listener the client
+// came in on, at that endpoint; the others are left out.
+std::vector<AdvertisedBroker> advertised_brokers(const BrokerServices& services,
+                                                 const RequestContext& context) {
+    if (!services.kraft()) {
+        return {{services.nodes.local(), advertised_address(services, context), std::nullopt}};
+    }
+    std::vector<AdvertisedBroker> brokers;
+    for (const cluster::BrokerInfo& broker : services.nodes.brokers()) {
+        if (const cluster::BrokerEndpoint* endpoint =
+                services.nodes.endpoint(broker.id, context.listener_name)) {
+            brokers.push_back({broker.id, Address{endpoint->host, endpoint->port}, broker.rack});
+        }
+    }
+    return brokers;
+}
+
+// KRaft mode: a partition's leader as the client may reach it (Kafka's KRaftMetadataCache): a
+// leader that is none, fenced or gone is -1 with LEADER_NOT_AVAILABLE; a live one without the
+// client's listener is -1 with LISTENER_NOT_FOUND from v6 on.
+void describe_leader(const BrokerServices& services, const RequestContext& context,
+                     const cluster::Partition& partition,
+                     MetadataResponse::MetadataResponsePartition& out) {
+    NodeId leader = partition.leader();
+    if (services.nodes.endpoint(leader, context.listener_name) != nullptr) {
+        out.leader_id = leader.value();
+        return;
+    }
+    bool listener_missing = services.nodes.live(leader);
+    out.leader_id = -1;
+    out.error_code = to_wire(listener_missing && context.version() >= 6
+                                 ? KafkaError::listener_not_found
+                                 : KafkaError::leader_not_available);
+}
+
+MetadataResponse::MetadataResponseTopic describe_topic(const BrokerServices& services,
+                                                       const RequestContext& context,
+                                                       const cluster::Topic& topic) {
+    int16_t version = context.version();
     MetadataResponse::MetadataResponseTopic out;
     out.name = topic.name;
     if (version >= 1) out.is_internal = topic.name == group::kOffsetsTopic;
@@ -46,25 +93,26 @@ MetadataResponse::MetadataResponseTopic describe_topic(const cluster::Topic& top
         if (version >= 7) p.leader_epoch = partition->leader_epoch().value();
         p.replica_nodes = wire_ids(partition->replicas());
         p.isr_nodes = wire_ids(partition->isr());
+        if (services.kraft()) {
+            describe_leader(services, context, *partition, p);
+            if (version >= 5) {
+                // Replicas whose broker is fenced or gone (Kafka's offline replicas).
+                for (NodeId replica : partition->replicas()) {
+                    const cluster::BrokerInfo* broker = services.nodes.find(replica);
+                    if (broker == nullptr || broker->fenced) {
+                        p.offline_replicas.push_back(replica.value());
+                    }
+                }
+            }
+            continue;
+        }
         std::shared_ptr<log::PartitionLog> log = partition->log();
         if (!log || log->offline()) {
             p.error_code = to_wire(KafkaError::kafka_storage_error);
-            if (version >= 5) p.offline_replicas = {local.value()};
+            if (version >= 5) p.offline_replicas = {services.nodes.local().value()};
         }
     }
     return out;
-}
-
-// The brokers a client may connect to. Only this node's address is known today; the metadata
-// quorum will carry the others' advertised listeners.
-std::vector<Address> broker_addresses(const BrokerServices& services,
-                                      const RequestContext& context) {
-    std::vector<Address> addresses;
-    for (NodeId node : services.nodes.brokers()) {
-        ASSERT(node == services.nodes.local(), "no advertised address for node {}", node);
-        addresses.push_back(advertised_address(services, context));
-    }
-    return addresses;
 }
 
 MetadataResponse::MetadataResponseTopic topic_error(const std::string& name, KafkaError error) {
@@ -74,20 +122,37 @@ MetadataResponse::MetadataResponseTopic topic_error(const std::string& name, Kaf
     return out;
 }
 
+// Auto-creation (auto.create.topics.enable): a single node creates the topic itself; a KRaft
+// broker asks the controller, and the topic appears once a view names it. May suspend.
+void auto_create(BrokerServices& services, const std::string& name) {
+    if (services.kraft()) {
+        KafkaError error = create_topic_through_controller(
+            services, name, services.config.num_partitions,
+            services.config.default_replication_factor, {});  // May suspend.
+        if (error != KafkaError::none && error != KafkaError::topic_already_exists) {
+            services.log.warn("auto-creating topic {}: {}", name, protocol::kafka_error_name(error));
+        }
+        return;
+    }
+    Result<void> created = services.topics.create_topic(
+        name, services.config.num_partitions, cluster::TopicConfig{});  // May suspend.
+    if (!created && created.error().code() != ErrorCode::already_exists) {
+        services.log.warn("auto-creating topic {}: {}", name, created.error().describe());
+    }
+}
+
 }  // namespace
 
 MetadataResponse handle_metadata(BrokerServices& services, const RequestContext& context,
                                  const MetadataRequest& request) {
     int16_t version = context.version();
-    NodeId local = services.nodes.local();
     MetadataResponse response;
-    std::vector<Address> addresses = broker_addresses(services, context);
-    for (std::size_t i = 0; i < addresses.size(); ++i) {
-        response.brokers.push_back({services.nodes.brokers()[i].value(), addresses[i].host,
-                                    addresses[i].port, std::nullopt});
+    for (const AdvertisedBroker& broker : advertised_brokers(services, context)) {
+        response.brokers.push_back({broker.id.value(), broker.address.host, broker.address.port,
+                                    version >= 1 ? broker.rack : std::nullopt});
     }
     if (version >= 2) response.cluster_id = services.cluster_id;
-    if (version >= 1) response.controller_id = services.nodes.controller().value();
+    if (version >= 1) response.controller_id = services.nodes.controller_for_clients().value();
 
     // v0: an empty list means every topic; v1+: null means every topic, empty means none.
     bool all_topics = !request.topics.has_value() || (version == 0 && request.topics->empty());
@@ -96,7 +161,7 @@ MetadataResponse handle_metadata(BrokerServices& services, const RequestContext&
             // The offsets topic is the coordinator's; it is described only when named.
             if (name == group::kOffsetsTopic) continue;
             if (const cluster::Topic* topic = services.topics.find(name)) {
-                response.topics.push_back(describe_topic(*topic, version, local));
+                response.topics.push_back(describe_topic(services, context, *topic));
             }
         }
         return response;
@@ -112,11 +177,7 @@ MetadataResponse handle_metadata(BrokerServices& services, const RequestContext&
         }
         const cluster::Topic* topic = services.topics.find(name);
         if (topic == nullptr && may_create && name != group::kOffsetsTopic) {
-            Result<void> created = services.topics.create_topic(
-                name, services.config.num_partitions, cluster::TopicConfig{});  // May suspend.
-            if (!created && created.error().code() != ErrorCode::already_exists) {
-                services.log.warn("auto-creating topic {}: {}", name, created.error().describe());
-            }
+            auto_create(services, name);          // May suspend.
             topic = services.topics.find(name);  // re-check: other fibers ran meanwhile
         }
         if (topic == nullptr) {
@@ -125,7 +186,7 @@ MetadataResponse handle_metadata(BrokerServices& services, const RequestContext&
             response.topics.push_back(topic_error(name, error));
             continue;
         }
-        response.topics.push_back(describe_topic(*topic, version, local));
+        response.topics.push_back(describe_topic(services, context, *topic));
     }
     return response;
 }
@@ -140,11 +201,10 @@ protocol::DescribeClusterResponse handle_describe_cluster(
         return response;
     }
     response.cluster_id = services.cluster_id;
-    response.controller_id = services.nodes.controller().value();
-    std::vector<Address> addresses = broker_addresses(services, context);
-    for (std::size_t i = 0; i < addresses.size(); ++i) {
-        response.brokers.push_back({services.nodes.brokers()[i].value(), addresses[i].host,
-                                    addresses[i].port, std::nullopt});
+    response.controller_id = services.nodes.controller_for_clients().value();
+    for (const AdvertisedBroker& broker : advertised_brokers(services, context)) {
+        response.brokers.push_back(
+            {broker.id.value(), broker.address.host, broker.address.port, broker.rack});
     }
     return response;
 }
@@ -158,10 +218,16 @@ protocol::InitProducerIdResponse handle_init_producer_id(
         response.error_code = to_wire(KafkaError::transactional_id_authorization_failed);
         return response;
     }
-    Result<ProducerId> id = services.producer_ids.allocate();  // May suspend.
+    // KRaft mode: a block from the controller, so no other broker hands out the same ids.
+    Result<ProducerId> id =
+        services.kraft()
+            ? services.producer_id_blocks->allocate(forward_deadline(services))  // May suspend.
+            : services.producer_ids.allocate();                                  // May suspend.
     if (!id) {
         services.log.warn("allocating a producer id: {}", id.error().describe());
-        response.error_code = to_wire(KafkaError::kafka_storage_error);
+        // KRaft mode: Kafka's retriable answer while a broker waits for its next block.
+        response.error_code = to_wire(services.kraft() ? KafkaError::coordinator_load_in_progress
+                                                       : KafkaError::kafka_storage_error);
         return response;
     }
     response.producer_id = id->value();

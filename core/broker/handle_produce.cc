@@ -56,10 +56,11 @@ std::optional<ProduceResponse> handle_produce(BrokerServices& services,
                 reject(KafkaError::invalid_topic_exception);
                 continue;
             }
-            std::shared_ptr<cluster::Partition> partition =
-                services.topics.partition(topic_data.name, PartitionId(data.index));
+            KafkaError not_led = KafkaError::none;
+            std::shared_ptr<cluster::Partition> partition = led_partition(
+                services, topic_data.name, data.index, kNoLeaderEpoch, not_led);
             if (!partition) {
-                reject(KafkaError::unknown_topic_or_partition);
+                reject(not_led);
                 continue;
             }
             std::shared_ptr<log::PartitionLog> log = partition->log();

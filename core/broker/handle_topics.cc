@@ -1,7 +1,10 @@
 // CreateTopics, DeleteTopics and CreatePartitions. Each topic in a request succeeds or fails on
-// its own, with Kafka's error code and a message saying why.
+// its own, with Kafka's error code and a message saying why. A KRaft broker sends the request on
+// to the active controller and returns its answer (Kafka's forwarding); when no controller
+// answers, every topic gets REQUEST_TIMED_OUT or NOT_CONTROLLER.
 #include <set>
 
+#include "core/broker/forwarding.h"
 #include "core/broker/limits.h"
 #include "core/broker/request_handlers.h"
 #include "core/cluster/limits.h"
@@ -71,6 +74,21 @@ protocol::CreateTopicsResponse handle_create_topics(BrokerServices& services,
                                                     const RequestContext& context,
                                                     const protocol::CreateTopicsRequest& request) {
     int16_t version = context.version();
+    if (services.kraft()) {
+        Result<protocol::CreateTopicsResponse> answer =
+            forward_as<protocol::CreateTopicsResponse>(
+                services, request, version,
+                forward_deadline(services, request.timeout_ms));  // May suspend.
+        if (answer) return std::move(answer).value();
+        protocol::CreateTopicsResponse failed;
+        for (const auto& topic : request.topics) {
+            auto& out = failed.topics.emplace_back();
+            out.name = topic.name;
+            out.error_code = to_wire(forward_error_code(answer.error()));
+            if (version >= 1) out.error_message = answer.error().describe();
+        }
+        return failed;
+    }
     protocol::CreateTopicsResponse response;
     std::map<std::string, int> seen;
     for (const auto& topic : request.topics) ++seen[topic.name];
@@ -117,6 +135,20 @@ protocol::CreateTopicsResponse handle_create_topics(BrokerServices& services,
 protocol::DeleteTopicsResponse handle_delete_topics(BrokerServices& services,
                                                     const RequestContext& context,
                                                     const protocol::DeleteTopicsRequest& request) {
+    if (services.kraft()) {
+        Result<protocol::DeleteTopicsResponse> answer =
+            forward_as<protocol::DeleteTopicsResponse>(
+                services, request, context.version(),
+                forward_deadline(services, request.timeout_ms));  // May suspend.
+        if (answer) return std::move(answer).value();
+        protocol::DeleteTopicsResponse failed;
+        for (const std::string& name : request.topic_names) {
+            auto& out = failed.responses.emplace_back();
+            out.name = name;
+            out.error_code = to_wire(forward_error_code(answer.error()));
+        }
+        return failed;
+    }
     protocol::DeleteTopicsResponse response;
     for (const std::string& name : request.topic_names) {
         auto& out = response.responses.emplace_back();
@@ -136,6 +168,21 @@ protocol::DeleteTopicsResponse handle_delete_topics(BrokerServices& services,
 protocol::CreatePartitionsResponse handle_create_partitions(
     BrokerServices& services, const RequestContext& context,
     const protocol::CreatePartitionsRequest& request) {
+    if (services.kraft()) {
+        Result<protocol::CreatePartitionsResponse> answer =
+            forward_as<protocol::CreatePartitionsResponse>(
+                services, request, context.version(),
+                forward_deadline(services, request.timeout_ms));  // May suspend.
+        if (answer) return std::move(answer).value();
+        protocol::CreatePartitionsResponse failed;
+        for (const auto& topic : request.topics) {
+            auto& out = failed.results.emplace_back();
+            out.name = topic.name;
+            out.error_code = to_wire(forward_error_code(answer.error()));
+            out.error_message = answer.error().describe();
+        }
+        return failed;
+    }
     protocol::CreatePartitionsResponse response;
     for (const auto& topic : request.topics) {
         auto& out = response.results.emplace_back();

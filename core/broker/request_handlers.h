@@ -16,7 +16,10 @@
 #include <string>
 
 #include "core/base/logger.h"
+#include "core/base/check.h"
 #include "core/broker/broker_config.h"
+#include "core/broker/controller_forwarder.h"
+#include "core/broker/producer_id_blocks.h"
 #include "core/cluster/cluster_nodes.h"
 #include "core/cluster/producer_id_store.h"
 #include "core/cluster/topic_manager.h"
@@ -35,10 +38,17 @@ struct BrokerServices {
     BrokerServices(Environment& env, const BrokerConfig& config,
                    const cluster::ClusterNodes& nodes, cluster::TopicManager& topics,
                    cluster::ProducerIdStore& producer_ids, group::GroupCoordinator& groups,
-                   std::string cluster_id)
+                   std::string cluster_id, ControllerForwarder* controller = nullptr,
+                   ProducerIdBlocks* producer_id_blocks = nullptr)
         : env(env), config(config), nodes(nodes), topics(topics), producer_ids(producer_ids),
-          groups(groups), cluster_id(std::move(cluster_id)), log(env.log_sink, "broker"),
-          requests_idle(env.scheduler) {}
+          groups(groups), cluster_id(std::move(cluster_id)), controller(controller),
+          producer_id_blocks(producer_id_blocks), log(env.log_sink, "broker"),
+          requests_idle(env.scheduler) {
+        ASSERT((controller == nullptr) == (producer_id_blocks == nullptr));
+    }
+
+    // KRaft mode: the metadata log is the truth, the controller changes it.
+    bool kraft() const { return controller != nullptr; }
 
     Environment& env;
     const BrokerConfig& config;
@@ -47,6 +57,10 @@ struct BrokerServices {
     cluster::ProducerIdStore& producer_ids;
     group::GroupCoordinator& groups;
     std::string cluster_id;
+    // KRaft mode only (nullptr in single-node mode): the active controller, and the producer id
+    // blocks it hands out (producer_ids is then unused).
+    ControllerForwarder* controller;
+    ProducerIdBlocks* producer_id_blocks;
     Logger log;
     // Handler fibers running; shutdown waits for requests_idle before closing the logs.
     std::size_t requests_in_flight = 0;
@@ -68,7 +82,10 @@ struct HandlerSpec {
     protocol::ApiKey api_key;
     int16_t min_version;
     int16_t max_version;
+    // Served (and listed by ApiVersions) only by a KRaft broker: DescribeQuorum.
+    bool kraft_only = false;
     bool serves(int16_t version) const { return version >= min_version && version <= max_version; }
+    bool offered(bool kraft) const { return kraft || !kraft_only; }
 };
 
 // Every API the broker serves, ascending by key.
@@ -114,6 +131,8 @@ protocol::AlterConfigsResponse handle_alter_configs(BrokerServices&, const Reque
                                                     const protocol::AlterConfigsRequest&);
 protocol::IncrementalAlterConfigsResponse handle_incremental_alter_configs(
     BrokerServices&, const RequestContext&, const protocol::IncrementalAlterConfigsRequest&);
+protocol::DescribeQuorumResponse handle_describe_quorum(BrokerServices&, const RequestContext&,
+                                                        const protocol::DescribeQuorumRequest&);
 
 protocol::JoinGroupResponse handle_join_group(BrokerServices&, const RequestContext&,
                                               const protocol::JoinGroupRequest&);
@@ -138,6 +157,18 @@ protocol::OffsetDeleteResponse handle_offset_delete(BrokerServices&, const Reque
 
 // The address this node advertises to a client that came through `context`'s listener.
 Address advertised_address(const BrokerServices& services, const RequestContext& context);
+
+// A request's current_leader_epoch when the client names none.
+inline constexpr int32_t kNoLeaderEpoch = -1;
+
+// The partition `topic`/`index` when this node leads it and `current_leader_epoch` (or
+// kNoLeaderEpoch) is its leader epoch; otherwise nullptr and `error` is Kafka's answer:
+// UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER (another broker's, or led by none),
+// FENCED_LEADER_EPOCH (the client's epoch is older), UNKNOWN_LEADER_EPOCH (newer than ours).
+std::shared_ptr<cluster::Partition> led_partition(const BrokerServices& services,
+                                                  std::string_view topic, int32_t index,
+                                                  int32_t current_leader_epoch,
+                                                  protocol::KafkaError& error);
 
 // Kafka's error code for an operating error of the log or the disk.
 protocol::KafkaError storage_error_code(const Error& error);

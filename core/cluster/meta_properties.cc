@@ -15,7 +15,10 @@ constexpr std::string_view kBase64Url =
 constexpr std::size_t kUuidBytes = 16;
 constexpr std::size_t kUuidTextChars = 22;  // ceil(16 * 8 / 6)
 
-std::string base64_url(const std::array<uint8_t, kUuidBytes>& bytes) {
+}  // namespace
+
+std::string uuid_text(const std::array<uint8_t, 16>& bytes) {
+    static_assert(kUuidBytes == 16);
     std::string text;
     uint32_t bits = 0;
     int pending = 0;
@@ -31,6 +34,8 @@ std::string base64_url(const std::array<uint8_t, kUuidBytes>& bytes) {
     ASSERT(text.size() == kUuidTextChars, "uuid text of {} characters", text.size());
     return text;
 }
+
+namespace {
 
 Error corrupt(std::string_view why) {
     return Error(ErrorCode::corruption, fmt::format("{}: {}", kMetaPropertiesPath, why));
@@ -104,7 +109,7 @@ std::string random_uuid_text(Random& random) {
                 bytes[half * 8 + i] = static_cast<uint8_t>(word >> (56 - 8 * i));
             }
         }
-        std::string text = base64_url(bytes);
+        std::string text = uuid_text(bytes);
         // Kafka rerolls these: a leading '-' reads as a command-line option.
         if (text.front() != '-') return text;
     }

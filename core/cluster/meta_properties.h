@@ -19,6 +19,7 @@
 // both go through this file's functions.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,8 @@ Result<void> write_meta_properties(Disk& disk, const MetaProperties& meta);
 // A random Kafka uuid in its text form: 16 bytes as 22 characters of URL-safe base64 without
 // padding, never starting with '-' (Kafka's Uuid.randomUuid, `kafka-storage random-uuid`).
 std::string random_uuid_text(Random& random);
+// A uuid's text form (Kafka's Uuid.toString): partition.metadata's topic_id, log lines.
+std::string uuid_text(const std::array<uint8_t, 16>& bytes);
 // Whether `text` is a Kafka uuid's text form (22 URL-safe base64 characters).
 bool is_uuid_text(std::string_view text);
 

@@ -9,18 +9,62 @@ namespace brook::cluster {
 Partition::Partition(std::string topic, PartitionId id, NodeId local_node)
     : topic_(std::move(topic)),
       id_(id),
+      local_(local_node),
       leader_(local_node),
       replicas_{local_node},
       isr_{local_node} {
-    ASSERT(std::find(replicas_.begin(), replicas_.end(), leader_) != replicas_.end(),
-           "{}: leader {} is not a replica", directory(), leader_);
-    ASSERT(std::find(isr_.begin(), isr_.end(), leader_) != isr_.end(),
-           "{}: leader {} is not in the ISR", directory(), leader_);
-    ASSERT(std::includes(replicas_.begin(), replicas_.end(), isr_.begin(), isr_.end()),
-           "{}: the ISR is not a subset of the replicas", directory());
+    check_replica_invariants();
 }
 
+namespace {
+
+bool contains(const std::vector<NodeId>& nodes, NodeId node) {
+    return std::find(nodes.begin(), nodes.end(), node) != nodes.end();
+}
+
+}  // namespace
+
+void Partition::check_replica_invariants() const {
+    for (std::size_t i = 0; i < replicas_.size(); ++i) {
+        ASSERT(std::find(replicas_.begin() + static_cast<std::ptrdiff_t>(i) + 1, replicas_.end(),
+                         replicas_[i]) == replicas_.end(),
+               "{}: replica {} named twice", directory(), replicas_[i]);
+    }
+    if (leader_ != NodeId(-1)) {
+        ASSERT(contains(replicas_, leader_), "{}: leader {} is not a replica", directory(), leader_);
+        ASSERT(contains(isr_, leader_), "{}: leader {} is not in the ISR", directory(), leader_);
+    }
+    for (NodeId node : isr_) {
+        ASSERT(contains(replicas_, node), "{}: in-sync replica {} is not a replica", directory(),
+               node);
+    }
+}
+
+void Partition::set_replica_state(ReplicaState state) {
+    ASSERT(state.leader_epoch >= leader_epoch_, "{}: leader epoch moved back from {} to {}",
+           directory(), leader_epoch_, state.leader_epoch);
+    ASSERT(state.partition_epoch >= partition_epoch_,
+           "{}: partition epoch moved back from {} to {}", directory(), partition_epoch_,
+           state.partition_epoch);
+    replicas_ = std::move(state.replicas);
+    isr_ = std::move(state.isr);
+    leader_ = state.leader;
+    leader_epoch_ = state.leader_epoch;
+    partition_epoch_ = state.partition_epoch;
+    check_replica_invariants();
+    if (log_) log_->set_leader_epoch(leader_epoch_);
+}
+
+bool Partition::hosted_locally() const { return contains(replicas_, local_); }
+
 void Partition::set_log(std::shared_ptr<log::PartitionLog> log) {
+    if (log != nullptr) {
+        // Opened in an epoch the partition has since left (the open suspended meanwhile).
+        if (log->leader_epoch() < leader_epoch_) log->set_leader_epoch(leader_epoch_);
+        ASSERT(log->leader_epoch() == leader_epoch_,
+               "{}: log opened in leader epoch {}, the partition is in {}", directory(),
+               log->leader_epoch(), leader_epoch_);
+    }
     log_ = std::move(log);
     high_watermark_ = Offset(0);
 }

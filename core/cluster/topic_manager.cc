@@ -107,11 +107,12 @@ TopicManager::TopicManager(Environment& env, NodeId local_node,
 TopicManager::~TopicManager() = default;
 
 Result<std::shared_ptr<log::PartitionLog>> TopicManager::open_log(const Topic& topic,
-                                                                  PartitionId id) {
-    Partition probe(topic.name, id, local_node_);
+                                                                  const Partition& partition) {
     TRY_ASSIGN(std::unique_ptr<log::PartitionLog> opened,
-               log::PartitionLog::open(env_.disk, env_.clock, env_.scheduler, probe.directory(),
-                                       topic.config.log_config(log_defaults_)));
+               log::PartitionLog::open(env_.disk, env_.clock, env_.scheduler,
+                                       partition.directory(),
+                                       topic.config.log_config(log_defaults_),
+                                       partition.leader_epoch()));
     return std::shared_ptr<log::PartitionLog>(std::move(opened));
 }
 
@@ -148,7 +149,7 @@ Result<void> TopicManager::load_topic(std::string_view name, LoadReport& report)
     auto topic = std::make_unique<Topic>(Topic{std::string(name), file.config, {}});
     for (int32_t i = 0; i < file.partitions; ++i) {
         auto partition = std::make_shared<Partition>(topic->name, PartitionId(i), local_node_);
-        TRY_ASSIGN(auto log, open_log(*topic, PartitionId(i)));
+        TRY_ASSIGN(auto log, open_log(*topic, *partition));
         const log::RecoveryReport& recovery = log->recovery_report();
         report.truncated_bytes += recovery.truncated_bytes;
         if (recovery.corruption_at) {
@@ -190,6 +191,7 @@ Result<void> TopicManager::persist(const Topic& topic, bool deleting) {
 
 Result<void> TopicManager::create_topic(std::string_view name, int32_t partitions,
                                         TopicConfig config, bool validate_only) {
+    ASSERT(!follows_view_, "in KRaft mode the controller changes topics");
     ASSERT(validate_topic_name(name).ok(), "caller validates topic names");
     ASSERT(partitions >= 1 && partitions <= kPartitionsPerTopicMax);
     Mutex::Lock lock = admin_mutex_.acquire();  // May suspend.
@@ -207,7 +209,7 @@ Result<void> TopicManager::create_topic(std::string_view name, int32_t partition
     }
     TRY(persist(*topic, false));  // May suspend. From here on the topic exists.
     for (auto& partition : topic->partitions) {
-        Result<std::shared_ptr<log::PartitionLog>> opened = open_log(*topic, partition->id());
+        Result<std::shared_ptr<log::PartitionLog>> opened = open_log(*topic, *partition);
         // A failed open leaves the partition offline; tick() retries it.
         if (opened) partition->set_log(std::move(opened).value());
     }
@@ -224,6 +226,7 @@ Result<void> TopicManager::remove_partitions(std::string_view name, int32_t coun
 }
 
 Result<void> TopicManager::delete_topic(std::string_view name) {
+    ASSERT(!follows_view_, "in KRaft mode the controller changes topics");
     Mutex::Lock lock = admin_mutex_.acquire();  // May suspend.
     auto it = topics_.find(name);
     if (it == topics_.end()) {
@@ -250,6 +253,7 @@ Result<void> TopicManager::delete_topic(std::string_view name) {
 
 Result<void> TopicManager::add_partitions(std::string_view name, int32_t total,
                                           bool validate_only) {
+    ASSERT(!follows_view_, "in KRaft mode the controller changes topics");
     Mutex::Lock lock = admin_mutex_.acquire();  // May suspend.
     auto it = topics_.find(name);
     if (it == topics_.end()) {
@@ -271,7 +275,7 @@ Result<void> TopicManager::add_partitions(std::string_view name, int32_t total,
     TRY(persist(grown, false));  // May suspend.
     for (int32_t i = current; i < total; ++i) {
         auto& partition = grown.partitions[static_cast<std::size_t>(i)];
-        Result<std::shared_ptr<log::PartitionLog>> opened = open_log(grown, partition->id());
+        Result<std::shared_ptr<log::PartitionLog>> opened = open_log(grown, *partition);
         if (opened) partition->set_log(std::move(opened).value());
     }
     topic.partitions = std::move(grown.partitions);
@@ -280,6 +284,7 @@ Result<void> TopicManager::add_partitions(std::string_view name, int32_t total,
 }
 
 Result<void> TopicManager::alter_config(std::string_view name, TopicConfig config) {
+    ASSERT(!follows_view_, "in KRaft mode the controller changes topics");
     Mutex::Lock lock = admin_mutex_.acquire();  // May suspend.
     auto it = topics_.find(name);
     if (it == topics_.end()) {
@@ -289,16 +294,20 @@ Result<void> TopicManager::alter_config(std::string_view name, TopicConfig confi
     Topic altered{topic.name, std::move(config), topic.partitions};
     TRY(persist(altered, false));  // May suspend.
     topic.config = std::move(altered.config);
+    reconfigure_logs(topic);
+    log_.info("altered the configuration of topic {}", name);
+    return {};
+}
+
+void TopicManager::reconfigure_logs(const Topic& topic) {
     log::LogConfig effective = topic.config.log_config(log_defaults_);
-    for (auto& partition : topic.partitions) {
+    for (const auto& partition : topic.partitions) {
         if (auto log = partition->log()) {
             Result<void> updated = log->update_config(effective);
             ASSERT(updated.ok(), "validated topic config rejected by the log: {}",
                    updated.error().describe());
         }
     }
-    log_.info("altered the configuration of topic {}", name);
-    return {};
 }
 
 void TopicManager::tick() {
@@ -308,18 +317,44 @@ void TopicManager::tick() {
     for (const auto& [name, topic] : topics_) {
         for (const auto& partition : topic->partitions) all.push_back(partition);
     }
+    std::vector<std::shared_ptr<Partition>> offline;
     for (auto& partition : all) {
         std::shared_ptr<log::PartitionLog> log = partition->log();
         if (log && !log->offline()) {
             (void)log->tick();  // May suspend. A failure takes the log offline; see below.
             continue;
         }
-        if (!reopen_due) continue;
-        next_reopen_attempt_ = env_.clock.now() + kReopenInterval;
-        // The topic may have been deleted while an earlier partition ticked.
+        if (partition->hosted_locally()) offline.push_back(partition);
+    }
+    if (!reopen_due || offline.empty()) return;
+    next_reopen_attempt_ = env_.clock.now() + kReopenInterval;
+    reopen(offline);
+}
+
+void TopicManager::reopen(const std::vector<std::shared_ptr<Partition>>& partitions) {
+    // Held so that no deletion removes a directory that a reopen would create again.
+    Mutex::Lock lock = admin_mutex_.acquire();  // May suspend.
+    for (const auto& partition : partitions) {
+        // The topic may have been deleted, or the partition left this node, meanwhile.
         const Topic* current = find(partition->topic());
-        if (current == nullptr) continue;
-        Result<std::shared_ptr<log::PartitionLog>> reopened = open_log(*current, partition->id());
+        if (current == nullptr || partition->id().value() >= std::ssize(current->partitions) ||
+            current->partitions[static_cast<std::size_t>(partition->id().value())] != partition ||
+            !partition->hosted_locally()) {
+            continue;
+        }
+        std::shared_ptr<log::PartitionLog> log = partition->log();
+        if (log && !log->offline()) continue;
+        if (follows_view_) {
+            if (!caught_up_) continue;
+            Result<void> opened = open_hosted(*current, *partition);  // May suspend.
+            if (!opened) {
+                log_.warn("partition {} is offline: {}", partition->directory(),
+                          opened.error().describe());
+            }
+            continue;
+        }
+        Result<std::shared_ptr<log::PartitionLog>> reopened =
+            open_log(*current, *partition);  // May suspend.
         if (reopened) {
             log_.warn("partition {} reopened after a storage error", partition->directory());
             partition->set_log(std::move(reopened).value());

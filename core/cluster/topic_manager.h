@@ -13,6 +13,17 @@
 // file with `deleting=true`, then removes the partition directories, then the file; a crash in
 // between is finished by the next load(), so a re-created topic never sees old records.
 //
+// KRaft mode: the metadata log is the truth and there are no `topics/` files. apply_view()
+// makes the table agree with each committed ClusterView: every topic of the view is in the
+// table with every partition's replica state (handlers answer NOT_LEADER_OR_FOLLOWER from it),
+// and the partitions this node is a replica of have their logs open, each directory naming its
+// topic's id in Kafka's `partition.metadata` (partition_metadata.h). Nothing is opened or
+// removed until the views have caught up with the metadata log: an older view can name an
+// older leader epoch than the batches a log holds, and can lack a topic that still exists. From
+// the first caught-up view on, a partition this node stops hosting has its directory removed,
+// and so has any directory of a topic id the table does not host (deleted while this node was
+// down, or an older topic of a re-created name).
+//
 // Lifetime: handlers hold shared_ptrs to the partitions and logs they use across suspensions;
 // a deleted topic's logs live on until the last such holder lets go (its reads then fail or
 // come back empty). A log that went offline (an I/O error) is reopened by tick(), which
@@ -30,6 +41,7 @@
 #include "core/base/logger.h"
 #include "core/base/result.h"
 #include "core/base/strong_type.h"
+#include "core/cluster/cluster_view.h"
 #include "core/cluster/partition.h"
 #include "core/cluster/topic_config.h"
 #include "core/log/partition_log.h"
@@ -42,6 +54,8 @@ struct Topic {
     std::string name;
     TopicConfig config;
     std::vector<std::shared_ptr<Partition>> partitions;
+    // KRaft mode: the id the metadata log gave the topic. Single-node topics have none.
+    std::optional<TopicId> id;
 };
 
 // Kafka's rule for topic names; the error text says what is wrong.
@@ -62,8 +76,16 @@ public:
     TopicManager(Environment& env, NodeId local_node, const log::LogConfig& log_defaults);
     ~TopicManager();
 
-    // Reads every topic's metadata and opens (recovers) its partitions. May suspend.
+    // Single-node mode: reads every topic's metadata and opens (recovers) its partitions.
+    // May suspend.
     Result<LoadReport> load();
+
+    // KRaft mode (see above): makes the table agree with `view`. A partition whose log cannot
+    // be opened stays offline (tick() retries) and a directory that cannot be removed stays
+    // (the next view retries); the first such error is returned after everything else was
+    // applied. Views must come in metadata order. May suspend.
+    Result<void> apply_view(const ClusterView& view);
+    bool follows_view() const { return follows_view_; }
 
     const Topic* find(std::string_view name) const;
     std::shared_ptr<Partition> partition(std::string_view topic, PartitionId id) const;
@@ -71,6 +93,7 @@ public:
     std::vector<std::string> topic_names() const;
     std::size_t topic_count() const { return topics_.size(); }
 
+    // The single-node administration; in KRaft mode the controller changes topics.
     // The caller validated the name, the partition count and the config. already_exists when
     // the topic exists (or is being deleted). With validate_only nothing changes. May suspend.
     Result<void> create_topic(std::string_view name, int32_t partitions, TopicConfig config,
@@ -90,7 +113,24 @@ public:
 
 private:
     Result<void> persist(const Topic& topic, bool deleting);
-    Result<std::shared_ptr<log::PartitionLog>> open_log(const Topic& topic, PartitionId id);
+    Result<std::shared_ptr<log::PartitionLog>> open_log(const Topic& topic,
+                                                        const Partition& partition);
+    // Gives the open logs of `topic` its current config.
+    void reconfigure_logs(const Topic& topic);
+    // Reopens the offline logs of `partitions` that the table still hosts. May suspend.
+    void reopen(const std::vector<std::shared_ptr<Partition>>& partitions);
+
+    // KRaft mode (topic_manager_view.cc). Each may suspend; the caller holds admin_mutex_.
+    Result<void> apply_topic(const TopicInfo& info);
+    Result<void> drop_topic(std::string_view name);
+    // A partition this node stopped hosting: its log closed, its directory removed once
+    // caught up.
+    Result<void> unhost(Partition& partition);
+    // Opens a hosted partition's log in a directory that names the topic's id.
+    Result<void> open_hosted(const Topic& topic, Partition& partition);
+    // Removes the directories of topic ids the table does not host here.
+    Result<void> sweep_stray_directories();
+    bool hosts_directory(std::string_view directory, std::string_view topic_id) const;
     Result<void> remove_partitions(std::string_view name, int32_t count);
     Result<void> load_topic(std::string_view name, LoadReport& report);
 
@@ -100,8 +140,12 @@ private:
     Logger log_;
     std::map<std::string, std::unique_ptr<Topic>, std::less<>> topics_;
     std::map<std::string, int, std::less<>> deleting_;
-    Mutex admin_mutex_;  // create, delete, grow and alter suspend; they must not interleave
+    // create, delete, grow, alter, apply_view and reopening suspend; they must not interleave
+    Mutex admin_mutex_;
     Instant next_reopen_attempt_{};
+    bool follows_view_ = false;
+    bool caught_up_ = false;      // a caught-up view was applied (it stays so)
+    bool strays_swept_ = false;
 };
 
 }  // namespace brook::cluster

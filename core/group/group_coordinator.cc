@@ -25,15 +25,10 @@ GroupCoordinator::GroupCoordinator(Environment& env, CoordinatorConfig config,
 
 GroupCoordinator::~GroupCoordinator() = default;
 
-KafkaError GroupCoordinator::not_ready() const {
-    if (stopping_) return KafkaError::coordinator_not_available;
-    if (!loaded_) return KafkaError::coordinator_load_in_progress;
-    return KafkaError::none;
-}
-
 KafkaError GroupCoordinator::storage_failure(const Error& error) {
     switch (error.code()) {
         case ErrorCode::io_error:
+        case ErrorCode::not_found:  // the partition is not (or no longer) led here
             return KafkaError::not_coordinator;
         case ErrorCode::too_large:
             return KafkaError::invalid_commit_offset_size;
@@ -49,10 +44,16 @@ std::shared_ptr<GroupCoordinator::Entry> GroupCoordinator::find(const std::strin
 
 std::shared_ptr<GroupCoordinator::Entry> GroupCoordinator::find_or_create(
     const std::string& group_id) {
-    if (std::shared_ptr<Entry> entry = find(group_id)) return entry;
+    return find_or_create_in(groups_, group_id);
+}
+
+std::shared_ptr<GroupCoordinator::Entry> GroupCoordinator::find_or_create_in(
+    GroupTable& table, const std::string& group_id) {
+    auto found = table.find(group_id);
+    if (found != table.end()) return found->second;
     auto entry = std::make_shared<Entry>(Group(group_id, config_.limits));
     entry->empty_since_ms = wall_ms(env_.clock.wall_now());
-    groups_.emplace(group_id, entry);
+    table.emplace(group_id, entry);
     return entry;
 }
 
@@ -98,13 +99,15 @@ Completion GroupCoordinator::wait_for(uint64_t ticket, Instant deadline) {
     return done;
 }
 
-void GroupCoordinator::after_change(const std::string& group_id, Entry& entry) {
+KafkaError GroupCoordinator::after_change(const std::string& group_id, Entry& entry) {
     std::vector<Completion> completions = entry.group.take_completions();
     timers_changed_.notify_all();
+    KafkaError answer = KafkaError::none;
     if (entry.group.take_metadata_changed()) {
         if (entry.group.state() == GroupState::empty) {
             entry.empty_since_ms = wall_ms(env_.clock.wall_now());
         }
+        std::optional<uint64_t> term = loaded_term(partition_of(group_id));
         // Answers wait for the group's record, as in Kafka: a leader told "synced" can count on
         // the generation having been written.
         Result<void> stored =
@@ -113,8 +116,20 @@ void GroupCoordinator::after_change(const std::string& group_id, Entry& entry) {
             log_.warn("group {}: storing generation {}: {}", group_id, entry.group.generation(),
                       stored.error().describe());
         }
+        // Resigned during the write: no answer may speak of a generation this node no longer
+        // coordinates; the members look the coordinator up again.
+        if (loaded_term(partition_of(group_id)) != term) answer = KafkaError::not_coordinator;
+    }
+    if (answer != KafkaError::none) {
+        for (Completion& done : completions) {
+            if (done.join) {
+                done.join = JoinResult{.error = answer, .member_id = done.join->member_id};
+            }
+            if (done.sync) done.sync = SyncResult{.error = answer};
+        }
     }
     deliver(std::move(completions));
+    return answer;
 }
 
 JoinResult GroupCoordinator::join(const std::string& group_id, JoinInput input) {
@@ -124,23 +139,21 @@ JoinResult GroupCoordinator::join(const std::string& group_id, JoinInput input) 
         result.member_id = input.member_id;
         return result;
     };
-    if (KafkaError error = not_ready(); error != KafkaError::none) return fail(error);
+    if (KafkaError error = not_ready(group_id); error != KafkaError::none) return fail(error);
     if (group_id.empty()) return fail(KafkaError::invalid_group_id);
-    if (Result<void> topic = offsets_.ensure_topic(); !topic) {  // May suspend.
-        log_.warn("creating {}: {}", kOffsetsTopic, topic.error().describe());
-        return fail(KafkaError::coordinator_not_available);
+    if (KafkaError error = ready_to_write(group_id); error != KafkaError::none) {  // May suspend.
+        return fail(error);
     }
-    if (KafkaError error = not_ready(); error != KafkaError::none) return fail(error);
     std::shared_ptr<Entry> entry = find_or_create(group_id);
     input.fresh_member_id = new_member_id(input.client_id);
     uint64_t ticket = next_ticket_++;
     parked_.emplace(ticket, std::nullopt);
     Instant deadline = env_.clock.now() + input.rebalance_timeout + kParkSlack;
     JoinReply reply = entry->group.join(input, env_.clock.now(), ticket);
-    after_change(group_id, *entry);  // May suspend.
+    KafkaError resigned = after_change(group_id, *entry);  // May suspend.
     if (!reply.parked()) {
         parked_.erase(ticket);
-        return *reply.now;
+        return resigned == KafkaError::none ? *reply.now : fail(resigned);
     }
     Completion done = wait_for(ticket, deadline);  // May suspend.
     ASSERT(done.join.has_value());
@@ -153,7 +166,7 @@ SyncResult GroupCoordinator::sync(const std::string& group_id, const SyncInput& 
         result.error = error;
         return result;
     };
-    if (KafkaError error = not_ready(); error != KafkaError::none) return fail(error);
+    if (KafkaError error = not_ready(group_id); error != KafkaError::none) return fail(error);
     std::shared_ptr<Entry> entry = find(group_id);
     if (!entry) return fail(KafkaError::unknown_member_id);
     uint64_t ticket = next_ticket_++;
@@ -165,10 +178,10 @@ SyncResult GroupCoordinator::sync(const std::string& group_id, const SyncInput& 
     }
     Instant deadline = env_.clock.now() + rebalance_timeout + kParkSlack;
     SyncReply reply = entry->group.sync(input, ticket);
-    after_change(group_id, *entry);  // May suspend.
+    KafkaError resigned = after_change(group_id, *entry);  // May suspend.
     if (!reply.parked()) {
         parked_.erase(ticket);
-        return *reply.now;
+        return resigned == KafkaError::none ? *reply.now : fail(resigned);
     }
     Completion done = wait_for(ticket, deadline);  // May suspend.
     ASSERT(done.sync.has_value());
@@ -178,7 +191,7 @@ SyncResult GroupCoordinator::sync(const std::string& group_id, const SyncInput& 
 KafkaError GroupCoordinator::heartbeat(const std::string& group_id, const std::string& member_id,
                                        const std::optional<std::string>& group_instance_id,
                                        int32_t generation) {
-    if (KafkaError error = not_ready(); error != KafkaError::none) return error;
+    if (KafkaError error = not_ready(group_id); error != KafkaError::none) return error;
     std::shared_ptr<Entry> entry = find(group_id);
     if (!entry) return KafkaError::unknown_member_id;
     KafkaError error =
@@ -189,14 +202,15 @@ KafkaError GroupCoordinator::heartbeat(const std::string& group_id, const std::s
 
 std::pair<KafkaError, std::vector<KafkaError>> GroupCoordinator::leave(
     const std::string& group_id, const std::vector<LeaveInput>& members) {
-    if (KafkaError error = not_ready(); error != KafkaError::none) return {error, {}};
+    if (KafkaError error = not_ready(group_id); error != KafkaError::none) return {error, {}};
     std::shared_ptr<Entry> entry = find(group_id);
     if (!entry) {
         return {KafkaError::none,
                 std::vector<KafkaError>(members.size(), KafkaError::unknown_member_id)};
     }
     std::vector<KafkaError> results = entry->group.leave(members, env_.clock.now());
-    after_change(group_id, *entry);  // May suspend.
+    KafkaError resigned = after_change(group_id, *entry);  // May suspend.
+    if (resigned != KafkaError::none) return {resigned, {}};
     return {KafkaError::none, std::move(results)};
 }
 
@@ -207,13 +221,11 @@ std::vector<KafkaError> GroupCoordinator::commit(const std::string& group_id,
         std::fill(results.begin(), results.end(), error);
         return results;
     };
-    if (KafkaError error = not_ready(); error != KafkaError::none) return all(error);
+    if (KafkaError error = not_ready(group_id); error != KafkaError::none) return all(error);
     if (group_id.empty()) return all(KafkaError::invalid_group_id);
-    if (Result<void> topic = offsets_.ensure_topic(); !topic) {  // May suspend.
-        log_.warn("creating {}: {}", kOffsetsTopic, topic.error().describe());
-        return all(KafkaError::coordinator_not_available);
+    if (KafkaError error = ready_to_write(group_id); error != KafkaError::none) {  // May suspend.
+        return all(error);
     }
-    if (KafkaError error = not_ready(); error != KafkaError::none) return all(error);
     std::shared_ptr<Entry> entry = find(group_id);
     bool standalone = input.generation < 0 && input.member_id.empty();
     if (!entry && !standalone) return all(KafkaError::illegal_generation);
@@ -277,7 +289,7 @@ std::vector<KafkaError> GroupCoordinator::commit(const std::string& group_id,
 KafkaError GroupCoordinator::committed(
     const std::string& group_id, const std::optional<std::vector<TopicPartitionKey>>& partitions,
     std::map<TopicPartitionKey, CommittedOffset>& out) const {
-    if (KafkaError error = not_ready(); error != KafkaError::none) return error;
+    if (KafkaError error = not_ready(group_id); error != KafkaError::none) return error;
     std::shared_ptr<Entry> entry = find(group_id);
     if (!entry) return KafkaError::none;  // no offsets: every partition answers -1
     if (!partitions) {
@@ -293,7 +305,7 @@ KafkaError GroupCoordinator::committed(
 
 GroupDescription GroupCoordinator::describe(const std::string& group_id) const {
     GroupDescription description;
-    if (KafkaError error = not_ready(); error != KafkaError::none) {
+    if (KafkaError error = not_ready(group_id); error != KafkaError::none) {
         description.error = error;
         return description;
     }
@@ -325,7 +337,8 @@ GroupDescription GroupCoordinator::describe(const std::string& group_id) const {
 
 std::vector<ListedGroup> GroupCoordinator::list() const {
     std::vector<ListedGroup> listed;
-    if (not_ready() != KafkaError::none) return listed;
+    // Only loaded partitions' groups are in groups_: in KRaft mode, the ones this node owns.
+    if (stopping_ || !loaded()) return listed;
     for (const auto& [id, entry] : groups_) {
         listed.push_back({id, entry->group.protocol_type(),
                           std::string(group_state_name(entry->group.state()))});

@@ -1,4 +1,4 @@
-// The group coordinator of a single-node broker: every consumer group (group.h, the pure state
+// The group coordinator: every consumer group this node coordinates (group.h, the pure state
 // machine), their committed offsets, and their durable record in `__consumer_offsets`
 // (offsets_log.h). This is the layer that waits: a JoinGroup parks its fiber until the round
 // completes, a follower's SyncGroup until the leader's assignment, an OffsetCommit until its
@@ -11,6 +11,16 @@
 //   JoinResult joined = groups.join("app", input);                    // May suspend
 //   groups.tick();                                                    // every ~100 ms
 //   groups.stop();                                                    // shutdown
+//
+// Placement. A single node coordinates every group: load() replays the whole offsets topic. In a
+// KRaft cluster (CoordinatorConfig::placed_by_partition_leaders) a group's coordinator is the
+// leader of its offsets partition, as in Kafka: the broker calls elect(p) when this node becomes
+// the leader of `__consumer_offsets` partition p (its groups are loaded from p's log) and
+// resign(p) when it stops being it (they are dropped); requests for a group of a partition this
+// node does not own answer NOT_COORDINATOR, and the client looks the coordinator up again.
+//
+//   groups.elect(PartitionId(7));    // May suspend; COORDINATOR_LOAD_IN_PROGRESS meanwhile
+//   groups.resign(PartitionId(7));   // never suspends; parked joins answer NOT_COORDINATOR
 //
 // Determinism: groups live in std::maps, member ids come from env.random, and time from
 // env.clock, so the simulator replays a run exactly.
@@ -41,6 +51,10 @@ struct CoordinatorConfig {
     // An offsets partition larger than this and than twice its live state is rewritten.
     uint64_t rewrite_threshold_bytes = 16 * 1024 * 1024;  // offsets.rewrite.threshold.bytes
     std::size_t metadata_bytes_max = 4096;                // offset.metadata.max.bytes
+    // KRaft mode: this node coordinates only the groups of the offsets partitions it was
+    // elected for (elect/resign); load() loads nothing and the broker, not the coordinator,
+    // has the controller create the offsets topic. Off: one node owns every group.
+    bool placed_by_partition_leaders = false;
 };
 
 struct TopicPartitionKey {
@@ -87,11 +101,32 @@ public:
     GroupCoordinator& operator=(const GroupCoordinator&) = delete;
 
     // Rebuilds every group and committed offset from `__consumer_offsets`, if it exists. Until
-    // it returns, requests answer COORDINATOR_LOAD_IN_PROGRESS. May suspend.
+    // it returns, requests answer COORDINATOR_LOAD_IN_PROGRESS. In KRaft mode it loads nothing
+    // (elect() loads per partition) and only opens the coordinator. May suspend.
     Result<void> load();
-    bool loaded() const { return loaded_; }
-    // Creates the offsets topic if needed (FindCoordinator does, as Kafka). May suspend.
-    Result<void> ensure_offsets_topic() { return offsets_.ensure_topic(); }
+    // load() returned and (KRaft mode) no elected partition is still loading: ListGroups
+    // answers COORDINATOR_LOAD_IN_PROGRESS otherwise, as Kafka's does.
+    bool loaded() const;
+    // Creates the offsets topic if needed (FindCoordinator does, as Kafka). Single-node mode
+    // only: in KRaft mode the controller creates topics. May suspend.
+    Result<void> ensure_offsets_topic();
+
+    // KRaft mode. This node now leads `offsets_partition`: its groups and offsets are replayed
+    // from that partition's log up to its high watermark and installed; until then their
+    // requests answer COORDINATOR_LOAD_IN_PROGRESS. Nothing to do for a partition already
+    // owned or loading. A resign() during the load ends it without installing anything (and
+    // returns success: ownership is what the latest call said). A failed load leaves the
+    // partition unowned (NOT_COORDINATOR) and returns the error; elect again to retry.
+    // The group -> partition rule uses the offsets topic's partition count in the topic table,
+    // so that table must hold every partition of `__consumer_offsets`. May suspend.
+    Result<void> elect(PartitionId offsets_partition);
+    // KRaft mode. This node no longer leads `offsets_partition`: its groups and offsets are
+    // dropped from memory, parked JoinGroup and SyncGroup requests answer NOT_COORDINATOR, and
+    // a write to that partition still waiting for durability is answered NOT_COORDINATOR, never
+    // acknowledged. Nothing to do for a partition not owned. Never suspends.
+    void resign(PartitionId offsets_partition);
+    // Whether this node coordinates the groups of `offsets_partition` (loaded or loading).
+    bool owns(PartitionId offsets_partition) const;
     // Session expiry and delayed joins, on the scheduler's clock, until stop(). May suspend.
     void run_timers();
     // Offsets retention and the rewrite of overgrown offsets partitions. May suspend.
@@ -133,25 +168,56 @@ private:
         int64_t empty_since_ms = 0;
     };
 
-    KafkaError not_ready() const;
+    using GroupTable = std::map<std::string, std::shared_ptr<Entry>>;
+    // An offsets partition this node leads (KRaft mode). `term` tells one election from the
+    // next, so a load or a write that suspended can see that the partition was resigned (and
+    // maybe elected again) meanwhile.
+    struct Ownership {
+        uint64_t term = 0;
+        bool loaded = false;
+    };
+
+    // Whether a request for `group_id` may be served now: COORDINATOR_NOT_AVAILABLE while
+    // stopping, NOT_COORDINATOR for a group of a partition not owned (KRaft mode),
+    // COORDINATOR_LOAD_IN_PROGRESS while its groups load, else none.
+    KafkaError not_ready(const std::string& group_id) const;
+    // not_ready(), after creating the offsets topic in single-node mode (JoinGroup and
+    // OffsetCommit create it, as Kafka's first group request does). May suspend.
+    KafkaError ready_to_write(const std::string& group_id);
+    // The election term of a partition whose groups are loaded; nullopt when it is not owned
+    // or still loading. Single-node mode owns every partition, in term 0, once load() ran.
+    std::optional<uint64_t> loaded_term(PartitionId partition) const;
+    // The partitions whose groups are in memory, ascending.
+    std::vector<PartitionId> loaded_partitions() const;
     // Kafka's answer when the offsets log refused or lost a write (GroupMetadataManager):
     // NOT_COORDINATOR for a storage error, so the client looks the coordinator up again.
     static KafkaError storage_failure(const Error& error);
     std::shared_ptr<Entry> find(const std::string& group_id) const;
     std::shared_ptr<Entry> find_or_create(const std::string& group_id);
+    std::shared_ptr<Entry> find_or_create_in(GroupTable& table, const std::string& group_id);
     PartitionId partition_of(const std::string& group_id) const;
-    // Delivers the group's completions and persists its metadata if it changed. May suspend.
-    void after_change(const std::string& group_id, Entry& entry);
+    // Delivers the group's completions and persists its metadata if it changed. Returns
+    // NOT_COORDINATOR (and gives it to the completions) when the group's partition was resigned
+    // while the record was written, else none. May suspend.
+    KafkaError after_change(const std::string& group_id, Entry& entry);
     void deliver(std::vector<Completion> completions);
     Completion wait_for(uint64_t ticket, Instant deadline);
     // Writes the records without suspending, applies `apply` to memory only if the write
-    // succeeded, then waits for durability. May suspend.
+    // succeeded, then waits for durability. not_found when the group's partition is not (or
+    // no longer, once durable) led by this node in the same term. May suspend.
     Result<void> store(const std::string& group_id, const std::vector<log::Record>& records,
                        const std::function<void()>& apply);
     log::Record group_record(const std::string& group_id, const Entry& entry) const;
     std::vector<log::Record> live_records(PartitionId partition) const;
-    void apply_loaded(const log::Record& record,
-                      std::map<std::string, std::optional<GroupMetadata>>& metadata);
+    using LoadedMetadata = std::map<std::string, std::optional<GroupMetadata>>;
+    // Replays one offsets partition into `table` and `metadata`. May suspend.
+    Result<void> replay_partition(PartitionId partition, GroupTable& table,
+                                  LoadedMetadata& metadata);
+    void apply_loaded(const log::Record& record, GroupTable& table, LoadedMetadata& metadata);
+    // Gives the replayed groups their generation and protocol.
+    void restore_groups(GroupTable& table, const LoadedMetadata& metadata);
+    // KRaft mode: installs a loaded partition's groups (never suspends).
+    void install(PartitionId partition, GroupTable table);
     void expire_offsets();
     void bound_offsets_log();
     std::string new_member_id(const std::string& client_id);
@@ -171,6 +237,9 @@ private:
     // Per offsets partition: the size below which it is not worth measuring its live state
     // again (the threshold, or twice the live state found last time).
     std::map<int32_t, uint64_t> rewrite_floor_bytes_;
+    // KRaft mode: the offsets partitions this node leads, by partition id.
+    std::map<int32_t, Ownership> owned_;
+    uint64_t next_term_ = 1;
     bool loaded_ = false;
     bool stopping_ = false;
 };

@@ -11,9 +11,21 @@ Result<void> GroupCoordinator::store(const std::string& group_id,
                                      const std::vector<log::Record>& records,
                                      const std::function<void()>& apply) {
     PartitionId partition = partition_of(group_id);
+    std::optional<uint64_t> term = loaded_term(partition);
+    if (!term) {
+        return Error(ErrorCode::not_found,
+                     fmt::format("{}-{} is not led by this node", kOffsetsTopic, partition));
+    }
     TRY_ASSIGN(Offset end, offsets_.write(partition, records));
     apply();
-    return offsets_.wait_durable(partition, end);  // May suspend.
+    TRY(offsets_.wait_durable(partition, end));  // May suspend.
+    // Resigned meanwhile: the records may be durable, but in a partition another node leads
+    // now (or that this node loaded again since), so the write is not acknowledged.
+    if (loaded_term(partition) != term) {
+        return Error(ErrorCode::not_found,
+                     fmt::format("{}-{} was resigned during the write", kOffsetsTopic, partition));
+    }
+    return {};
 }
 
 log::Record GroupCoordinator::group_record(const std::string& group_id, const Entry& entry) const {
@@ -55,8 +67,21 @@ std::vector<log::Record> GroupCoordinator::live_records(PartitionId partition) c
     return records;
 }
 
-void GroupCoordinator::apply_loaded(const log::Record& record,
-                                    std::map<std::string, std::optional<GroupMetadata>>& metadata) {
+Result<void> GroupCoordinator::replay_partition(PartitionId partition, GroupTable& table,
+                                                LoadedMetadata& metadata) {
+    // In KRaft mode an election loads while the node serves its other partitions' groups,
+    // as Kafka's loads run on their own thread; a single node loads before serving any.
+    Result<void> replayed = offsets_.replay(
+        partition, [&](const log::Record& record) { apply_loaded(record, table, metadata); },
+        /*yield_before_reads=*/config_.placed_by_partition_leaders);  // May suspend.
+    if (!replayed) {
+        return replayed.error().wrap(fmt::format("loading {}-{}", kOffsetsTopic, partition));
+    }
+    return {};
+}
+
+void GroupCoordinator::apply_loaded(const log::Record& record, GroupTable& table,
+                                    LoadedMetadata& metadata) {
     if (!record.key) return;
     Result<OffsetsRecordKey> key = decode_key(*record.key);
     if (!key) {
@@ -66,7 +91,8 @@ void GroupCoordinator::apply_loaded(const log::Record& record,
     if (const auto* offset_key = std::get_if<OffsetKey>(&*key)) {
         TopicPartitionKey where{offset_key->topic, offset_key->partition};
         if (!record.value) {
-            if (std::shared_ptr<Entry> entry = find(offset_key->group)) entry->offsets.erase(where);
+            auto found = table.find(offset_key->group);
+            if (found != table.end()) found->second->offsets.erase(where);
             return;
         }
         Result<CommittedOffset> value = decode_offset_value(*record.value);
@@ -74,7 +100,7 @@ void GroupCoordinator::apply_loaded(const log::Record& record,
             log_.warn("{}: skipping an offset: {}", kOffsetsTopic, value.error().describe());
             return;
         }
-        std::shared_ptr<Entry> entry = find_or_create(offset_key->group);
+        std::shared_ptr<Entry> entry = find_or_create_in(table, offset_key->group);
         // Planted bug forget-committed-offset: the rebuild keeps a partition's first commit
         // instead of its last, so after a restart OffsetFetch answers an older offset.
         if (planted(PlantedBug::forget_committed_offset) && entry->offsets.contains(where)) return;
@@ -84,7 +110,7 @@ void GroupCoordinator::apply_loaded(const log::Record& record,
     const std::string& group_id = std::get<GroupKey>(*key).group;
     if (!record.value) {
         metadata[group_id] = std::nullopt;
-        groups_.erase(group_id);  // deleted: its offsets were tombstoned before it
+        table.erase(group_id);  // deleted: its offsets were tombstoned before it
         return;
     }
     Result<GroupMetadata> value = decode_group_value(*record.value);
@@ -92,31 +118,32 @@ void GroupCoordinator::apply_loaded(const log::Record& record,
         log_.warn("{}: skipping group {}: {}", kOffsetsTopic, group_id, value.error().describe());
         return;
     }
-    find_or_create(group_id);
+    find_or_create_in(table, group_id);
     metadata[group_id] = std::move(*value);
+}
+
+void GroupCoordinator::restore_groups(GroupTable& table, const LoadedMetadata& metadata) {
+    for (const auto& [id, value] : metadata) {
+        auto found = table.find(id);
+        if (!value || found == table.end()) continue;
+        Entry& entry = *found->second;
+        // Members are not restored: they find out through UNKNOWN_MEMBER_ID and rejoin,
+        // into a generation above every one handed out before.
+        entry.group.restore(value->generation, value->protocol_type,
+                            value->protocol_name.value_or(""));
+        if (value->state_timestamp_ms >= 0) entry.empty_since_ms = value->state_timestamp_ms;
+    }
 }
 
 Result<void> GroupCoordinator::load() {
     ASSERT(!loaded_);
-    if (offsets_.exists()) {
-        std::map<std::string, std::optional<GroupMetadata>> metadata;
+    if (!config_.placed_by_partition_leaders && offsets_.exists()) {
+        ASSERT(groups_.empty());
+        LoadedMetadata metadata;
         for (int32_t p = 0; p < offsets_.partition_count(); ++p) {
-            Result<void> replayed = offsets_.replay(PartitionId(p), [&](const log::Record& r) {
-                apply_loaded(r, metadata);
-            });  // May suspend.
-            if (!replayed) {
-                return replayed.error().wrap(fmt::format("loading {}-{}", kOffsetsTopic, p));
-            }
+            TRY(replay_partition(PartitionId(p), groups_, metadata));  // May suspend.
         }
-        for (const auto& [id, value] : metadata) {
-            std::shared_ptr<Entry> entry = find(id);
-            if (!value || !entry) continue;
-            // Members are not restored: they find out through UNKNOWN_MEMBER_ID and rejoin,
-            // into a generation above every one handed out before.
-            entry->group.restore(value->generation, value->protocol_type,
-                                 value->protocol_name.value_or(""));
-            if (value->state_timestamp_ms >= 0) entry->empty_since_ms = value->state_timestamp_ms;
-        }
+        restore_groups(groups_, metadata);
     }
     std::size_t offsets = 0;
     for (const auto& [id, entry] : groups_) offsets += entry->offsets.size();
@@ -141,7 +168,7 @@ void GroupCoordinator::run_timers() {
             std::shared_ptr<Entry> entry = find(id);  // re-check: after_change suspends
             if (!entry) continue;
             entry->group.advance(env_.clock.now());
-            after_change(id, *entry);  // May suspend.
+            (void)after_change(id, *entry);  // May suspend.
         }
     }
 }
@@ -206,10 +233,12 @@ void GroupCoordinator::expire_offsets() {
 // So a partition never stays above max(threshold, 2 x live) for longer than one tick (live as
 // last measured: the live state is measured again only once the partition outgrew that).
 void GroupCoordinator::bound_offsets_log() {
-    for (int32_t p = 0; p < offsets_.partition_count(); ++p) {
-        PartitionId partition(p);
+    for (PartitionId partition : loaded_partitions()) {
+        // A rewrite suspends: the partition may have been resigned since the list was made.
+        std::optional<uint64_t> term = loaded_term(partition);
+        if (!term) continue;
         uint64_t size = offsets_.size_bytes(partition);
-        uint64_t& floor = rewrite_floor_bytes_[p];
+        uint64_t& floor = rewrite_floor_bytes_[partition.value()];
         if (size <= std::max(floor, config_.rewrite_threshold_bytes)) continue;
         uint64_t live = 0;
         for (const log::Record& record : live_records(partition)) {
@@ -217,19 +246,26 @@ void GroupCoordinator::bound_offsets_log() {
         }
         floor = 2 * live;
         if (size <= 2 * live) continue;
-        Result<void> rewritten =
-            offsets_.rewrite(partition, [&] { return live_records(partition); });  // May suspend.
+        Result<void> rewritten = offsets_.rewrite(partition, [&]() -> LiveRecords {
+            // Resigned during the roll: memory no longer holds the partition's live state, and
+            // a snapshot of nothing would drop every committed offset.
+            if (loaded_term(partition) != term) {
+                return Error(ErrorCode::not_found, "the partition was resigned");
+            }
+            return live_records(partition);
+        });  // May suspend.
         if (!rewritten) {
-            log_.warn("rewriting {}-{}: {}", kOffsetsTopic, p, rewritten.error().describe());
+            log_.warn("rewriting {}-{}: {}", kOffsetsTopic, partition,
+                      rewritten.error().describe());
             continue;
         }
-        log_.info("rewrote {}-{}: {} bytes down to {}", kOffsetsTopic, p, size,
+        log_.info("rewrote {}-{}: {} bytes down to {}", kOffsetsTopic, partition, size,
                   offsets_.size_bytes(partition));
     }
 }
 
 KafkaError GroupCoordinator::delete_group(const std::string& group_id) {
-    if (KafkaError error = not_ready(); error != KafkaError::none) return error;
+    if (KafkaError error = not_ready(group_id); error != KafkaError::none) return error;
     std::shared_ptr<Entry> entry = find(group_id);
     if (!entry) return KafkaError::group_id_not_found;
     if (entry->group.state() != GroupState::empty) return KafkaError::non_empty_group;
@@ -253,7 +289,7 @@ KafkaError GroupCoordinator::delete_group(const std::string& group_id) {
 
 std::pair<KafkaError, std::vector<KafkaError>> GroupCoordinator::delete_offsets(
     const std::string& group_id, const std::vector<TopicPartitionKey>& partitions) {
-    if (KafkaError error = not_ready(); error != KafkaError::none) return {error, {}};
+    if (KafkaError error = not_ready(group_id); error != KafkaError::none) return {error, {}};
     std::shared_ptr<Entry> entry = find(group_id);
     if (!entry) return {KafkaError::group_id_not_found, {}};
     const Group& group = entry->group;

@@ -81,13 +81,15 @@ Result<void> OffsetsLog::wait_durable(PartitionId partition, Offset end) {
 }
 
 Result<void> OffsetsLog::replay(PartitionId partition,
-                                const std::function<void(const log::Record&)>& visit) {
+                                const std::function<void(const log::Record&)>& visit,
+                                bool yield_before_reads) {
     TRY_ASSIGN(std::shared_ptr<cluster::Partition> found, partition_of(partition));
     std::shared_ptr<log::PartitionLog> log = found->log();
     Offset start = log->log_start_offset();
     Offset at = start;
     // Only an offline log is replaced, and a read from one fails first: `found` keeps `log`.
     while (at < found->high_watermark()) {
+        if (yield_before_reads) env_.scheduler.yield();  // May suspend.
         TRY_ASSIGN(log::LogRead read,
                    log->read(at, 1 << 20, found->high_watermark()));  // May suspend.
         if (read.batches == 0) break;
@@ -116,7 +118,7 @@ uint64_t OffsetsLog::size_bytes(PartitionId partition) const {
 }
 
 Result<void> OffsetsLog::rewrite(PartitionId partition,
-                                 const std::function<std::vector<log::Record>()>& build_live) {
+                                 const std::function<LiveRecords()>& build_live) {
     TRY_ASSIGN(std::shared_ptr<log::PartitionLog> log, log_of(partition));
     // The snapshot opens a segment of its own, so that every segment before it holds only
     // superseded records and can go whole.
@@ -126,7 +128,7 @@ Result<void> OffsetsLog::rewrite(PartitionId partition,
     // Built only now, with no suspension before the write: a commit written between the
     // state's capture and the snapshot would otherwise be overwritten on replay by the older
     // value the snapshot carries.
-    std::vector<log::Record> live = build_live();
+    TRY_ASSIGN(std::vector<log::Record> live, build_live());
     if (!live.empty()) {
         TRY_ASSIGN(end, write(partition, live));
     }

@@ -29,6 +29,9 @@ inline constexpr std::string_view kOffsetsTopic = "__consumer_offsets";
 // Batches the coordinator writes stay below this, far under the default max.message.bytes.
 inline constexpr std::size_t kOffsetsBatchBytesMax = 512 * 1024;
 
+// A partition's live records for a rewrite, or why there are none to trust.
+using LiveRecords = Result<std::vector<log::Record>>;
+
 class OffsetsLog {
 public:
     OffsetsLog(Environment& env, cluster::TopicManager& topics, int32_t partitions)
@@ -49,16 +52,17 @@ public:
     // (today: fsynced). May suspend.
     Result<void> wait_durable(PartitionId partition, Offset end);
     // Calls `visit` for each committed record (below the high watermark) from the log start,
-    // in offset order. May suspend.
-    Result<void> replay(PartitionId partition,
-                        const std::function<void(const log::Record&)>& visit);
+    // in offset order. With `yield_before_reads` it lets the other fibers run before each read
+    // of up to 1 MiB, so a long replay does not hold up the node's requests. May suspend.
+    Result<void> replay(PartitionId partition, const std::function<void(const log::Record&)>& visit,
+                        bool yield_before_reads = false);
 
     uint64_t size_bytes(PartitionId partition) const;
     // Writes the partition's whole live state (from `build_live`, called without suspension
     // right before the write) into a fresh segment, makes it durable and moves the log start
-    // to it, dropping every older segment. May suspend.
-    Result<void> rewrite(PartitionId partition,
-                         const std::function<std::vector<log::Record>()>& build_live);
+    // to it, dropping every older segment. When `build_live` fails, nothing is written or
+    // dropped (the fresh segment stays) and its error is returned. May suspend.
+    Result<void> rewrite(PartitionId partition, const std::function<LiveRecords()>& build_live);
 
 private:
     // The partition, if its log is open.

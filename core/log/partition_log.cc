@@ -65,6 +65,12 @@ Result<void> PartitionLog::update_config(const LogConfig& config) {
     return {};
 }
 
+void PartitionLog::set_leader_epoch(LeaderEpoch leader_epoch) {
+    ASSERT(leader_epoch >= leader_epoch_, "{}: leader epoch moved back from {} to {}", directory_,
+           leader_epoch_, leader_epoch);
+    leader_epoch_ = leader_epoch;
+}
+
 Result<void> PartitionLog::roll() {
     TRY(check_online());
     if (active_->empty()) return {};

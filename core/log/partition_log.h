@@ -145,6 +145,11 @@ public:
     // keep their layout. invalid_argument when it does not validate.
     Result<void> update_config(const LogConfig& config);
 
+    // A new leader epoch of the partition (KRaft mode: the metadata log moved its leadership):
+    // later batches are stamped with it and reads accept it. Never goes back.
+    void set_leader_epoch(LeaderEpoch leader_epoch);
+    LeaderEpoch leader_epoch() const { return leader_epoch_; }
+
     bool offline() const { return offline_.has_value(); }
     const RecoveryReport& recovery_report() const { return report_; }
     const LogConfig& config() const { return config_; }

@@ -8,6 +8,7 @@
 
 #include "core/base/check.h"
 #include "core/base/logger.h"
+#include "core/protocol/api_schema.h"
 #include "core/protocol/byte_reader.h"
 #include "core/protocol/frame_assembler.h"
 #include "core/quorum/quorum_codec.h"
@@ -83,6 +84,7 @@ struct KafkaQuorumChannel::State : std::enable_shared_from_this<State> {
     Logger log;
     std::unique_ptr<Listener> listener;
     std::function<QuorumStatus()> status_source;
+    KafkaQuorumChannel::RequestHandler request_handler;
     std::map<NodeId, std::shared_ptr<Outgoing>> outgoing;
     std::vector<std::weak_ptr<Incoming>> incoming;
     std::map<uint64_t, InboundRoute> routes;
@@ -282,8 +284,8 @@ struct KafkaQuorumChannel::State : std::enable_shared_from_this<State> {
         close_incoming(*in);
     }
 
-    // Decodes one request and delivers it (or answers DescribeQuorum); false when the
-    // connection was refused.
+    // Decodes one request and delivers it (or answers DescribeQuorum, or has the request
+    // handler answer it); false when the connection was refused. May suspend (the handler).
     bool accept_request(const std::shared_ptr<Incoming>& in, std::vector<uint8_t> frame) {
         protocol::ByteReader reader(frame);
         Result<protocol::RequestHeader> header = protocol::decode_request_header(reader);
@@ -293,6 +295,10 @@ struct KafkaQuorumChannel::State : std::enable_shared_from_this<State> {
         }
         std::string what =
             fmt::format("{} v{}", protocol::api_key_name(header->api_key), header->api_version);
+        if (request_handler && !is_quorum_api(header->api_key)) {
+            return serve_other(in, *header,
+                               std::span<const uint8_t>(frame).subspan(reader.position()), what);
+        }
         if (header->api_key == ApiKey::describe_quorum) {
             return answer_describe(*in, *header,
                                    std::span<const uint8_t>(frame).subspan(reader.position()),
@@ -322,6 +328,60 @@ struct KafkaQuorumChannel::State : std::enable_shared_from_this<State> {
         }
         message.correlation_id = id;
         deliver(std::move(message));
+        return true;
+    }
+
+    static bool is_quorum_api(ApiKey api_key) {
+        switch (api_key) {
+            case ApiKey::vote:
+            case ApiKey::begin_quorum_epoch:
+            case ApiKey::end_quorum_epoch:
+            case ApiKey::fetch:
+            case ApiKey::fetch_snapshot:
+            case ApiKey::describe_quorum:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    // A request for the handler, answered before the connection's next request is read.
+    // May suspend.
+    bool serve_other(const std::shared_ptr<Incoming>& in, const protocol::RequestHeader& header,
+                     std::span<const uint8_t> body, std::string_view what) {
+        if (in->peer_name.empty()) {
+            in->peer_name = fmt::format("client {} ({})", header.client_id.value_or("-"),
+                                        in->peer.to_string());
+        }
+        bool supported = protocol::is_supported_version(header.api_key, header.api_version);
+        std::optional<protocol::AnyRequest> request;
+        if (supported) {
+            Result<protocol::AnyRequest> decoded =
+                protocol::decode_request(header.api_key, header.api_version, body);
+            if (!decoded) {
+                refuse(*in, what, decoded.error().describe());
+                return false;
+            }
+            request = std::move(*decoded);
+        } else if (header.api_key == ApiKey::api_versions) {
+            request = protocol::ApiVersionsRequest{};
+        } else {
+            refuse(*in, what, "version not supported");
+            return false;
+        }
+        // A copy: the handler suspends, and the channel's may be replaced meanwhile.
+        KafkaQuorumChannel::RequestHandler handler = request_handler;
+        std::optional<protocol::AnyResponse> response =
+            handler(header, std::move(*request));  // May suspend.
+        if (closed || in->closed) return false;
+        if (!response) {
+            refuse(*in, what, "not served on the controller listener");
+            return false;
+        }
+        ASSERT(protocol::api_key_of(*response) == header.api_key, "{} answered with {}", what,
+               protocol::api_key_name(protocol::api_key_of(*response)));
+        queue_response(*in, encode_other_response_frame(*response, header.correlation_id,
+                                                        supported ? header.api_version : 0));
         return true;
     }
 
@@ -424,6 +484,10 @@ Result<void> KafkaQuorumChannel::start() {
 
 void KafkaQuorumChannel::set_status_source(std::function<QuorumStatus()> source) {
     state_->status_source = std::move(source);
+}
+
+void KafkaQuorumChannel::set_request_handler(RequestHandler handler) {
+    state_->request_handler = std::move(handler);
 }
 
 Address KafkaQuorumChannel::local_address() const {

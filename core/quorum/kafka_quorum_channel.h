@@ -24,6 +24,14 @@
 // or version the quorum does not serve, or a request naming another cluster id closes that one
 // connection with a log line naming the peer and the reason.
 //
+// Other APIs (the controller's: BrokerRegistration, CreateTopics, ApiVersions, ...) go to the
+// request handler when one is set, in the connection's reader fiber, one at a time: the next
+// request of that connection is not read before the handler answered, so a connection's
+// answers leave in request order (Java and librdkafka clients require it) and a connection
+// holds at most one such request. A connection that mixed Raft's RPCs with others could see a
+// Raft answer overtaken; no client does (a voter's Raft connection carries only Raft). The
+// handler's nullopt, or an API the handler does not serve, closes the connection with a log line.
+//
 // Every queue is bounded (quorum_limits.h). Fibers hold the channel's state, not the channel:
 // close() (or the destructor) ends them, and a crash of the node's fiber group kills them.
 #pragma once
@@ -35,6 +43,8 @@
 #include <string>
 
 #include "core/io/network.h"
+#include "core/protocol/generated/messages.h"
+#include "core/protocol/request_header.h"
 #include "core/quorum/quorum_channel.h"
 #include "core/quorum/quorum_status.h"
 #include "core/runtime/environment.h"
@@ -62,6 +72,14 @@ public:
 
     // What DescribeQuorum answers; until set, DescribeQuorum closes its connection.
     void set_status_source(std::function<QuorumStatus()> source);
+
+    // Answers a request of an API that is not Raft's; nullopt for an API it does not serve. It
+    // gets the request decoded at header.api_version; for an ApiVersions request at a version
+    // Brook has no codec for, an empty ApiVersionsRequest, and its answer goes out at v0 (Kafka
+    // answers UNSUPPORTED_VERSION so). The response must be of the request's API. May suspend.
+    using RequestHandler = std::function<std::optional<protocol::AnyResponse>(
+        const protocol::RequestHeader&, protocol::AnyRequest&&)>;
+    void set_request_handler(RequestHandler handler);
 
     // The bound listener address (the real port when config.listen has port 0).
     Address local_address() const;

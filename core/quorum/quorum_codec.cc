@@ -575,14 +575,29 @@ int16_t wire_version(ApiKey api_key) {
     }
 }
 
+VersionRange accepted_versions(ApiKey api_key) {
+    switch (api_key) {
+        case ApiKey::vote:
+        case ApiKey::begin_quorum_epoch:
+        case ApiKey::end_quorum_epoch:
+        case ApiKey::fetch_snapshot: return {0, 1};
+        case ApiKey::fetch: return {13, 17};
+        case ApiKey::describe_quorum: return {0, 2};
+        default: UNREACHABLE("{} is not a quorum API", protocol::api_key_name(api_key));
+    }
+}
+
 bool accepts_version(ApiKey api_key, int16_t version) {
     switch (api_key) {
         case ApiKey::vote:
         case ApiKey::begin_quorum_epoch:
         case ApiKey::end_quorum_epoch:
-        case ApiKey::fetch_snapshot: return version >= 0 && version <= 1;
-        case ApiKey::fetch: return version >= 13 && version <= 17;
-        case ApiKey::describe_quorum: return version >= 0 && version <= 2;
+        case ApiKey::fetch_snapshot:
+        case ApiKey::fetch:
+        case ApiKey::describe_quorum: {
+            VersionRange range = accepted_versions(api_key);
+            return version >= range.min_version && version <= range.max_version;
+        }
         default: return false;
     }
 }
@@ -636,6 +651,11 @@ std::vector<uint8_t> encode_response_frame(const raft::Message& message, int32_t
     ASSERT(accepts_version(api_key_of(message.body), version), "version {}", version);
     return response_frame(to_kafka_response(message), correlation_id, version,
                           is_pre_vote(message.body));
+}
+
+std::vector<uint8_t> encode_other_response_frame(const protocol::AnyResponse& response,
+                                                 int32_t correlation_id, int16_t version) {
+    return response_frame(response, correlation_id, version, false);
 }
 
 Result<int32_t> peek_response_correlation_id(std::span<const uint8_t> frame) {

@@ -19,6 +19,7 @@
 
 #include "core/base/result.h"
 #include "core/protocol/api_key.h"
+#include "core/protocol/generated/messages.h"
 #include "core/protocol/request_header.h"
 #include "core/quorum/quorum_status.h"
 #include "core/raft/raft_messages.h"
@@ -36,6 +37,13 @@ int16_t wire_version(protocol::ApiKey api_key);
 // The versions Brook accepts from a peer. Fetch below 13 names topics by name and is refused,
 // like any Kafka controller since 3.x never sends it.
 bool accepts_version(protocol::ApiKey api_key, int16_t version);
+// The same as a range, for ApiVersions on the controller listener: {min, max} of a quorum API
+// (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch, FetchSnapshot, DescribeQuorum).
+struct VersionRange {
+    int16_t min_version;
+    int16_t max_version;
+};
+VersionRange accepted_versions(protocol::ApiKey api_key);
 
 // The api key of a raft message body (Vote for both VoteRequest and VoteResponse, and so on).
 protocol::ApiKey api_key_of(const raft::MessageBody& body);
@@ -62,6 +70,11 @@ Result<InboundRequest> decode_request_frame(std::span<const uint8_t> frame, raft
 // message.body must be a response.
 std::vector<uint8_t> encode_response_frame(const raft::Message& message, int32_t correlation_id,
                                            int16_t version);
+
+// Any other API's response with its size prefix, framed at `version` (valid for its API): what
+// the channel's request handler answers (the controller's APIs on the controller listener).
+std::vector<uint8_t> encode_other_response_frame(const protocol::AnyResponse& response,
+                                                 int32_t correlation_id, int16_t version);
 
 // The correlation id of a response frame (without size prefix), to find its request.
 Result<int32_t> peek_response_correlation_id(std::span<const uint8_t> frame);

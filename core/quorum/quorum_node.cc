@@ -105,6 +105,7 @@ void QuorumNode::stop() {
     channel_.close();
     writer_wake_.notify_all();
     ticker_wake_.notify_all();
+    if (callbacks_.state_changed) callbacks_.state_changed();
 }
 
 void QuorumNode::fail(const Error& error) {
@@ -118,6 +119,7 @@ void QuorumNode::fail(const Error& error) {
     channel_.close();
     writer_wake_.notify_all();
     ticker_wake_.notify_all();
+    if (callbacks_.state_changed) callbacks_.state_changed();
 }
 
 void QuorumNode::receive_loop() {
@@ -215,6 +217,7 @@ void QuorumNode::note_role_change() {
     last_epoch_ = raft_->epoch();
     logger_.info("{} in epoch {} (leader {})", raft::role_name(last_role_), last_epoch_,
                  raft_->leader());
+    if (callbacks_.state_changed) callbacks_.state_changed();
 }
 
 // ---- the writer ----------------------------------------------------------------------------

@@ -79,6 +79,10 @@ struct QuorumCallbacks {
     std::function<void(const raft::Snapshot&)> load_snapshot;
     // The state after every entry applied so far, as snapshot bytes.
     std::function<std::string()> create_snapshot;
+    // Optional: the node's role or epoch changed, or it stopped or failed (an active controller
+    // that must notice it no longer leads). Called after the Ready batches of the change were
+    // handed out, so the entries applied by then are the new epoch's view.
+    std::function<void()> state_changed;
 };
 
 struct ProposeOutcome {
@@ -113,6 +117,14 @@ public:
 
     QuorumStatus status() const;
     const raft::RaftNode& raft() const { return *raft_; }
+    // Where propose() puts its first record while this node leads: the log's end.
+    Offset log_end_offset() const { return raft_->log_end(); }
+    // Whether this node leads the current epoch and can still propose (not stopped or failed).
+    bool leading() const {
+        return raft_->role() == raft::Role::leader && !stopping_ && !failure_;
+    }
+    // Whether stop() was called or a disk write failed: the node takes no part any more.
+    bool stopped() const { return stopping_ || failure_.has_value(); }
 
 private:
     QuorumNode(Environment& env, QuorumChannel& channel, QuorumStateStore& state_store,

@@ -17,6 +17,7 @@
 
 #include "core/broker/broker.h"
 #include "core/client/kafka_calls.h"
+#include "core/cluster/meta_properties.h"
 #include "core/client/kafka_connection.h"
 #include "core/log/record_batch_builder.h"
 #include "sim/simulation.h"
@@ -66,11 +67,15 @@ inline std::vector<std::string> values_of(std::span<const uint8_t> bytes) {
 }
 
 struct BrokerRig {
-    explicit BrokerRig(BrokerConfig broker_config = rig_config(), uint64_t seed = 1)
+    // With `controller`, a KRaft broker: `config` must set process.roles, and the data
+    // directory is formatted (cluster kClusterId) before the broker starts.
+    explicit BrokerRig(BrokerConfig broker_config = rig_config(), uint64_t seed = 1,
+                       ControllerForwarder* controller = nullptr)
         : config(std::move(broker_config)), sim(seed) {
         sim.trace().keep_lines(true);
-        sim.add_process("n1", [this](Environment& env) {
-            Broker node(env, config);
+        sim.add_process("n1", [this, controller](Environment& env) {
+            if (controller != nullptr) format(env);
+            Broker node(env, config, controller);
             broker = &node;
             struct Forget {
                 Broker*& broker;
@@ -119,6 +124,18 @@ struct BrokerRig {
 
     std::size_t count_in_trace(std::string_view needle) {
         return brook::testing::count_in_trace(sim.trace(), needle);
+    }
+
+    static constexpr std::string_view kClusterId = "brook-test-cluster-00001";
+
+    // `brook format` of the node's data directory, unless it was formatted already.
+    void format(Environment& env) {
+        auto found = cluster::read_meta_properties(env.disk);
+        REQUIRE(found.ok());
+        if (*found) return;
+        cluster::MetaProperties meta{std::string(kClusterId), config.node_id,
+                                     cluster::random_uuid_text(env.random)};
+        REQUIRE(cluster::write_meta_properties(env.disk, meta).ok());
     }
 
     BrokerConfig config;

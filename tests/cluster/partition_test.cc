@@ -21,6 +21,36 @@ TEST_CASE("partition: one node leads alone in epoch 0, its ISR is itself") {
     REQUIRE(partition.log() == nullptr);
 }
 
+TEST_CASE("partition: the metadata log's replica state decides who leads and who hosts") {
+    Partition partition("orders", PartitionId(0), NodeId(2));
+    REQUIRE(partition.led_locally());
+    partition.set_replica_state({{NodeId(3), NodeId(2)}, {NodeId(3)}, NodeId(3), LeaderEpoch(4), 6});
+    REQUIRE(partition.replicas() == std::vector<NodeId>{NodeId(3), NodeId(2)});  // preferred order
+    REQUIRE(partition.leader() == NodeId(3));
+    REQUIRE(partition.leader_epoch() == LeaderEpoch(4));
+    REQUIRE(partition.partition_epoch() == 6);
+    REQUIRE_FALSE(partition.led_locally());
+    REQUIRE(partition.hosted_locally());
+    // No leader: every in-sync replica is fenced.
+    partition.set_replica_state({{NodeId(3)}, {NodeId(3)}, NodeId(-1), LeaderEpoch(5), 7});
+    REQUIRE_FALSE(partition.led_locally());
+    REQUIRE_FALSE(partition.hosted_locally());
+}
+
+TEST_CASE("partition: a new leader epoch reaches the open log's batches") {
+    LogRig rig;
+    rig.run([&] {
+        Partition partition("topic", PartitionId(0), NodeId(1));
+        partition.set_log(rig.open(log::LogConfig{}));
+        partition.set_replica_state({{NodeId(1)}, {NodeId(1)}, NodeId(1), LeaderEpoch(7), 1});
+        REQUIRE(partition.log()->leader_epoch() == LeaderEpoch(7));
+        REQUIRE(partition.log()->append(make_batch(2, 10, 1)).ok());
+        auto read = partition.log()->read(Offset(0), 1 << 20, Offset(2));
+        REQUIRE(read.ok());
+        REQUIRE(log::RecordBatchView(read->bytes).partition_leader_epoch() == LeaderEpoch(7));
+    });
+}
+
 TEST_CASE("partition: the high watermark is the durable end, not the log end") {
     LogRig rig;
     rig.run([&] {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/client/kafka_connection.h"
 #include "core/protocol/frame_assembler.h"
 #include "core/quorum/quorum_codec.h"
 #include "sim/simulation.h"
@@ -312,6 +313,45 @@ TEST_CASE("quorum channel: DescribeQuorum is answered from the status source", "
         CHECK(status->high_watermark == Offset(30));
         REQUIRE(status->voters.size() == 1);
         CHECK(status->voters.front().last_caught_up_ms == 5);
+    });
+}
+
+TEST_CASE("quorum channel: other APIs go to the request handler, answered in request order",
+          "[quorum][sim]") {
+    ChannelRig rig;
+    rig.run([&] {
+        // The first request's answer takes longer than the second's: the channel must still
+        // send them in request order (the client checks correlation ids in order).
+        int served = 0;
+        rig.channel(2).set_request_handler(
+            [&](const protocol::RequestHeader& header,
+                protocol::AnyRequest&& request) -> std::optional<protocol::AnyResponse> {
+                if (header.api_key != protocol::ApiKey::api_versions) return std::nullopt;
+                rig.sleep(milliseconds(++served == 1 ? 50 : 0));
+                protocol::ApiVersionsResponse response;
+                response.api_keys.push_back({18, 0, static_cast<int16_t>(served)});
+                return response;
+            });
+        auto kafka = client::KafkaConnection::connect(rig.client_env->network,
+                                                      controller_address(2),
+                                                      rig.sim.now() + seconds(5));
+        REQUIRE(kafka.ok());
+        REQUIRE((*kafka)->send(protocol::ApiVersionsRequest{}, 3).ok());
+        REQUIRE((*kafka)->send(protocol::ApiVersionsRequest{}, 3).ok());
+        for (int16_t expected : {1, 2}) {
+            auto answer = (*kafka)->receive(rig.sim.now() + seconds(5));
+            REQUIRE(answer.ok());
+            auto* versions = std::get_if<protocol::ApiVersionsResponse>(&*answer);
+            REQUIRE(versions != nullptr);
+            CHECK(versions->api_keys.at(0).max_version == expected);
+        }
+        // An API the handler does not serve closes the connection with a log line.
+        auto refused = (*kafka)->call(protocol::MetadataRequest{}, 9, rig.sim.now() + seconds(5));
+        CHECK_FALSE(refused.ok());
+        CHECK(rig.count_in_trace("not served on the controller listener") == 1);
+        // Raft's own RPCs still reach the driver.
+        rig.announce_leader_1_to_2(/*correlation_id=*/1, LeaderEpoch(2));
+        rig.wait_for(2, 1);
     });
 }
 

@@ -1,11 +1,13 @@
-// `brook serve`: the single-node Kafka-compatible broker (core/broker/) on real sockets and
-// files, the same code the broker simulation scenarios run.
+// `brook serve`: the Kafka-compatible broker on real sockets and files, the same code the
+// simulation scenarios run: without process.roles the single-node broker (core/broker/), with it
+// a KRaft cluster member (core/node/kraft_node.h).
 #include <fmt/format.h>
 
 #include <cstdio>
 
 #include "core/broker/broker.h"
 #include "core/cluster/directory_identity.h"
+#include "core/node/kraft_node.h"
 #include "disk/posix_disk.h"
 #include "tools/brook/arguments.h"
 #include "tools/brook/commands.h"
@@ -17,15 +19,20 @@ namespace {
 
 constexpr const char* kUsage = R"(usage:
   brook serve [--config server.properties] [--override key=value]...
-      runs a single-node Kafka-compatible broker. The configuration uses Kafka's
-      server.properties format and key names (listeners, advertised.listeners, log.dirs,
-      node.id, num.partitions, log.retention.hours, log.segment.bytes,
-      auto.create.topics.enable, ...); each --override is applied on top of the file.
+      runs a Kafka-compatible broker. The configuration uses Kafka's server.properties
+      format and key names (listeners, advertised.listeners, log.dirs, node.id,
+      num.partitions, log.retention.hours, log.segment.bytes, auto.create.topics.enable,
+      ...); each --override is applied on top of the file.
       Defaults: listeners=PLAINTEXT://127.0.0.1:9092 log.dirs=./data node.id=1.
-      Without process.roles the data directory is formatted on first start. With
-      process.roles (KRaft keys: docs/design/cluster.md; cluster mode is in progress and the
-      node still serves alone) `brook format` must have formatted it for this node.
-      SIGTERM or SIGINT: stop accepting, answer what is in flight, flush, exit 0.
+      Without process.roles: a single-node broker; its data directory is formatted on first
+      start. With process.roles (Kafka's KRaft keys: docs/design/cluster.md) a member of a
+      cluster: process.roles=broker,controller (a voter of the metadata quorum and a
+      broker), controller (a voter only) or broker (follows the quorum as an observer);
+      controller.quorum.voters names the voters, a CONTROLLER listener in listeners serves
+      the quorum. `brook format` must have formatted the directory for this node
+      (tools/cluster/README.md starts three on one machine).
+      SIGTERM or SIGINT: stop accepting, hand leaderships over (controlled shutdown, in a
+      cluster), answer what is in flight, flush, exit 0.
 )";
 
 int fail(const std::string& message) {
@@ -48,6 +55,27 @@ Result<std::optional<std::string>> check_metadata_directory(const broker::Broker
     TRY_ASSIGN(cluster::MetaProperties meta,
                cluster::load_directory_identity(disk, random, expected));
     return std::optional<std::string>(std::move(meta.cluster_id));
+}
+
+// Runs `server` (a Broker or a KraftNode) until a signal asks it to stop and it has; 1 when it
+// could not start or failed.
+template <typename Server>
+int serve_until_stopped(RealRuntime& runtime, Logger& log, Server& server) {
+    int status = 0;
+    runtime.on_shutdown_signal([&] {
+        log.info("shutdown signal received");
+        server.begin_shutdown();
+    });
+    runtime.scheduler().spawn("server", [&] {
+        Result<void> ran = server.run();
+        if (!ran) {
+            log.error("{}", ran.error().describe());
+            status = 1;
+        }
+        runtime.scheduler().stop();
+    });
+    runtime.scheduler().run();
+    return status;
 }
 
 }  // namespace
@@ -76,11 +104,6 @@ int serve_command(int argc, char** argv) {
     Result<broker::BrokerConfig> loaded = load_server_properties(config_path, overrides);
     if (!loaded) return fail(loaded.error().context());
     broker::BrokerConfig config = std::move(*loaded);
-    if (config.kraft.enabled() && !config.kraft.broker_role) {
-        return fail("process.roles=controller: a controller-only node runs just the metadata "
-                    "quorum, which Brook does not run yet (cluster mode is in progress); use "
-                    "process.roles=broker,controller");
-    }
     Random random(seed_from_os());
     Result<std::optional<std::string>> cluster_id = check_metadata_directory(config, random);
     if (!cluster_id) return fail(cluster_id.error().describe());
@@ -91,23 +114,14 @@ int serve_command(int argc, char** argv) {
     for (const std::string& key : config.ignored_keys()) {
         log.warn("ignoring {}: Brook has no use for it", key);
     }
-    int status = 0;
+    if (config.kraft.enabled()) {
+        node::KraftNode node((*runtime)->environment(), config);
+        if (*cluster_id) node.expect_cluster_id(**cluster_id);
+        return serve_until_stopped(**runtime, log, node);
+    }
     broker::Broker broker((*runtime)->environment(), config);
     if (*cluster_id) broker.expect_cluster_id(**cluster_id);
-    (*runtime)->on_shutdown_signal([&] {
-        log.info("shutdown signal received");
-        broker.begin_shutdown();
-    });
-    (*runtime)->scheduler().spawn("broker", [&] {
-        Result<void> ran = broker.run();
-        if (!ran) {
-            log.error("{}", ran.error().describe());
-            status = 1;
-        }
-        (*runtime)->scheduler().stop();
-    });
-    (*runtime)->scheduler().run();
-    return status;
+    return serve_until_stopped(**runtime, log, broker);
 }
 
 }  // namespace brook::tools

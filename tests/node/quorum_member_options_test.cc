@@ -1,0 +1,41 @@
+// quorum_member_options(): what a server.properties in KRaft mode gives the quorum member.
+#include <catch2/catch.hpp>
+
+#include "core/broker/broker_config.h"
+#include "core/node/quorum_member.h"
+
+namespace brook::node {
+namespace {
+
+TEST_CASE("quorum member options: Kafka's keys become the member's options") {
+    auto config = broker::BrokerConfig::parse(
+        "process.roles=broker,controller\n"
+        "node.id=2\n"
+        "listeners=PLAINTEXT://h2:9092,CONTROLLER://h2:9093\n"
+        "controller.listener.names=CONTROLLER\n"
+        "controller.quorum.voters=1@h1:9093,2@h2:9093,3@h3:9093\n"
+        "log.dirs=/data\n"
+        "num.partitions=4\n"
+        "broker.session.timeout.ms=6000\n"
+        "broker.heartbeat.interval.ms=1000\n"
+        "controller.quorum.election.timeout.ms=700\n");
+    REQUIRE(config.ok());
+    QuorumMemberOptions options = quorum_member_options(*config, "cluster-a");
+    CHECK(options.self == NodeId(2));
+    CHECK(options.voter());
+    CHECK(options.listen == std::optional<Address>(Address{"h2", 9093}));
+    CHECK(options.voters.size() == 3);
+    CHECK(options.voters.at(NodeId(3)) == Address{"h3", 9093});
+    CHECK(options.metadata_directory == "/data/__cluster_metadata-0");
+    CHECK(options.quorum.raft.election_timeout_ms == 700);
+    CHECK(options.controller.controller.num_partitions == 4);
+    CHECK(options.controller.controller.default_replication_factor == 1);
+    CHECK(options.controller.controller.broker_session_timeout_ms == 6000);
+    CHECK(options.controller.tick_interval == milliseconds(500));
+    // Topic ids are seeded by the cluster id: another cluster draws others.
+    CHECK(options.controller.controller.topic_id_seed !=
+          quorum_member_options(*config, "cluster-b").controller.controller.topic_id_seed);
+}
+
+}  // namespace
+}  // namespace brook::node
