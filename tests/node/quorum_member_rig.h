@@ -65,6 +65,7 @@ struct QuorumMemberRig {
         options.controller.controller.default_replication_factor = 3;
         options.controller.tick_interval = milliseconds(100);
         options.controller.planted_bug = planted_bug;
+        options.quorum.snapshot_every_entries = snapshot_every_entries;
         return options;
     }
 
@@ -76,6 +77,7 @@ struct QuorumMemberRig {
         }
         std::unique_ptr<QuorumMember> member = std::move(opened).value();
         members[id] = member.get();
+        images_at_open[id] = member->metadata().image();
         struct Forget {
             QuorumMember*& member;
             ~Forget() { member = nullptr; }
@@ -134,12 +136,22 @@ struct QuorumMemberRig {
     }
 
     void crash(NodeId id) { sim.crash(name(id)); }
-    void restart(NodeId id) { sim.restart(name(id)); }
+    // Boots a crashed member again and waits until it opened. May suspend.
+    void restart(NodeId id) {
+        sim.restart(name(id));
+        Instant end = sim.now() + seconds(5);
+        while (members.at(id) == nullptr && sim.now() < end) sleep(milliseconds(1));
+        REQUIRE(members.at(id) != nullptr);
+    }
 
     NodePlantedBug planted_bug;
+    // Set before run(): each member snapshots its image after this many entries (0: never).
+    int64_t snapshot_every_entries = 0;
     sim::Simulation sim;
     std::map<NodeId, QuorumMember*> members;  // null while down
     std::map<NodeId, std::string> run_results;
+    // What each member held when it opened, before any fetch: its snapshot's image.
+    std::map<NodeId, metadata::MetadataImage> images_at_open;
 };
 
 }  // namespace brook::node::testing
