@@ -6,6 +6,8 @@
 
 #include <set>
 
+#include "core/protocol/frame_assembler.h"
+
 #include "tests/node/quorum_member_rig.h"
 
 namespace brook::node::testing {
@@ -197,14 +199,38 @@ TEST_CASE("quorum member: ApiVersions on the controller listener lists the contr
     QuorumMemberRig rig(15);
     rig.run([&] {
         NodeId active = rig.wait_for_active();
-        auto versions =
-            rig.call<protocol::ApiVersionsResponse>(other_than(active), protocol::ApiVersionsRequest{}, 3);
+        auto versions = rig.call<protocol::ApiVersionsResponse>(
+            other_than(active), protocol::ApiVersionsRequest{"rig", "1.0"}, 4);
         REQUIRE(versions.ok());
         CHECK(versions->error_code == 0);
         std::set<int16_t> keys;
         for (const auto& api : versions->api_keys) keys.insert(api.api_key);
         std::set<int16_t> expected = {1, 18, 19, 20, 33, 37, 44, 52, 53, 54, 55, 59, 62, 63, 64, 67};
         CHECK(keys == expected);
+
+        // ApiVersions v5, newer than Brook's codec: UNSUPPORTED_VERSION at v0, naming the
+        // versions served (KIP-511), and the connection stays open.
+        auto raw = rig.sim.network().host("client").connect(QuorumMemberRig::address(active),
+                                                            rig.deadline());
+        REQUIRE(raw.ok());
+        std::vector<uint8_t> request = {0, 0, 0, 13, 0, 18, 0, 5, 0, 0, 0, 7, 0, 1, 'x', 0, 0};
+        REQUIRE((*raw)->write(request, rig.deadline()).ok());
+        protocol::FrameAssembler frames(1 << 20);
+        while (!frames.complete()) {
+            auto read = (*raw)->read(frames.space(), rig.deadline());
+            REQUIRE(read.ok());
+            REQUIRE(frames.commit(*read).ok());
+        }
+        std::vector<uint8_t> frame = frames.take();
+        REQUIRE(frame.size() > 4);
+        CHECK(frame[3] == 7);  // the correlation id, header v0
+        auto answer = protocol::decode_response(protocol::ApiKey::api_versions, 0,
+                                                std::span(frame).subspan(4));
+        REQUIRE(answer.ok());
+        const auto& unsupported = std::get<protocol::ApiVersionsResponse>(*answer);
+        CHECK(unsupported.error_code == to_wire(KafkaError::unsupported_version));
+        REQUIRE(unsupported.api_keys.size() == 1);
+        CHECK(unsupported.api_keys[0].max_version == 4);
     });
 }
 
