@@ -32,7 +32,7 @@
 #include "core/runtime/environment.h"
 
 namespace brook::broker {
-struct BrokerConfig;
+class BrokerConfig;
 }
 
 namespace brook::node {

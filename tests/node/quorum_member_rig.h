@@ -35,7 +35,8 @@ struct QuorumMemberRig {
                              int observers = 0)
         : planted_bug(planted_bug), sim(seed) {
         for (int i = 1; i <= 3 + observers; ++i) members[NodeId(i)] = nullptr;
-        for (const auto& [id, member] : members) {
+        for (const auto& entry : members) {
+            NodeId id = entry.first;
             sim.add_process(name(id), [this, id](Environment& env) { run_member(env, id); });
         }
     }
