@@ -352,6 +352,24 @@ TEST_CASE("quorum member: one seed, one trace") {
     CHECK(trace_of(20) != trace_of(21));
 }
 
+TEST_CASE("quorum member: a clean stop hands leadership on and run() returns ok") {
+    QuorumMemberRig rig(22);
+    rig.run([&] {
+        Brokers brokers{rig};
+        NodeId first = brokers.ready_with_topic({1, 2, 3}, "orders", 1, 3).first;
+        rig.member(first).resign();
+        rig.member(first).stop();
+        Instant end = rig.deadline(seconds(5));
+        while (rig.members.at(first) != nullptr && rig.sim.now() < end) rig.sleep(milliseconds(1));
+        CHECK(rig.members.at(first) == nullptr);
+        CHECK(rig.run_results.at(first) == "ok");
+        NodeId second = rig.wait_for_active();
+        CHECK(second != first);
+        auto refused = rig.call<protocol::CreateTopicsResponse>(first, create_topic("x", 1, 1), 7);
+        CHECK_FALSE(refused.ok());  // nobody listens there any more
+    });
+}
+
 // Registers broker 1, creates "orders", restarts the whole quorum, registers broker 1 again and
 // asks for "orders" once more: the answer's error code.
 int16_t create_twice_across_a_full_restart(NodePlantedBug bug) {
