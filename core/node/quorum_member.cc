@@ -30,7 +30,9 @@ QuorumMemberOptions quorum_member_options(const broker::BrokerConfig& config,
     }
     for (const broker::ListenerSpec& listener : config.listeners) {
         if (kraft.is_controller_listener(listener.name)) {
-            options.listen = Address{listener.host, listener.port};
+            // "" (every interface, in Kafka's listeners syntax) is the network's 0.0.0.0.
+            options.listen =
+                Address{listener.wildcard_host() ? "0.0.0.0" : listener.host, listener.port};
             break;
         }
     }

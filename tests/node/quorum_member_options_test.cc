@@ -28,6 +28,7 @@ TEST_CASE("quorum member options: Kafka's keys become the member's options") {
     CHECK(options.voters.at(NodeId(3)) == Address{"h3", 9093});
     CHECK(options.metadata_directory == "/data/__cluster_metadata-0");
     CHECK(options.quorum.raft.election_timeout_ms == 700);
+    CHECK(options.quorum.raft.fetch_timeout_ms == 2000);  // Kafka's default
     CHECK(options.controller.controller.num_partitions == 4);
     CHECK(options.controller.controller.default_replication_factor == 1);
     CHECK(options.controller.controller.broker_session_timeout_ms == 6000);
@@ -35,6 +36,29 @@ TEST_CASE("quorum member options: Kafka's keys become the member's options") {
     // Topic ids are seeded by the cluster id: another cluster draws others.
     CHECK(options.controller.controller.topic_id_seed !=
           quorum_member_options(*config, "cluster-b").controller.controller.topic_id_seed);
+}
+
+TEST_CASE("quorum member options: a broker-only node is an observer, a wildcard host listens on all") {
+    auto observer = broker::BrokerConfig::parse(
+        "process.roles=broker\n"
+        "node.id=4\n"
+        "listeners=PLAINTEXT://:9092\n"
+        "controller.listener.names=CONTROLLER\n"
+        "controller.quorum.voters=1@h1:9093\n");
+    REQUIRE(observer.ok());
+    QuorumMemberOptions options = quorum_member_options(*observer, "c");
+    CHECK_FALSE(options.voter());
+    CHECK_FALSE(options.listen.has_value());
+
+    auto wildcard = broker::BrokerConfig::parse(
+        "process.roles=controller\n"
+        "node.id=1\n"
+        "listeners=CONTROLLER://:9093\n"
+        "controller.listener.names=CONTROLLER\n"
+        "controller.quorum.voters=1@h1:9093\n");
+    REQUIRE(wildcard.ok());
+    CHECK(quorum_member_options(*wildcard, "c").listen ==
+          std::optional<Address>(Address{"0.0.0.0", 9093}));
 }
 
 }  // namespace
