@@ -7,6 +7,12 @@
 namespace brook::node {
 namespace {
 
+QuorumMemberOptions options_of(std::string_view properties, const std::string& cluster_id) {
+    auto config = broker::BrokerConfig::parse(properties);
+    REQUIRE(config.ok());
+    return quorum_member_options(*config, cluster_id);
+}
+
 TEST_CASE("quorum member options: Kafka's keys become the member's options") {
     auto config = broker::BrokerConfig::parse(
         "process.roles=broker,controller\n"
@@ -38,27 +44,17 @@ TEST_CASE("quorum member options: Kafka's keys become the member's options") {
           quorum_member_options(*config, "cluster-b").controller.controller.topic_id_seed);
 }
 
-TEST_CASE("quorum member options: a broker-only node is an observer, a wildcard host listens on all") {
-    auto observer = broker::BrokerConfig::parse(
-        "process.roles=broker\n"
-        "node.id=4\n"
-        "listeners=PLAINTEXT://:9092\n"
-        "controller.listener.names=CONTROLLER\n"
-        "controller.quorum.voters=1@h1:9093\n");
-    REQUIRE(observer.ok());
-    QuorumMemberOptions options = quorum_member_options(*observer, "c");
-    CHECK_FALSE(options.voter());
-    CHECK_FALSE(options.listen.has_value());
-
-    auto wildcard = broker::BrokerConfig::parse(
-        "process.roles=controller\n"
-        "node.id=1\n"
-        "listeners=CONTROLLER://:9093\n"
-        "controller.listener.names=CONTROLLER\n"
-        "controller.quorum.voters=1@h1:9093\n");
-    REQUIRE(wildcard.ok());
-    CHECK(quorum_member_options(*wildcard, "c").listen ==
-          std::optional<Address>(Address{"0.0.0.0", 9093}));
+TEST_CASE(
+    "quorum member options: a broker-only node is an observer, a wildcard host listens on all") {
+    std::string voters =
+        "controller.listener.names=CONTROLLER\ncontroller.quorum.voters=1@h1:9093\n";
+    QuorumMemberOptions observer =
+        options_of("process.roles=broker\nnode.id=4\nlisteners=PLAINTEXT://:9092\n" + voters, "c");
+    CHECK_FALSE(observer.voter());
+    CHECK_FALSE(observer.listen.has_value());
+    QuorumMemberOptions wildcard = options_of(
+        "process.roles=controller\nnode.id=1\nlisteners=CONTROLLER://:9093\n" + voters, "c");
+    CHECK(wildcard.listen == std::optional<Address>(Address{"0.0.0.0", 9093}));
 }
 
 }  // namespace

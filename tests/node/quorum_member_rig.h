@@ -1,6 +1,7 @@
 // Three QuorumMembers (voters 1, 2, 3 on simulated hosts "c1".."c3", controller listener 9093),
-// and optionally broker-only observers after them, in one simulated world, and a test body that speaks Kafka's wire to their controller
-// listeners from host "client", as a broker's registration client or an admin tool would.
+// and optionally broker-only observers after them, in one simulated world, and a test body that
+// speaks Kafka's wire to their controller listeners from host "client", as a broker's registration
+// client or an admin tool would.
 //
 //   QuorumMemberRig rig(/*seed=*/7);
 //   rig.run([&] {
@@ -10,7 +11,6 @@
 #pragma once
 
 #include <catch2/catch.hpp>
-
 #include <functional>
 #include <map>
 #include <memory>

@@ -3,11 +3,9 @@
 #include "core/node/quorum_member.h"
 
 #include <catch2/catch.hpp>
-
 #include <set>
 
 #include "core/protocol/frame_assembler.h"
-
 #include "tests/node/quorum_member_rig.h"
 
 namespace brook::node::testing {
@@ -94,8 +92,8 @@ TEST_CASE("quorum member: brokers register at the active controller and heartbea
     QuorumMemberRig rig(11);
     rig.run([&] {
         NodeId active = rig.wait_for_active();
-        auto refused = rig.call<protocol::BrokerRegistrationResponse>(other_than(active),
-                                                                      registration(1), 0);
+        auto refused =
+            rig.call<protocol::BrokerRegistrationResponse>(other_than(active), registration(1), 0);
         REQUIRE(refused.ok());
         CHECK(refused->error_code == to_wire(KafkaError::not_controller));
 
@@ -141,7 +139,7 @@ TEST_CASE("quorum member: CreateTopics is answered after commit, and every membe
             CHECK(*there == *topic);
         }
         auto again = rig.call<protocol::CreateTopicsResponse>(other_than(active),
-                                                               create_topic("more", 1, 3), 7);
+                                                              create_topic("more", 1, 3), 7);
         REQUIRE(again.ok());
         CHECK(again->topics[0].error_code == to_wire(KafkaError::not_controller));
     });
@@ -183,8 +181,8 @@ TEST_CASE("quorum member: a new leader's controller has the same metadata and ke
         CHECK(image.topics() == committed.topics());
         CHECK(image.brokers().size() == committed.brokers().size());
 
-        auto again = rig.call<protocol::CreateTopicsResponse>(
-            second, create_topic("orders", 2, 3), 7);
+        auto again =
+            rig.call<protocol::CreateTopicsResponse>(second, create_topic("orders", 2, 3), 7);
         REQUIRE(again.ok());
         CHECK(again->topics[0].error_code == to_wire(KafkaError::topic_already_exists));
         brokers.heartbeat_for({1, 2, 3}, milliseconds(400));
@@ -205,7 +203,8 @@ TEST_CASE("quorum member: ApiVersions on the controller listener lists the contr
         CHECK(versions->error_code == 0);
         std::set<int16_t> keys;
         for (const auto& api : versions->api_keys) keys.insert(api.api_key);
-        std::set<int16_t> expected = {1, 18, 19, 20, 33, 37, 44, 52, 53, 54, 55, 59, 62, 63, 64, 67};
+        std::set<int16_t> expected = {1,  18, 19, 20, 33, 37, 44, 52,
+                                      53, 54, 55, 59, 62, 63, 64, 67};
         CHECK(keys == expected);
 
         // ApiVersions v5, newer than Brook's codec: UNSUPPORTED_VERSION at v0, naming the
@@ -283,8 +282,7 @@ TEST_CASE("quorum member: the topic, config, producer id and unregistration APIs
         REQUIRE(deleted->responses.size() == 2);
         CHECK(deleted->responses[0].error_code == 0);
         CHECK(deleted->responses[0].name == std::optional<std::string>("orders"));
-        CHECK(deleted->responses[1].error_code ==
-              to_wire(KafkaError::unknown_topic_or_partition));
+        CHECK(deleted->responses[1].error_code == to_wire(KafkaError::unknown_topic_or_partition));
         CHECK(image.topic("orders") == nullptr);
 
         auto unregistered = rig.call<protocol::UnregisterBrokerResponse>(
@@ -383,8 +381,8 @@ int16_t create_twice_across_a_full_restart(NodePlantedBug bug) {
         for (NodeId id : {NodeId(1), NodeId(2), NodeId(3)}) rig.restart(id);
         brokers.register_all({1});
         brokers.heartbeat_for({1}, milliseconds(600));
-        auto again = rig.call<protocol::CreateTopicsResponse>(
-            rig.wait_for_active(), create_topic("orders", 1, 1), 7);
+        auto again = rig.call<protocol::CreateTopicsResponse>(rig.wait_for_active(),
+                                                              create_topic("orders", 1, 1), 7);
         REQUIRE(again.ok());
         second_answer = again->topics[0].error_code;
     });
