@@ -368,6 +368,61 @@ TEST_CASE("quorum member: a clean stop hands leadership on and run() returns ok"
     });
 }
 
+// Creates topic `name` at whichever member is the active controller, asking again after
+// NOT_CONTROLLER or a broken connection; the final answer's error code.
+int16_t create_until_answered(QuorumMemberRig& rig, const std::string& name) {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        auto answer = rig.call<protocol::CreateTopicsResponse>(rig.wait_for_active(),
+                                                               create_topic(name, 1, 1), 7);
+        if (answer.ok() &&
+            answer->topics.at(0).error_code != to_wire(KafkaError::not_controller)) {
+            return answer->topics.at(0).error_code;
+        }
+        rig.sleep(milliseconds(50));
+    }
+    FAIL("no answer for " << name);
+    return -1;
+}
+
+TEST_CASE("quorum member: topics survive crashes of random members, each created once") {
+    for (uint64_t seed : {31, 32, 33}) {
+        QuorumMemberRig rig(seed);
+        rig.run([&] {
+            Brokers brokers{rig};
+            brokers.ready_with_topic({1, 2, 3}, "t0", 1, 1);
+            std::set<std::string> created = {"t0"};
+            for (int i = 1; i < 8; ++i) {
+                NodeId victim(static_cast<int32_t>(rig.sim.random().next() % 3) + 1);
+                bool crash = rig.sim.random().next() % 2 == 0;
+                if (crash) rig.crash(victim);
+                std::string name = fmt::format("t{}", i);
+                int16_t answer = create_until_answered(rig, name);
+                // TOPIC_ALREADY_EXISTS: an earlier attempt was committed, its answer lost.
+                CHECK((answer == 0 || answer == to_wire(KafkaError::topic_already_exists)));
+                created.insert(name);
+                if (crash) rig.restart(victim);
+                brokers.heartbeat_for({1, 2, 3}, milliseconds(200));
+            }
+            NodeId active = rig.wait_for_active();
+            rig.wait_all_applied(rig.member(active).metadata().applied_offset());
+            const metadata::MetadataImage& image = rig.member(active).metadata().image();
+            std::set<std::string> names;
+            std::set<metadata::Uuid> ids;
+            for (const auto& [id, topic] : image.topics()) {
+                names.insert(topic.name);
+                ids.insert(id);
+            }
+            CHECK(names == created);
+            CHECK(ids.size() == created.size());
+            for (const auto& [id, member] : rig.members) {
+                REQUIRE(member != nullptr);
+                CHECK(member->metadata().image().topics() == image.topics());
+                CHECK(member->metadata().image().brokers() == image.brokers());
+            }
+        });
+    }
+}
+
 // Registers broker 1, creates "orders", restarts the whole quorum, registers broker 1 again and
 // asks for "orders" once more: the answer's error code.
 int16_t create_twice_across_a_full_restart(NodePlantedBug bug) {
