@@ -374,8 +374,7 @@ int16_t create_until_answered(QuorumMemberRig& rig, const std::string& name) {
     for (int attempt = 0; attempt < 50; ++attempt) {
         auto answer = rig.call<protocol::CreateTopicsResponse>(rig.wait_for_active(),
                                                                create_topic(name, 1, 1), 7);
-        if (answer.ok() &&
-            answer->topics.at(0).error_code != to_wire(KafkaError::not_controller)) {
+        if (answer.ok() && answer->topics.at(0).error_code != to_wire(KafkaError::not_controller)) {
             return answer->topics.at(0).error_code;
         }
         rig.sleep(milliseconds(50));
