@@ -36,8 +36,6 @@ QuorumMemberOptions quorum_member_options(const broker::BrokerConfig& config,
             break;
         }
     }
-    std::string log_dir = kraft.metadata_log_dir.empty() ? config.log_dir : kraft.metadata_log_dir;
-    options.metadata_directory = log_dir + "/__cluster_metadata-0";
     options.quorum.raft.election_timeout_ms = kraft.election_timeout_ms;
     options.quorum.raft.fetch_timeout_ms = kraft.fetch_timeout_ms;
     options.quorum.raft.request_timeout_ms = kraft.request_timeout_ms;

@@ -32,7 +32,7 @@ TEST_CASE("quorum member options: Kafka's keys become the member's options") {
     CHECK(options.listen == std::optional<Address>(Address{"h2", 9093}));
     CHECK(options.voters.size() == 3);
     CHECK(options.voters.at(NodeId(3)) == Address{"h3", 9093});
-    CHECK(options.metadata_directory == "/data/__cluster_metadata-0");
+    CHECK(options.metadata_directory == "__cluster_metadata-0");  // on the Disk's root
     CHECK(options.quorum.raft.election_timeout_ms == 700);
     CHECK(options.quorum.raft.fetch_timeout_ms == 2000);  // Kafka's default
     CHECK(options.controller.controller.num_partitions == 4);
