@@ -90,6 +90,11 @@ private:
     // Applies pending views until none is left. May suspend.
     Result<void> apply_pending_views();
     Result<void> apply_view_now(const cluster::ClusterView& view);
+    // KRaft mode: the group coordinator follows the leaders of `__consumer_offsets`. Groups
+    // of partitions that `view` no longer has this node lead (in the epoch they were loaded
+    // in) are dropped; partitions it leads with an open log are loaded, each in a fiber.
+    void resign_offsets_partitions(const cluster::ClusterView& view);
+    void elect_offsets_partitions();
     void accept_loop(Listener& listener, const std::string& listener_name);
     void serve_connection(std::unique_ptr<Connection> connection, const std::string& listener_name);
     void tick_loop();
@@ -125,6 +130,8 @@ private:
     Offset last_view_offset_{-1};
     bool applying_views_ = false;
     bool identity_checked_ = false;
+    // The offsets partitions the group coordinator was told to load, with their leader epoch.
+    std::map<PartitionId, LeaderEpoch> coordinating_;
 };
 
 }  // namespace brook::broker
