@@ -69,8 +69,10 @@ public:
     // view no older than the last one given. Callers may call it as often as views come: while
     // one call applies, later views only replace the pending one, which that call applies next
     // (the latest view is all that matters); before run() has checked the data directory the
-    // view waits for it. An error names what could not be done (a log not opened, a directory
-    // not removed); everything else was applied and the next view retries. May suspend.
+    // view waits for it. An error names what could not be done (a directory not removed, a log
+    // not closed); everything else was applied, and applying a view again retries it. A log
+    // that cannot be opened is no error: its partition is offline, as after an I/O error, and
+    // the ticker reopens it. May suspend.
     Result<void> apply_cluster_view(cluster::ClusterView view);
     bool kraft_mode() const { return controller_ != nullptr; }
 
