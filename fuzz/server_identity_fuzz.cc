@@ -1,7 +1,9 @@
-// Fuzzes what a node reads before it serves: meta.properties (core/cluster/meta_properties.h)
-// and the values of the KRaft configuration keys (core/broker/kraft_config.h), with the same
-// bytes. A meta.properties text that parses must come back equal from its own text; every
-// other input, and any value for any KRaft key, must only ever produce an error.
+// Fuzzes what a node reads before it serves: meta.properties (core/cluster/meta_properties.h),
+// a partition directory's partition.metadata (core/cluster/partition_metadata.h) and the values
+// of the KRaft configuration keys (core/broker/kraft_config.h), with the same bytes. A
+// meta.properties text that parses must come back equal from its own text, a partition.metadata
+// must name a uuid; every other input, and any value for any KRaft key, must only ever produce
+// an error.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -10,6 +12,7 @@
 #include "core/broker/broker_config.h"
 #include "core/broker/kraft_config.h"
 #include "core/cluster/meta_properties.h"
+#include "core/cluster/partition_metadata.h"
 
 using namespace brook;
 
@@ -20,6 +23,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         ASSERT(again.ok() && *again == *meta, "meta.properties changed in a round trip");
     } else {
         ASSERT(meta.error().code() == ErrorCode::corruption, "{}", meta.error().describe());
+    }
+    if (auto topic_id = cluster::parse_partition_metadata(input)) {
+        ASSERT(cluster::is_uuid_text(*topic_id), "partition.metadata names '{}'", *topic_id);
+    } else {
+        ASSERT(topic_id.error().code() == ErrorCode::corruption, "{}",
+               topic_id.error().describe());
     }
     constexpr std::string_view kKeys[] = {"process.roles",
                                           "controller.quorum.voters",

@@ -11,8 +11,9 @@ constexpr Duration kTickInterval = milliseconds(100);
 constexpr Duration kAcceptBackoff = milliseconds(100);
 
 // The group coordinator's settings from the broker's keys (Kafka's names).
-group::CoordinatorConfig coordinator_config(const BrokerConfig& config) {
+group::CoordinatorConfig coordinator_config(const BrokerConfig& config, bool kraft) {
     group::CoordinatorConfig out;
+    out.placed_by_partition_leaders = kraft;
     out.limits.initial_rebalance_delay = milliseconds(config.group_initial_rebalance_delay_ms);
     out.limits.min_session_timeout = milliseconds(config.group_min_session_timeout_ms);
     out.limits.max_session_timeout = milliseconds(config.group_max_session_timeout_ms);
@@ -34,7 +35,7 @@ Broker::Broker(Environment& env, BrokerConfig config, ControllerForwarder* contr
       nodes_(config_.node_id),
       topics_(env, config_.node_id, config_.log_defaults()),
       producer_ids_(env.disk, env.scheduler),
-      groups_(env, coordinator_config(config_), topics_),
+      groups_(env, coordinator_config(config_, controller != nullptr), topics_),
       changed_(env.scheduler) {
     ASSERT(controller_ == nullptr || config_.kraft.enabled(),
            "a controller forwarder without process.roles");
@@ -107,12 +108,61 @@ Result<void> Broker::apply_pending_views() {
 
 Result<void> Broker::apply_view_now(const cluster::ClusterView& view) {
     nodes_.apply(view);
+    resign_offsets_partitions(view);  // before their logs may close
     Result<void> applied = topics_.apply_view(view);  // May suspend.
     if (!applied) {
         log_.warn("applying metadata up to offset {}: {}", view.metadata_offset,
                   applied.error().describe());
     }
+    elect_offsets_partitions();
     return applied;
+}
+
+void Broker::resign_offsets_partitions(const cluster::ClusterView& view) {
+    auto topic = view.topics.find(group::kOffsetsTopic);
+    for (auto it = coordinating_.begin(); it != coordinating_.end();) {
+        auto [partition, epoch] = *it;
+        bool still_ours = false;
+        if (topic != view.topics.end() &&
+            partition.value() < static_cast<int32_t>(topic->second.partitions.size())) {
+            const cluster::PartitionInfo& state =
+                topic->second.partitions[static_cast<std::size_t>(partition.value())];
+            // A new leader epoch is a new election, even if it came back to this node: the
+            // groups are loaded again from what the log holds now (Kafka does the same).
+            still_ours = state.leader == config_.node_id && state.leader_epoch == epoch;
+        }
+        if (still_ours) {
+            ++it;
+            continue;
+        }
+        groups_.resign(partition);
+        it = coordinating_.erase(it);
+    }
+}
+
+void Broker::elect_offsets_partitions() {
+    const cluster::Topic* offsets = topics_.find(group::kOffsetsTopic);
+    if (offsets == nullptr) return;
+    for (const auto& partition : offsets->partitions) {
+        if (!partition->led_locally() || partition->log() == nullptr ||
+            coordinating_.contains(partition->id())) {
+            continue;
+        }
+        coordinating_.emplace(partition->id(), partition->leader_epoch());
+        PartitionId id = partition->id();
+        // Loading replays the partition's log; views and requests go on meanwhile (its
+        // groups answer COORDINATOR_LOAD_IN_PROGRESS until it is done).
+        spawn_tracked("group/elect", [this, id] {
+            Result<void> elected = groups_.elect(id);  // May suspend.
+            if (!elected) {
+                log_.warn("loading the groups of {}-{}: {}", group::kOffsetsTopic, id,
+                          elected.error().describe());
+                // Unowned now; the next view or tick elects it again.
+                auto it = coordinating_.find(id);
+                if (it != coordinating_.end() && !groups_.owns(id)) coordinating_.erase(it);
+            }
+        });
+    }
 }
 
 Result<void> Broker::run() {
@@ -234,6 +284,8 @@ void Broker::tick_loop() {
         changed_.wait(env_.clock.now() + kTickInterval);  // May suspend.
         if (shutting_down_) return;
         topics_.tick();  // May suspend.
+        // A log reopened since the last view may be one whose groups this node must load.
+        if (kraft_mode() && !shutting_down_) elect_offsets_partitions();
         groups_.tick();  // May suspend.
     }
 }

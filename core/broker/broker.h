@@ -69,8 +69,10 @@ public:
     // view no older than the last one given. Callers may call it as often as views come: while
     // one call applies, later views only replace the pending one, which that call applies next
     // (the latest view is all that matters); before run() has checked the data directory the
-    // view waits for it. An error names what could not be done (a log not opened, a directory
-    // not removed); everything else was applied and the next view retries. May suspend.
+    // view waits for it. An error names what could not be done (a directory not removed, a log
+    // not closed); everything else was applied, and applying a view again retries it. A log
+    // that cannot be opened is no error: its partition is offline, as after an I/O error, and
+    // the ticker reopens it. May suspend.
     Result<void> apply_cluster_view(cluster::ClusterView view);
     bool kraft_mode() const { return controller_ != nullptr; }
 
@@ -90,6 +92,11 @@ private:
     // Applies pending views until none is left. May suspend.
     Result<void> apply_pending_views();
     Result<void> apply_view_now(const cluster::ClusterView& view);
+    // KRaft mode: the group coordinator follows the leaders of `__consumer_offsets`. Groups
+    // of partitions that `view` no longer has this node lead (in the epoch they were loaded
+    // in) are dropped; partitions it leads with an open log are loaded, each in a fiber.
+    void resign_offsets_partitions(const cluster::ClusterView& view);
+    void elect_offsets_partitions();
     void accept_loop(Listener& listener, const std::string& listener_name);
     void serve_connection(std::unique_ptr<Connection> connection, const std::string& listener_name);
     void tick_loop();
@@ -125,6 +132,8 @@ private:
     Offset last_view_offset_{-1};
     bool applying_views_ = false;
     bool identity_checked_ = false;
+    // The offsets partitions the group coordinator was told to load, with their leader epoch.
+    std::map<PartitionId, LeaderEpoch> coordinating_;
 };
 
 }  // namespace brook::broker

@@ -7,10 +7,10 @@
 //   TRY(kraft.set("controller.quorum.voters", "1@localhost:19091,2@localhost:19092"));
 //   TRY(kraft.validate(node_id, listeners, advertised_listeners));
 //
-// Today these are parsed and validated, and `process.roles` decides whether a data directory
-// must be formatted before `brook serve` (core/cluster/directory_identity.h); nothing else acts
-// on them yet. The metadata quorum (core/quorum/) and the cluster glue that use them are in
-// progress (issue 12, docs/design/cluster.md).
+// `process.roles` decides whether a data directory must be formatted before `brook serve`
+// (core/cluster/directory_identity.h) and, with a controller forwarder, whether the Broker
+// follows the metadata log (broker.h); the metadata quorum (core/quorum/) and the node's
+// composition (core/node/) use the rest (docs/design/cluster.md).
 #pragma once
 
 #include <cstdint>

@@ -67,8 +67,9 @@ struct ClusterView {
     // The offset of the last metadata record the view includes (-1: none).
     Offset metadata_offset = Offset(-1);
     // True once this node has applied the metadata log up to the quorum's high watermark as it
-    // was when the node started. Before that the view may be an old one: the broker opens what
-    // it names but deletes nothing the view lacks.
+    // was when the node started. Before that the view may be an old one: the broker takes its
+    // topics, leaders and brokers but opens no log (an old view can name an older leader epoch
+    // than a log's batches) and deletes nothing the view lacks (topic_manager.h).
     bool caught_up = false;
     // The quorum leader (Kafka's active controller), when known.
     std::optional<NodeId> controller;

@@ -81,9 +81,10 @@ public:
     Result<LoadReport> load();
 
     // KRaft mode (see above): makes the table agree with `view`. A partition whose log cannot
-    // be opened stays offline (tick() retries) and a directory that cannot be removed stays
-    // (the next view retries); the first such error is returned after everything else was
-    // applied. Views must come in metadata order. May suspend.
+    // be opened stays offline, logged, as after an I/O error (tick() reopens it). A directory
+    // that cannot be removed or a log that fails to close stays as it is: the first such error
+    // is returned after everything else was applied, and applying a view again retries it.
+    // Views must come in metadata order. May suspend.
     Result<void> apply_view(const ClusterView& view);
     bool follows_view() const { return follows_view_; }
 

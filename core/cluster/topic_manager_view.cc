@@ -115,7 +115,12 @@ Result<void> TopicManager::apply_topic(const TopicInfo& info) {
                                      state.partition_epoch});
         if (partition.hosted_locally()) {
             if (caught_up_ && partition.log() == nullptr) {
-                keep_first(first, open_hosted(topic, partition));  // May suspend.
+                // A log that cannot be opened leaves its partition offline, as after an I/O
+                // error: the table still agrees with the view, and tick() reopens it.
+                if (Result<void> opened = open_hosted(topic, partition); !opened) {  // May suspend.
+                    log_.warn("partition {} is offline: {}", partition.directory(),
+                              opened.error().describe());
+                }
             }
         } else if (was_hosted || partition.log()) {
             keep_first(first, unhost(partition));  // May suspend.

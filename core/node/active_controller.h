@@ -4,9 +4,11 @@
 //
 //   ActiveController active(env, node, follower, {.controller = options});
 //   env.scheduler.spawn("controller", [&] { active.run(); });     // until stop()
-//   std::optional<RegisterBrokerReply> reply = active.run_command<RegisterBrokerReply>(
-//       [&](Controller& c, Offset next, int64_t now) { return c.register_broker(cmd, next, now); });
-//   if (!reply) answer(NOT_CONTROLLER);                               // May suspend.
+//   auto reply = active.run_command<RegisterBrokerReply>([&](Controller& c, Offset next,
+//                                                            int64_t now) {
+//       return c.register_broker(command, next, now);
+//   });                                                               // May suspend.
+//   if (!reply) answer(NOT_CONTROLLER);
 //
 // The rules (each ASSERTed where it happens):
 // - Activation. On becoming leader in epoch E the node is not the active controller until its
@@ -97,9 +99,8 @@ public:
     // execute() for a controller method returning a ControllerResult: its reply, or nullopt for
     // NOT_CONTROLLER. May suspend.
     template <typename Reply>
-    std::optional<Reply> run_command(
-        const std::function<controller::ControllerResult<Reply>(controller::Controller&, Offset,
-                                                                int64_t)>& command) {
+    std::optional<Reply> run_command(const std::function<controller::ControllerResult<Reply>(
+                                         controller::Controller&, Offset, int64_t)>& command) {
         std::optional<Reply> reply;
         bool done = execute([&](controller::Controller& controller, Offset next, int64_t now) {
             controller::ControllerResult<Reply> result = command(controller, next, now);

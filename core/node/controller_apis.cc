@@ -39,9 +39,9 @@ const ControllerApiSpec* find_spec(ApiKey api_key) {
     return nullptr;
 }
 
-constexpr std::array<ApiKey, 6> kQuorumApis = {ApiKey::vote,           ApiKey::begin_quorum_epoch,
-                                               ApiKey::end_quorum_epoch, ApiKey::fetch,
-                                               ApiKey::fetch_snapshot, ApiKey::describe_quorum};
+constexpr std::array<ApiKey, 6> kQuorumApis = {
+    ApiKey::vote,  ApiKey::begin_quorum_epoch, ApiKey::end_quorum_epoch,
+    ApiKey::fetch, ApiKey::fetch_snapshot,     ApiKey::describe_quorum};
 
 // Counts a call in flight for wait_idle().
 struct InFlight {
@@ -100,8 +100,8 @@ std::optional<protocol::AnyResponse> ControllerApis::handle(const protocol::Requ
     return dispatch(header, std::move(request));  // May suspend.
 }
 
-std::optional<protocol::AnyResponse> ControllerApis::dispatch(
-    const protocol::RequestHeader& header, protocol::AnyRequest&& request) {
+std::optional<protocol::AnyResponse> ControllerApis::dispatch(const protocol::RequestHeader& header,
+                                                              protocol::AnyRequest&& request) {
     int16_t version = header.api_version;
     return std::visit(
         [&](auto& typed) -> std::optional<protocol::AnyResponse> {
@@ -193,8 +193,8 @@ protocol::UnregisterBrokerResponse ControllerApis::unregister_broker(
     const protocol::UnregisterBrokerRequest& request) {
     protocol::UnregisterBrokerResponse response;
     controller::UnregisterBrokerCommand command{.broker_id = NodeId(request.broker_id)};
-    std::optional<KafkaError> reply = active_.run_command<KafkaError>(
-        [&](Controller& controller, Offset, int64_t) {
+    std::optional<KafkaError> reply =
+        active_.run_command<KafkaError>([&](Controller& controller, Offset, int64_t) {
             return controller.unregister_broker(command);
         });  // May suspend.
     response.error_code = to_wire(reply.value_or(KafkaError::not_controller));

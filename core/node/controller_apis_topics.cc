@@ -66,7 +66,8 @@ ResourceResponse resource_answer(int8_t type, const std::string& name, KafkaErro
 template <typename ResourceResponse>
 ResourceResponse resource_answer(int8_t type, const std::string& name,
                                  const std::optional<controller::AlterConfigsReply>& reply) {
-    if (!reply) return resource_answer<ResourceResponse>(type, name, KafkaError::not_controller, "");
+    if (!reply)
+        return resource_answer<ResourceResponse>(type, name, KafkaError::not_controller, "");
     return resource_answer<ResourceResponse>(type, name, reply->error, reply->error_message);
 }
 
@@ -232,8 +233,8 @@ protocol::IncrementalAlterConfigsResponse ControllerApis::incremental_alter_conf
             // SET 0, DELETE 1; APPEND 2 and SUBTRACT 3 edit list values, which no config Brook
             // keeps is.
             if (config.config_operation == 0) {
-                command.changes.push_back({config.name, controller::ConfigOperation::set,
-                                           config.value.value_or("")});
+                command.changes.push_back(
+                    {config.name, controller::ConfigOperation::set, config.value.value_or("")});
             } else if (config.config_operation == 1) {
                 command.changes.push_back({config.name, controller::ConfigOperation::remove, ""});
             } else if (unsupported.empty()) {
@@ -242,9 +243,9 @@ protocol::IncrementalAlterConfigsResponse ControllerApis::incremental_alter_conf
             }
         }
         if (!unsupported.empty()) {
-            response.responses.push_back(resource_answer<Answer>(
-                resource.resource_type, resource.resource_name, KafkaError::invalid_request,
-                unsupported));
+            response.responses.push_back(
+                resource_answer<Answer>(resource.resource_type, resource.resource_name,
+                                        KafkaError::invalid_request, unsupported));
             continue;
         }
         std::optional<controller::AlterConfigsReply> reply =
@@ -275,7 +276,8 @@ controller::AlterConfigsCommand replace_all(
         kept.insert(config.name);
         command.changes.push_back({config.name, controller::ConfigOperation::set, *config.value});
     }
-    for (const auto& [name, value] : controller.image().configs_of({type, resource.resource_name})) {
+    for (const auto& [name, value] :
+         controller.image().configs_of({type, resource.resource_name})) {
         if (!kept.contains(name)) {
             command.changes.push_back({name, controller::ConfigOperation::remove, ""});
         }

@@ -25,8 +25,8 @@ void MetadataFollower::apply(const raft::Entry& entry) {
            applied_offset_);
     applied_offset_ = entry.offset;
     if (entry.kind == raft::EntryKind::data) {
-        auto bytes = std::span(reinterpret_cast<const uint8_t*>(entry.data.data()),
-                               entry.data.size());
+        auto bytes =
+            std::span(reinterpret_cast<const uint8_t*>(entry.data.data()), entry.data.size());
         Result<metadata::MetadataRecord> record = metadata::decode_record(bytes);
         if (!record) {
             logger_.error("skipping the metadata entry at offset {}: {}", entry.offset,

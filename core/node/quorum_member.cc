@@ -30,12 +30,12 @@ QuorumMemberOptions quorum_member_options(const broker::BrokerConfig& config,
     }
     for (const broker::ListenerSpec& listener : config.listeners) {
         if (kraft.is_controller_listener(listener.name)) {
-            options.listen = Address{listener.host, listener.port};
+            // "" (every interface, in Kafka's listeners syntax) is the network's 0.0.0.0.
+            options.listen =
+                Address{listener.wildcard_host() ? "0.0.0.0" : listener.host, listener.port};
             break;
         }
     }
-    std::string log_dir = kraft.metadata_log_dir.empty() ? config.log_dir : kraft.metadata_log_dir;
-    options.metadata_directory = log_dir + "/__cluster_metadata-0";
     options.quorum.raft.election_timeout_ms = kraft.election_timeout_ms;
     options.quorum.raft.fetch_timeout_ms = kraft.fetch_timeout_ms;
     options.quorum.raft.request_timeout_ms = kraft.request_timeout_ms;
@@ -47,9 +47,8 @@ QuorumMemberOptions quorum_member_options(const broker::BrokerConfig& config,
         .default_replication_factor = config.default_replication_factor,
         .topic_id_seed = topic_id_seed_of(cluster_id),
     };
-    options.controller.tick_interval =
-        std::max<Duration>(milliseconds(kraft.broker_heartbeat_interval_ms / 2),
-                          kControllerTickIntervalMin);
+    options.controller.tick_interval = std::max<Duration>(
+        milliseconds(kraft.broker_heartbeat_interval_ms / 2), kControllerTickIntervalMin);
     return options;
 }
 
@@ -59,7 +58,7 @@ QuorumMember::QuorumMember(Environment& env, QuorumMemberOptions options)
 QuorumMember::~QuorumMember() = default;
 
 Result<std::unique_ptr<QuorumMember>> QuorumMember::open(Environment& env,
-                                                        QuorumMemberOptions options) {
+                                                         QuorumMemberOptions options) {
     bool voter = options.voter();
     ASSERT(!voter || options.listen.has_value(), "voter {} without a controller listener",
            options.self);
@@ -75,8 +74,8 @@ Result<std::unique_ptr<QuorumMember>> QuorumMember::open(Environment& env,
     member->follower_ = std::make_unique<MetadataFollower>(
         env.scheduler, Logger(env.log_sink, fmt::format("metadata/{}", o.self)));
     member->channel_ = std::make_unique<quorum::KafkaQuorumChannel>(
-        env, quorum::QuorumChannelConfig{o.self, o.listen.value_or(Address{}), o.voters,
-                                         o.cluster_id});
+        env,
+        quorum::QuorumChannelConfig{o.self, o.listen.value_or(Address{}), o.voters, o.cluster_id});
     member->state_store_ = std::make_unique<quorum::KafkaQuorumStateStore>(
         env.disk, o.metadata_directory + "/quorum-state", o.cluster_id, voters);
 
@@ -96,9 +95,9 @@ Result<std::unique_ptr<QuorumMember>> QuorumMember::open(Environment& env,
         tell();
     };
     callbacks.state_changed = tell;
-    TRY_ASSIGN(member->node_, quorum::QuorumNode::open(env, *member->channel_,
-                                                       *member->state_store_, o.quorum,
-                                                       std::move(callbacks)));  // May suspend.
+    TRY_ASSIGN(member->node_,
+               quorum::QuorumNode::open(env, *member->channel_, *member->state_store_, o.quorum,
+                                        std::move(callbacks)));  // May suspend.
     member->channel_->set_status_source([self] { return self->node_->status(); });
     if (voter) {
         member->active_ = std::make_unique<ActiveController>(env, *member->node_,
@@ -137,7 +136,7 @@ Result<void> QuorumMember::run() {
     Result<void> ran = node_->run();  // May suspend.
     if (active_) active_->stop();
     while (fibers > 0) fibers_done.wait();  // May suspend.
-    if (apis_) apis_->wait_idle();           // May suspend.
+    if (apis_) apis_->wait_idle();          // May suspend.
     return ran;
 }
 

@@ -32,7 +32,7 @@
 #include "core/runtime/environment.h"
 
 namespace brook::broker {
-struct BrokerConfig;
+class BrokerConfig;
 }
 
 namespace brook::node {
@@ -44,8 +44,9 @@ struct QuorumMemberOptions {
     // controller.quorum.voters; this node votes if it is among them.
     std::map<NodeId, Address> voters;
     std::string cluster_id;
-    // The metadata log's directory on the node's Disk (Kafka: <metadata.log.dir>/
-    // __cluster_metadata-0); the quorum-state file lives in it.
+    // The metadata log's directory on the Disk open() is given, which is rooted at the metadata
+    // log dir (Kafka: <metadata.log.dir>/__cluster_metadata-0, metadata.log.dir defaulting to the
+    // first log dir); the quorum-state file lives in it.
     std::string metadata_directory = "__cluster_metadata-0";
     // Raft's timings and the snapshot interval. open() sets node id, cluster id, voters and
     // directory from the fields above.
@@ -59,15 +60,15 @@ struct QuorumMemberOptions {
 // The options a broker configuration gives (Kafka's names): node.id, controller.quorum.voters,
 // the CONTROLLER listener, controller.quorum.election.timeout.ms, .fetch.timeout.ms and
 // .request.timeout.ms, num.partitions, default.replication.factor, broker.session.timeout.ms,
-// broker.heartbeat.interval.ms (the controller ticks at half of it), metadata.log.dir; topic ids
-// are seeded from the cluster id.
+// broker.heartbeat.interval.ms (the controller ticks at half of it); topic ids are seeded from
+// the cluster id. metadata.log.dir is not among them: it chooses the Disk given to open().
 QuorumMemberOptions quorum_member_options(const broker::BrokerConfig& config,
                                           const std::string& cluster_id);
 
 class QuorumMember {
 public:
-    // Opens the metadata log and quorum state on env.disk and, on a voter, starts listening.
-    // May suspend.
+    // Opens the metadata log and quorum state on env.disk (rooted at the metadata log dir)
+    // and, on a voter, starts listening. May suspend.
     static Result<std::unique_ptr<QuorumMember>> open(Environment& env,
                                                       QuorumMemberOptions options);
     ~QuorumMember();

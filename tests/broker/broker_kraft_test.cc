@@ -340,10 +340,7 @@ TEST_CASE("broker kraft: producer ids come from the controller's blocks") {
 
 TEST_CASE("broker kraft: find coordinator names the leader of the group's offsets partition") {
     FakeController controller;
-    BrokerConfig config = kraft_config();
-    REQUIRE(config.set("offsets.topic.num.partitions", "3").ok());
-    REQUIRE(config.finish().ok());
-    BrokerRig rig(config, 1, &controller);
+    BrokerRig rig(kraft_config(3), 1, &controller);
     rig.run([&] {
         cluster::ClusterView view = cluster_view(1, {});
         view.brokers[2].fenced = true;
@@ -385,6 +382,69 @@ TEST_CASE("broker kraft: find coordinator names the leader of the group's offset
             placed(home.value(), {2}, -1, 2, {2});
         REQUIRE(rig.broker->apply_cluster_view(with_offsets).ok());
         REQUIRE(find().error_code == to_wire(KafkaError::coordinator_not_available));
+    });
+}
+
+TEST_CASE("broker kraft: groups are coordinated where their offsets partition is led") {
+    FakeController controller;
+    BrokerRig rig(kraft_config(2), 1, &controller);
+    rig.run([&] {
+        PartitionId home = group::offsets_partition_for("app", 2);
+        auto offsets_view = [&](int64_t offset, int32_t leader, int32_t epoch) {
+            std::vector<cluster::PartitionInfo> partitions;
+            for (int32_t i = 0; i < 2; ++i) {
+                partitions.push_back(i == home.value() ? placed(i, {1, 2}, leader, epoch, {1, 2})
+                                                       : placed(i, {1, 2}, 1, 0, {1, 2}));
+            }
+            return cluster_view(offset, {topic_info("__consumer_offsets", 7, partitions),
+                                         topic_info("orders", 1, {placed(0, {1}, 1, 0)})});
+        };
+        auto kafka = rig.connect();
+        auto commit = [&](int64_t at) {
+            protocol::OffsetCommitRequest request;
+            request.group_id = "app";
+            auto& topic = request.topics.emplace_back();
+            topic.name = "orders";
+            topic.partitions.push_back({.partition_index = 0, .committed_offset = at});
+            auto response = kafka->call<protocol::OffsetCommitResponse>(request, 2, rig.deadline());
+            REQUIRE(response.ok());
+            return protocol::kafka_error_from_wire(response->topics[0].partitions[0].error_code);
+        };
+        auto committed = [&]() -> std::pair<KafkaError, int64_t> {
+            protocol::OffsetFetchRequest request;
+            request.group_id = "app";
+            request.topics.emplace().push_back({"orders", {0}});
+            auto response = kafka->call<protocol::OffsetFetchResponse>(request, 2, rig.deadline());
+            REQUIRE(response.ok());
+            if (response->error_code != 0) {
+                return {protocol::kafka_error_from_wire(response->error_code), -1};
+            }
+            return {KafkaError::none, response->topics[0].partitions[0].committed_offset};
+        };
+        // Waits out COORDINATOR_LOAD_IN_PROGRESS while the partition's groups load.
+        auto settled = [&](auto call) {
+            for (int i = 0; i < 100; ++i) {
+                auto result = call();
+                if (result != KafkaError::coordinator_load_in_progress) return result;
+                rig.sleep(milliseconds(10));
+            }
+            FAIL("still loading");
+            return KafkaError::none;
+        };
+
+        REQUIRE(rig.broker->apply_cluster_view(offsets_view(1, 1, 1)).ok());
+        REQUIRE(settled([&] { return commit(42); }) == KafkaError::none);
+        REQUIRE(committed() == std::pair(KafkaError::none, int64_t{42}));
+
+        // Broker 2 leads the group's partition now: not this node's group any more.
+        REQUIRE(rig.broker->apply_cluster_view(offsets_view(2, 2, 2)).ok());
+        REQUIRE(commit(43) == KafkaError::not_coordinator);
+        REQUIRE(committed().first == KafkaError::not_coordinator);
+
+        // Back here in a later epoch: loaded again from the partition's log.
+        REQUIRE(rig.broker->apply_cluster_view(offsets_view(3, 1, 3)).ok());
+        REQUIRE(settled([&] { return committed().first; }) == KafkaError::none);
+        REQUIRE(committed() == std::pair(KafkaError::none, int64_t{42}));
     });
 }
 

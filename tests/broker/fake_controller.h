@@ -74,8 +74,9 @@ public:
 };
 
 // Broker 1 of a KRaft cluster, listening as the single-node rig does.
-inline BrokerConfig kraft_config() {
+inline BrokerConfig kraft_config(int32_t offsets_partitions = 50) {
     BrokerConfig config;
+    REQUIRE(config.set("offsets.topic.num.partitions", std::to_string(offsets_partitions)).ok());
     REQUIRE(config.set("listeners", "PLAINTEXT://n1:9092").ok());
     REQUIRE(config.set("process.roles", "broker").ok());
     REQUIRE(config.set("controller.quorum.voters", "9@c9:9093").ok());

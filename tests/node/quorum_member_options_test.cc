@@ -7,6 +7,12 @@
 namespace brook::node {
 namespace {
 
+QuorumMemberOptions options_of(std::string_view properties, const std::string& cluster_id) {
+    auto config = broker::BrokerConfig::parse(properties);
+    REQUIRE(config.ok());
+    return quorum_member_options(*config, cluster_id);
+}
+
 TEST_CASE("quorum member options: Kafka's keys become the member's options") {
     auto config = broker::BrokerConfig::parse(
         "process.roles=broker,controller\n"
@@ -26,8 +32,9 @@ TEST_CASE("quorum member options: Kafka's keys become the member's options") {
     CHECK(options.listen == std::optional<Address>(Address{"h2", 9093}));
     CHECK(options.voters.size() == 3);
     CHECK(options.voters.at(NodeId(3)) == Address{"h3", 9093});
-    CHECK(options.metadata_directory == "/data/__cluster_metadata-0");
+    CHECK(options.metadata_directory == "__cluster_metadata-0");  // on the Disk's root
     CHECK(options.quorum.raft.election_timeout_ms == 700);
+    CHECK(options.quorum.raft.fetch_timeout_ms == 2000);  // Kafka's default
     CHECK(options.controller.controller.num_partitions == 4);
     CHECK(options.controller.controller.default_replication_factor == 1);
     CHECK(options.controller.controller.broker_session_timeout_ms == 6000);
@@ -35,6 +42,19 @@ TEST_CASE("quorum member options: Kafka's keys become the member's options") {
     // Topic ids are seeded by the cluster id: another cluster draws others.
     CHECK(options.controller.controller.topic_id_seed !=
           quorum_member_options(*config, "cluster-b").controller.controller.topic_id_seed);
+}
+
+TEST_CASE(
+    "quorum member options: a broker-only node is an observer, a wildcard host listens on all") {
+    std::string voters =
+        "controller.listener.names=CONTROLLER\ncontroller.quorum.voters=1@h1:9093\n";
+    QuorumMemberOptions observer =
+        options_of("process.roles=broker\nnode.id=4\nlisteners=PLAINTEXT://:9092\n" + voters, "c");
+    CHECK_FALSE(observer.voter());
+    CHECK_FALSE(observer.listen.has_value());
+    QuorumMemberOptions wildcard = options_of(
+        "process.roles=controller\nnode.id=1\nlisteners=CONTROLLER://:9093\n" + voters, "c");
+    CHECK(wildcard.listen == std::optional<Address>(Address{"0.0.0.0", 9093}));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Three QuorumMembers (voters 1, 2, 3 on simulated hosts "c1".."c3", controller listener 9093),
-// and optionally broker-only observers after them, in one simulated world, and a test body that speaks Kafka's wire to their controller
-// listeners from host "client", as a broker's registration client or an admin tool would.
+// and optionally broker-only observers after them, in one simulated world, and a test body that
+// speaks Kafka's wire to their controller listeners from host "client", as a broker's registration
+// client or an admin tool would.
 //
 //   QuorumMemberRig rig(/*seed=*/7);
 //   rig.run([&] {
@@ -10,7 +11,6 @@
 #pragma once
 
 #include <catch2/catch.hpp>
-
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,7 +35,8 @@ struct QuorumMemberRig {
                              int observers = 0)
         : planted_bug(planted_bug), sim(seed) {
         for (int i = 1; i <= 3 + observers; ++i) members[NodeId(i)] = nullptr;
-        for (const auto& [id, member] : members) {
+        for (const auto& entry : members) {
+            NodeId id = entry.first;
             sim.add_process(name(id), [this, id](Environment& env) { run_member(env, id); });
         }
     }
@@ -65,6 +66,7 @@ struct QuorumMemberRig {
         options.controller.controller.default_replication_factor = 3;
         options.controller.tick_interval = milliseconds(100);
         options.controller.planted_bug = planted_bug;
+        options.quorum.snapshot_every_entries = snapshot_every_entries;
         return options;
     }
 
@@ -76,6 +78,7 @@ struct QuorumMemberRig {
         }
         std::unique_ptr<QuorumMember> member = std::move(opened).value();
         members[id] = member.get();
+        images_at_open[id] = member->metadata().image();
         struct Forget {
             QuorumMember*& member;
             ~Forget() { member = nullptr; }
@@ -134,12 +137,22 @@ struct QuorumMemberRig {
     }
 
     void crash(NodeId id) { sim.crash(name(id)); }
-    void restart(NodeId id) { sim.restart(name(id)); }
+    // Boots a crashed member again and waits until it opened. May suspend.
+    void restart(NodeId id) {
+        sim.restart(name(id));
+        Instant end = sim.now() + seconds(5);
+        while (members.at(id) == nullptr && sim.now() < end) sleep(milliseconds(1));
+        REQUIRE(members.at(id) != nullptr);
+    }
 
     NodePlantedBug planted_bug;
+    // Set before run(): each member snapshots its image after this many entries (0: never).
+    int64_t snapshot_every_entries = 0;
     sim::Simulation sim;
     std::map<NodeId, QuorumMember*> members;  // null while down
     std::map<NodeId, std::string> run_results;
+    // What each member held when it opened, before any fetch: its snapshot's image.
+    std::map<NodeId, metadata::MetadataImage> images_at_open;
 };
 
 }  // namespace brook::node::testing

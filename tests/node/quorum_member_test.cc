@@ -3,9 +3,9 @@
 #include "core/node/quorum_member.h"
 
 #include <catch2/catch.hpp>
-
 #include <set>
 
+#include "core/protocol/frame_assembler.h"
 #include "tests/node/quorum_member_rig.h"
 
 namespace brook::node::testing {
@@ -92,8 +92,8 @@ TEST_CASE("quorum member: brokers register at the active controller and heartbea
     QuorumMemberRig rig(11);
     rig.run([&] {
         NodeId active = rig.wait_for_active();
-        auto refused = rig.call<protocol::BrokerRegistrationResponse>(other_than(active),
-                                                                      registration(1), 0);
+        auto refused =
+            rig.call<protocol::BrokerRegistrationResponse>(other_than(active), registration(1), 0);
         REQUIRE(refused.ok());
         CHECK(refused->error_code == to_wire(KafkaError::not_controller));
 
@@ -139,7 +139,7 @@ TEST_CASE("quorum member: CreateTopics is answered after commit, and every membe
             CHECK(*there == *topic);
         }
         auto again = rig.call<protocol::CreateTopicsResponse>(other_than(active),
-                                                               create_topic("more", 1, 3), 7);
+                                                              create_topic("more", 1, 3), 7);
         REQUIRE(again.ok());
         CHECK(again->topics[0].error_code == to_wire(KafkaError::not_controller));
     });
@@ -181,8 +181,8 @@ TEST_CASE("quorum member: a new leader's controller has the same metadata and ke
         CHECK(image.topics() == committed.topics());
         CHECK(image.brokers().size() == committed.brokers().size());
 
-        auto again = rig.call<protocol::CreateTopicsResponse>(
-            second, create_topic("orders", 2, 3), 7);
+        auto again =
+            rig.call<protocol::CreateTopicsResponse>(second, create_topic("orders", 2, 3), 7);
         REQUIRE(again.ok());
         CHECK(again->topics[0].error_code == to_wire(KafkaError::topic_already_exists));
         brokers.heartbeat_for({1, 2, 3}, milliseconds(400));
@@ -197,14 +197,39 @@ TEST_CASE("quorum member: ApiVersions on the controller listener lists the contr
     QuorumMemberRig rig(15);
     rig.run([&] {
         NodeId active = rig.wait_for_active();
-        auto versions =
-            rig.call<protocol::ApiVersionsResponse>(other_than(active), protocol::ApiVersionsRequest{}, 3);
+        auto versions = rig.call<protocol::ApiVersionsResponse>(
+            other_than(active), protocol::ApiVersionsRequest{"rig", "1.0"}, 4);
         REQUIRE(versions.ok());
         CHECK(versions->error_code == 0);
         std::set<int16_t> keys;
         for (const auto& api : versions->api_keys) keys.insert(api.api_key);
-        std::set<int16_t> expected = {1, 18, 19, 20, 33, 37, 44, 52, 53, 54, 55, 59, 62, 63, 64, 67};
+        std::set<int16_t> expected = {1,  18, 19, 20, 33, 37, 44, 52,
+                                      53, 54, 55, 59, 62, 63, 64, 67};
         CHECK(keys == expected);
+
+        // ApiVersions v5, newer than Brook's codec: UNSUPPORTED_VERSION at v0, naming the
+        // versions served (KIP-511), and the connection stays open.
+        auto raw = rig.sim.network().host("client").connect(QuorumMemberRig::address(active),
+                                                            rig.deadline());
+        REQUIRE(raw.ok());
+        std::vector<uint8_t> request = {0, 0, 0, 13, 0, 18, 0, 5, 0, 0, 0, 7, 0, 1, 'x', 0, 0};
+        REQUIRE((*raw)->write(request, rig.deadline()).ok());
+        protocol::FrameAssembler frames(1 << 20);
+        while (!frames.complete()) {
+            auto read = (*raw)->read(frames.space(), rig.deadline());
+            REQUIRE(read.ok());
+            REQUIRE(frames.commit(*read).ok());
+        }
+        std::vector<uint8_t> frame = frames.take();
+        REQUIRE(frame.size() > 4);
+        CHECK(frame[3] == 7);  // the correlation id, header v0
+        auto answer = protocol::decode_response(protocol::ApiKey::api_versions, 0,
+                                                std::span(frame).subspan(4));
+        REQUIRE(answer.ok());
+        const auto& unsupported = std::get<protocol::ApiVersionsResponse>(*answer);
+        CHECK(unsupported.error_code == to_wire(KafkaError::unsupported_version));
+        REQUIRE(unsupported.api_keys.size() == 1);
+        CHECK(unsupported.api_keys[0].max_version == 4);
     });
 }
 
@@ -257,8 +282,7 @@ TEST_CASE("quorum member: the topic, config, producer id and unregistration APIs
         REQUIRE(deleted->responses.size() == 2);
         CHECK(deleted->responses[0].error_code == 0);
         CHECK(deleted->responses[0].name == std::optional<std::string>("orders"));
-        CHECK(deleted->responses[1].error_code ==
-              to_wire(KafkaError::unknown_topic_or_partition));
+        CHECK(deleted->responses[1].error_code == to_wire(KafkaError::unknown_topic_or_partition));
         CHECK(image.topic("orders") == nullptr);
 
         auto unregistered = rig.call<protocol::UnregisterBrokerResponse>(
@@ -285,6 +309,119 @@ TEST_CASE("quorum member: an observer follows the metadata without a controller 
     });
 }
 
+TEST_CASE("quorum member: a member restarted from its snapshot has the same metadata") {
+    QuorumMemberRig rig(19);
+    rig.snapshot_every_entries = 4;
+    rig.run([&] {
+        Brokers brokers{rig};
+        NodeId active = brokers.ready_with_topic({1, 2, 3}, "t0", 1, 3).first;
+        for (int i = 1; i < 4; ++i) {
+            auto created = rig.call<protocol::CreateTopicsResponse>(
+                active, create_topic(fmt::format("t{}", i), 1, 3), 7);
+            REQUIRE(created.ok());
+            REQUIRE(created->topics[0].error_code == 0);
+        }
+        NodeId follower = other_than(active);
+        rig.wait_all_applied(rig.member(active).metadata().applied_offset());
+        rig.sleep(milliseconds(100));  // the writer finishes the snapshot the last apply asked
+        rig.crash(follower);
+        rig.restart(follower);
+        // Before it fetched anything, the restarted member held a snapshot's image: one taken
+        // at least 4 entries (two topics) before the end.
+        CHECK(rig.images_at_open.at(follower).topics().size() >= 2);
+        rig.wait_all_applied(rig.member(active).metadata().applied_offset());
+        CHECK(rig.member(follower).metadata().image().topics() ==
+              rig.member(active).metadata().image().topics());
+    });
+}
+
+TEST_CASE("quorum member: one seed, one trace") {
+    auto trace_of = [](uint64_t seed) {
+        QuorumMemberRig rig(seed);
+        rig.run([&] {
+            Brokers brokers{rig};
+            NodeId active = brokers.ready_with_topic({1, 2, 3}, "orders", 2, 3).first;
+            rig.crash(active);
+            brokers.heartbeat_for({1, 2, 3}, milliseconds(600));
+        });
+        return rig.sim.trace().hash();
+    };
+    CHECK(trace_of(20) == trace_of(20));
+    CHECK(trace_of(20) != trace_of(21));
+}
+
+TEST_CASE("quorum member: a clean stop hands leadership on and run() returns ok") {
+    QuorumMemberRig rig(22);
+    rig.run([&] {
+        Brokers brokers{rig};
+        NodeId first = brokers.ready_with_topic({1, 2, 3}, "orders", 1, 3).first;
+        rig.member(first).resign();
+        rig.member(first).stop();
+        Instant end = rig.deadline(seconds(5));
+        while (rig.members.at(first) != nullptr && rig.sim.now() < end) rig.sleep(milliseconds(1));
+        CHECK(rig.members.at(first) == nullptr);
+        CHECK(rig.run_results.at(first) == "ok");
+        NodeId second = rig.wait_for_active();
+        CHECK(second != first);
+        auto refused = rig.call<protocol::CreateTopicsResponse>(first, create_topic("x", 1, 1), 7);
+        CHECK_FALSE(refused.ok());  // nobody listens there any more
+    });
+}
+
+// Creates topic `name` at whichever member is the active controller, asking again after
+// NOT_CONTROLLER or a broken connection; the final answer's error code.
+int16_t create_until_answered(QuorumMemberRig& rig, const std::string& name) {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        auto answer = rig.call<protocol::CreateTopicsResponse>(rig.wait_for_active(),
+                                                               create_topic(name, 1, 1), 7);
+        if (answer.ok() && answer->topics.at(0).error_code != to_wire(KafkaError::not_controller)) {
+            return answer->topics.at(0).error_code;
+        }
+        rig.sleep(milliseconds(50));
+    }
+    FAIL("no answer for " << name);
+    return -1;
+}
+
+TEST_CASE("quorum member: topics survive crashes of random members, each created once") {
+    for (uint64_t seed : {31, 32, 33}) {
+        QuorumMemberRig rig(seed);
+        rig.run([&] {
+            Brokers brokers{rig};
+            brokers.ready_with_topic({1, 2, 3}, "t0", 1, 1);
+            std::set<std::string> created = {"t0"};
+            for (int i = 1; i < 8; ++i) {
+                NodeId victim(static_cast<int32_t>(rig.sim.random().next() % 3) + 1);
+                bool crash = rig.sim.random().next() % 2 == 0;
+                if (crash) rig.crash(victim);
+                std::string name = fmt::format("t{}", i);
+                int16_t answer = create_until_answered(rig, name);
+                // TOPIC_ALREADY_EXISTS: an earlier attempt was committed, its answer lost.
+                CHECK((answer == 0 || answer == to_wire(KafkaError::topic_already_exists)));
+                created.insert(name);
+                if (crash) rig.restart(victim);
+                brokers.heartbeat_for({1, 2, 3}, milliseconds(200));
+            }
+            NodeId active = rig.wait_for_active();
+            rig.wait_all_applied(rig.member(active).metadata().applied_offset());
+            const metadata::MetadataImage& image = rig.member(active).metadata().image();
+            std::set<std::string> names;
+            std::set<metadata::Uuid> ids;
+            for (const auto& [id, topic] : image.topics()) {
+                names.insert(topic.name);
+                ids.insert(id);
+            }
+            CHECK(names == created);
+            CHECK(ids.size() == created.size());
+            for (const auto& [id, member] : rig.members) {
+                REQUIRE(member != nullptr);
+                CHECK(member->metadata().image().topics() == image.topics());
+                CHECK(member->metadata().image().brokers() == image.brokers());
+            }
+        });
+    }
+}
+
 // Registers broker 1, creates "orders", restarts the whole quorum, registers broker 1 again and
 // asks for "orders" once more: the answer's error code.
 int16_t create_twice_across_a_full_restart(NodePlantedBug bug) {
@@ -298,8 +435,8 @@ int16_t create_twice_across_a_full_restart(NodePlantedBug bug) {
         for (NodeId id : {NodeId(1), NodeId(2), NodeId(3)}) rig.restart(id);
         brokers.register_all({1});
         brokers.heartbeat_for({1}, milliseconds(600));
-        auto again = rig.call<protocol::CreateTopicsResponse>(
-            rig.wait_for_active(), create_topic("orders", 1, 1), 7);
+        auto again = rig.call<protocol::CreateTopicsResponse>(rig.wait_for_active(),
+                                                              create_topic("orders", 1, 1), 7);
         REQUIRE(again.ok());
         second_answer = again->topics[0].error_code;
     });
