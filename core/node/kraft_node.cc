@@ -79,10 +79,8 @@ Result<void> KraftNode::run() {
 
 Result<void> KraftNode::open_quorum() {
     QuorumMemberOptions options = quorum_member_options(config_, cluster_id_);
-    // The node's Disk is rooted at its log directory (the composition root opens it there), so
-    // the metadata log is a directory inside it, named as Kafka names it. A metadata.log.dir of
-    // its own would need a second Disk; brook serve checks that directory's identity only.
-    options.metadata_directory = "__cluster_metadata-0";
+    // The metadata log lives on the node's Disk, rooted at its log directory: a metadata.log.dir
+    // of its own would need a second Disk (brook serve checks that directory's identity only).
     TRY_ASSIGN(quorum_, QuorumMember::open(env_, std::move(options)));  // May suspend.
     return {};
 }
