@@ -226,6 +226,19 @@ TEST_CASE("group ownership: a resign during the load installs nothing", "[group]
     });
 }
 
+TEST_CASE("group ownership: a failed load leaves the partition unowned", "[group]") {
+    OwnershipRig rig;
+    rig.run_kraft([&](cluster::TopicManager&, GroupCoordinator& groups) {
+        // A partition the topic table does not hold: its log cannot be replayed.
+        PartitionId missing(kPartitions);
+        Result<void> loaded = groups.elect(missing);
+        REQUIRE(!loaded.ok());
+        REQUIRE(loaded.error().code() == ErrorCode::not_found);
+        REQUIRE(!groups.owns(missing));
+        REQUIRE(groups.loaded());
+    });
+}
+
 TEST_CASE("group ownership: a commit racing a resign is not acknowledged", "[group]") {
     OwnershipRig rig;
     rig.run_kraft([&](cluster::TopicManager&, GroupCoordinator& groups) {
