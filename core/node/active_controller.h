@@ -113,8 +113,6 @@ public:
 
     // Whether a controller is active now (leading, caught up, not stopped).
     bool active() const { return controller_ != nullptr; }
-    // The epoch the active controller leads; meaningful only while active().
-    LeaderEpoch epoch() const { return epoch_; }
 
 private:
     int64_t now_ms() const;

@@ -96,7 +96,6 @@ public:
     // The controller listener's bound address (its real port when listening on port 0); nullopt
     // on an observer.
     std::optional<Address> local_controller_address() const;
-    const quorum::QuorumNode& quorum_node() const { return *node_; }
 
 private:
     QuorumMember(Environment& env, QuorumMemberOptions options);

@@ -123,8 +123,6 @@ public:
     bool leading() const {
         return raft_->role() == raft::Role::leader && !stopping_ && !failure_;
     }
-    // Whether stop() was called or a disk write failed: the node takes no part any more.
-    bool stopped() const { return stopping_ || failure_.has_value(); }
 
 private:
     QuorumNode(Environment& env, QuorumChannel& channel, QuorumStateStore& state_store,
