@@ -47,7 +47,7 @@
 namespace brook::node {
 
 // A bug a test switches on to show that the activation rule matters
-// (tests/node/active_controller_test.cc). An option rather than a core/base/planted_bug.h
+// (tests/node/quorum_member_test.cc). An option rather than a core/base/planted_bug.h
 // switch for the reason QuorumPlantedBug is one: the tests run in release builds, where those
 // switches are compiled out. Production code never sets it.
 enum class NodePlantedBug : uint8_t {
