@@ -39,10 +39,6 @@ const ControllerApiSpec* find_spec(ApiKey api_key) {
     return nullptr;
 }
 
-constexpr std::array<ApiKey, 6> kQuorumApis = {
-    ApiKey::vote,  ApiKey::begin_quorum_epoch, ApiKey::end_quorum_epoch,
-    ApiKey::fetch, ApiKey::fetch_snapshot,     ApiKey::describe_quorum};
-
 // Counts a call in flight for wait_idle().
 struct InFlight {
     int& count;
@@ -72,7 +68,7 @@ protocol::ApiVersionsResponse ControllerApis::api_versions() {
         response.api_keys.push_back(
             {static_cast<int16_t>(spec.api_key), spec.min_version, spec.max_version});
     }
-    for (ApiKey api_key : kQuorumApis) {
+    for (ApiKey api_key : quorum::kQuorumApis) {
         quorum::VersionRange range = quorum::accepted_versions(api_key);
         response.api_keys.push_back(
             {static_cast<int16_t>(api_key), range.min_version, range.max_version});

@@ -331,20 +331,6 @@ struct KafkaQuorumChannel::State : std::enable_shared_from_this<State> {
         return true;
     }
 
-    static bool is_quorum_api(ApiKey api_key) {
-        switch (api_key) {
-            case ApiKey::vote:
-            case ApiKey::begin_quorum_epoch:
-            case ApiKey::end_quorum_epoch:
-            case ApiKey::fetch:
-            case ApiKey::fetch_snapshot:
-            case ApiKey::describe_quorum:
-                return true;
-            default:
-                return false;
-        }
-    }
-
     // A request for the handler, answered before the connection's next request is read.
     // May suspend.
     bool serve_other(const std::shared_ptr<Incoming>& in, const protocol::RequestHeader& header,

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -587,19 +588,14 @@ VersionRange accepted_versions(ApiKey api_key) {
     }
 }
 
+bool is_quorum_api(ApiKey api_key) {
+    return std::find(kQuorumApis.begin(), kQuorumApis.end(), api_key) != kQuorumApis.end();
+}
+
 bool accepts_version(ApiKey api_key, int16_t version) {
-    switch (api_key) {
-        case ApiKey::vote:
-        case ApiKey::begin_quorum_epoch:
-        case ApiKey::end_quorum_epoch:
-        case ApiKey::fetch_snapshot:
-        case ApiKey::fetch:
-        case ApiKey::describe_quorum: {
-            VersionRange range = accepted_versions(api_key);
-            return version >= range.min_version && version <= range.max_version;
-        }
-        default: return false;
-    }
+    if (!is_quorum_api(api_key)) return false;
+    VersionRange range = accepted_versions(api_key);
+    return version >= range.min_version && version <= range.max_version;
 }
 
 ApiKey api_key_of(const raft::MessageBody& body) {

@@ -12,6 +12,7 @@
 // asserts only on values no RaftNode produces (a request body passed as a response and so on).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -30,6 +31,16 @@ namespace brook::quorum {
 // (Uuid.METADATA_TOPIC_ID, AAAAAAAAAAAAAAAAAAAAAQ) where Fetch v13+ names topics by id.
 inline constexpr std::string_view kMetadataTopic = "__cluster_metadata";
 
+// The quorum's own RPCs. The controller listener serves them besides the controller's APIs.
+inline constexpr std::array<protocol::ApiKey, 6> kQuorumApis = {
+    protocol::ApiKey::vote,
+    protocol::ApiKey::begin_quorum_epoch,
+    protocol::ApiKey::end_quorum_epoch,
+    protocol::ApiKey::fetch,
+    protocol::ApiKey::fetch_snapshot,
+    protocol::ApiKey::describe_quorum};
+bool is_quorum_api(protocol::ApiKey api_key);
+
 // The version Brook sends of each quorum API: the highest the generated codec has (Fetch 17,
 // the others 1; DescribeQuorum 2).
 int16_t wire_version(protocol::ApiKey api_key);
@@ -37,8 +48,7 @@ int16_t wire_version(protocol::ApiKey api_key);
 // The versions Brook accepts from a peer. Fetch below 13 names topics by name and is refused,
 // like any Kafka controller since 3.x never sends it.
 bool accepts_version(protocol::ApiKey api_key, int16_t version);
-// The same as a range, for ApiVersions on the controller listener: {min, max} of a quorum API
-// (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch, FetchSnapshot, DescribeQuorum).
+// The same as a range, for ApiVersions on the controller listener: {min, max} of a quorum API.
 struct VersionRange {
     int16_t min_version;
     int16_t max_version;
