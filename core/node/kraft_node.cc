@@ -17,14 +17,6 @@ int16_t security_protocol_id(const std::optional<std::string>& name) {
     return 0;  // PLAINTEXT
 }
 
-std::map<NodeId, Address> voter_addresses(const broker::KraftConfig& kraft) {
-    std::map<NodeId, Address> voters;
-    for (const broker::QuorumVoter& voter : kraft.quorum_voters) {
-        voters[voter.id] = Address{voter.host, voter.port};
-    }
-    return voters;
-}
-
 }  // namespace
 
 KraftNode::KraftNode(Environment& env, broker::BrokerConfig config)

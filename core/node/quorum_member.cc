@@ -25,9 +25,7 @@ QuorumMemberOptions quorum_member_options(const broker::BrokerConfig& config,
     QuorumMemberOptions options;
     options.self = config.node_id;
     options.cluster_id = cluster_id;
-    for (const broker::QuorumVoter& voter : kraft.quorum_voters) {
-        options.voters[voter.id] = Address{voter.host, voter.port};
-    }
+    options.voters = voter_addresses(kraft);
     for (const broker::ListenerSpec& listener : config.listeners) {
         if (kraft.is_controller_listener(listener.name)) {
             // "" (every interface, in Kafka's listeners syntax) is the network's 0.0.0.0.
@@ -50,6 +48,14 @@ QuorumMemberOptions quorum_member_options(const broker::BrokerConfig& config,
     options.controller.tick_interval = std::max<Duration>(
         milliseconds(kraft.broker_heartbeat_interval_ms / 2), kControllerTickIntervalMin);
     return options;
+}
+
+std::map<NodeId, Address> voter_addresses(const broker::KraftConfig& kraft) {
+    std::map<NodeId, Address> voters;
+    for (const broker::QuorumVoter& voter : kraft.quorum_voters) {
+        voters[voter.id] = Address{voter.host, voter.port};
+    }
+    return voters;
 }
 
 QuorumMember::QuorumMember(Environment& env, QuorumMemberOptions options)

@@ -33,6 +33,7 @@
 
 namespace brook::broker {
 class BrokerConfig;
+struct KraftConfig;
 }
 
 namespace brook::node {
@@ -64,6 +65,10 @@ struct QuorumMemberOptions {
 // the cluster id. metadata.log.dir is not among them: it chooses the Disk given to open().
 QuorumMemberOptions quorum_member_options(const broker::BrokerConfig& config,
                                           const std::string& cluster_id);
+
+// controller.quorum.voters by node id: the quorum's peers, and where a ControllerLink finds the
+// quorum leader.
+std::map<NodeId, Address> voter_addresses(const broker::KraftConfig& kraft);
 
 class QuorumMember {
 public:
