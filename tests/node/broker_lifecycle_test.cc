@@ -2,14 +2,14 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/node/fake_controller.h"
+#include "tests/node/fake_controller_listeners.h"
 
 namespace brook::node {
 namespace {
 
 using protocol::AnyRequest;
 using protocol::AnyResponse;
-using testing::FakeControllers;
+using testing::FakeControllerListeners;
 
 constexpr int16_t kStaleBrokerEpoch =
     static_cast<int16_t>(protocol::KafkaError::stale_broker_epoch);
@@ -55,7 +55,7 @@ struct FakeRegistry {
 };
 
 struct LifecycleFixture {
-    FakeControllers controllers{1, 11};
+    FakeControllerListeners controllers{1, 11};
     FakeRegistry registry;
     Offset applied = Offset(-1);
 

@@ -2,14 +2,14 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/node/fake_controller.h"
+#include "tests/node/fake_controller_listeners.h"
 
 namespace brook::node {
 namespace {
 
 using protocol::AnyRequest;
 using protocol::AnyResponse;
-using testing::FakeControllers;
+using testing::FakeControllerListeners;
 
 protocol::CreateTopicsRequest create(const std::string& name) {
     protocol::CreateTopicsRequest request;
@@ -32,13 +32,13 @@ AnyResponse agreeable(NodeId, const AnyRequest& request) {
     return protocol::ApiVersionsResponse{};
 }
 
-ControllerLinkOptions options_for(const FakeControllers& controllers) {
+ControllerLinkOptions options_for(const FakeControllerListeners& controllers) {
     return ControllerLinkOptions{.self = NodeId(7), .voters = controllers.voters,
                                  .request_timeout = milliseconds(500)};
 }
 
 TEST_CASE("controller link: sends to the quorum leader and returns its answer") {
-    FakeControllers controllers(3, 1);
+    FakeControllerListeners controllers(3, 1);
     controllers.leader = NodeId(2);
     controllers.handler = agreeable;
     controllers.run([&](Environment& env) {
@@ -56,7 +56,7 @@ TEST_CASE("controller link: sends to the quorum leader and returns its answer") 
 }
 
 TEST_CASE("controller link: NOT_CONTROLLER and an unknown leader are retried until one answers") {
-    FakeControllers controllers(3, 2);
+    FakeControllerListeners controllers(3, 2);
     controllers.leader = NodeId(3);
     controllers.handler = agreeable;
     controllers.run([&](Environment& env) {
@@ -79,7 +79,7 @@ TEST_CASE("controller link: NOT_CONTROLLER and an unknown leader are retried unt
 }
 
 TEST_CASE("controller link: a broken connection is reopened and the request sent again") {
-    FakeControllers controllers(1, 3);
+    FakeControllerListeners controllers(1, 3);
     controllers.leader = NodeId(1);
     controllers.handler = agreeable;
     controllers.drop_next = 2;
@@ -93,7 +93,7 @@ TEST_CASE("controller link: a broken connection is reopened and the request sent
 }
 
 TEST_CASE("controller link: no controller by the deadline is a timeout naming the last problem") {
-    FakeControllers controllers(2, 4);
+    FakeControllerListeners controllers(2, 4);
     controllers.leader = NodeId(2);
     controllers.handler = agreeable;
     controllers.run([&](Environment& env) {
@@ -111,7 +111,7 @@ TEST_CASE("controller link: no controller by the deadline is a timeout naming th
 }
 
 TEST_CASE("controller link: versions follow the controller's ApiVersions") {
-    FakeControllers controllers(1, 5);
+    FakeControllerListeners controllers(1, 5);
     controllers.leader = NodeId(1);
     controllers.handler = agreeable;
     controllers.served[protocol::ApiKey::create_topics] = {2, 4};
@@ -131,7 +131,7 @@ TEST_CASE("controller link: versions follow the controller's ApiVersions") {
 }
 
 TEST_CASE("controller link: a forwarded AllocateProducerIds carries this broker's id and epoch") {
-    FakeControllers controllers(1, 6);
+    FakeControllerListeners controllers(1, 6);
     controllers.leader = NodeId(1);
     controllers.handler = agreeable;
     controllers.run([&](Environment& env) {
@@ -148,7 +148,7 @@ TEST_CASE("controller link: a forwarded AllocateProducerIds carries this broker'
 }
 
 TEST_CASE("controller link: close() ends a send that is backing off") {
-    FakeControllers controllers(1, 7);
+    FakeControllerListeners controllers(1, 7);
     controllers.handler = agreeable;
     controllers.run([&](Environment& env) {
         ControllerLink link(env, options_for(controllers), [] { return std::nullopt; });

@@ -1,13 +1,16 @@
-// Controllers that speak just enough of the Kafka wire to test the broker's side of the
-// controller channel: simulated processes "c<id>" listening on port 9093, each answering
-// ApiVersions by itself and every other request with the test's handler. A node that is not
-// `leader` answers NOT_CONTROLLER for BrokerRegistration, BrokerHeartbeat and
-// AllocateProducerIds, and per topic for CreateTopics.
+// Controller listeners that speak just enough of the Kafka wire to test the broker's side of the
+// controller channel (ControllerLink, BrokerLifecycle): simulated processes "c<id>" listening on
+// port 9093, each answering ApiVersions by itself and every other request with the test's
+// handler. A node that is not `leader` answers NOT_CONTROLLER for BrokerRegistration,
+// BrokerHeartbeat and AllocateProducerIds, and per topic for CreateTopics.
 //
-//   FakeControllers controllers(3, /*seed=*/1);
+//   FakeControllerListeners controllers(3, /*seed=*/1);
 //   controllers.leader = NodeId(2);
-//   controllers.handler = [&](const AnyRequest& request) -> AnyResponse { ... };
+//   controllers.handler = [&](NodeId self, const AnyRequest& request) -> AnyResponse { ... };
 //   controllers.run([&](Environment& env) { ControllerLink link(env, ...); ... });
+//
+// Not tests/broker/fake_controller.h, which stands in for the forwarder inside one broker and
+// has no wire.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -32,10 +35,10 @@ namespace brook::node::testing {
 
 inline constexpr uint16_t kFakeControllerPort = 9093;
 
-struct FakeControllers {
+struct FakeControllerListeners {
     using Handler = std::function<protocol::AnyResponse(NodeId self, const protocol::AnyRequest&)>;
 
-    FakeControllers(int count, uint64_t seed) : sim(seed) {
+    FakeControllerListeners(int count, uint64_t seed) : sim(seed) {
         sim.trace().keep_lines(true);
         for (int id = 1; id <= count; ++id) {
             voters[NodeId(id)] = Address{name(NodeId(id)), kFakeControllerPort};
