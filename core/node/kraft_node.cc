@@ -166,18 +166,16 @@ void KraftNode::publish_loop() {
         update_caught_up();
         Offset applied = follower.applied_offset();
         cluster::ClusterView view = view_of(follower.image(), quorum_->leader(), caught_up_);
-        if (last && *last == view) {
-            published_offset_ = std::max(published_offset_, applied);
-            continue;
+        if (!last || *last != view) {
+            Result<void> published = broker_->apply_cluster_view(view);  // May suspend.
+            if (!published.ok()) {
+                // The next view retries what failed; the heartbeat's offset stays where it was.
+                log_.warn("metadata at offset {} not fully applied: {}", view.metadata_offset,
+                          published.error().describe());
+                continue;
+            }
+            last = std::move(view);
         }
-        Result<void> published = broker_->apply_cluster_view(view);  // May suspend.
-        if (!published.ok()) {
-            // The next view retries what failed; the heartbeat's offset stays where it was.
-            log_.warn("metadata at offset {} not fully applied: {}", view.metadata_offset,
-                      published.error().describe());
-            continue;
-        }
-        last = std::move(view);
         published_offset_ = std::max(published_offset_, applied);
     }
 }
