@@ -53,7 +53,10 @@ Result<void> KraftNode::run() {
     TRY_ASSIGN(cluster::MetaProperties meta,
                cluster::load_directory_identity(env_.disk, env_.random, expected));
     cluster_id_ = std::move(meta.cluster_id);
-    TRY(open_quorum());  // May suspend.
+    // The metadata log lives on the node's Disk, rooted at its log directory: a metadata.log.dir
+    // of its own would need a second Disk (brook serve checks that directory's identity only).
+    QuorumMemberOptions options = quorum_member_options(config_, cluster_id_);
+    TRY_ASSIGN(quorum_, QuorumMember::open(env_, std::move(options)));  // May suspend.
     spawn_tracked("quorum", [this] {
         Result<void> ran = quorum_->run();  // May suspend.
         if (!ran.ok() && !failure_) failure_ = ran.error().wrap("metadata quorum");
@@ -67,14 +70,6 @@ Result<void> KraftNode::run() {
     Result<void> stopped = shut_down();  // May suspend.
     if (failure_) return *failure_;
     return stopped;
-}
-
-Result<void> KraftNode::open_quorum() {
-    QuorumMemberOptions options = quorum_member_options(config_, cluster_id_);
-    // The metadata log lives on the node's Disk, rooted at its log directory: a metadata.log.dir
-    // of its own would need a second Disk (brook serve checks that directory's identity only).
-    TRY_ASSIGN(quorum_, QuorumMember::open(env_, std::move(options)));  // May suspend.
-    return {};
 }
 
 void KraftNode::open_broker() {

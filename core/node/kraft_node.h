@@ -69,7 +69,6 @@ public:
     const std::string& cluster_id() const { return cluster_id_; }
 
 private:
-    Result<void> open_quorum();
     void open_broker();
     // The broker's listeners as the controller should hand them to clients: the advertised
     // ones (else the configured ones), without controller listeners, with bound ports for 0.
