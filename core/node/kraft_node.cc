@@ -152,13 +152,19 @@ void KraftNode::update_caught_up() {
 
 void KraftNode::publish_loop() {
     uint64_t seen = 0;
-    std::optional<cluster::ClusterView> last;
+    std::optional<cluster::ClusterView> last;  // the view the broker has
+    uint64_t last_version = 0;                 // the follower's version `last` was built at
     while (!stopping_) {
         MetadataFollower& follower = quorum_->metadata();
         follower.wait_for_change(seen, env_.clock.now() + kPublishInterval);  // May suspend.
         if (stopping_) return;
         seen = follower.version();
         update_caught_up();
+        // Most wake-ups are the interval's, with nothing new: no need to copy the image again.
+        if (last && last_version == seen && last->controller == quorum_->leader() &&
+            last->caught_up == caught_up_) {
+            continue;
+        }
         Offset applied = follower.applied_offset();
         cluster::ClusterView view = view_of(follower.image(), quorum_->leader(), caught_up_);
         if (!last || *last != view) {
@@ -171,6 +177,7 @@ void KraftNode::publish_loop() {
             }
             last = std::move(view);
         }
+        last_version = seen;
         published_offset_ = std::max(published_offset_, applied);
     }
 }
