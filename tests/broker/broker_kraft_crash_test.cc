@@ -77,5 +77,36 @@ TEST_CASE("broker kraft crash: a crash while a view (re)creates a partition name
     });
 }
 
+TEST_CASE("broker kraft crash: a partition.metadata that cannot be read keeps its directory") {
+    FakeController controller;
+    BrokerRig rig(kraft_config(), 1, &controller);
+    auto both = cluster_view(10, {topic_info("t", 1, {placed(0, {1}, 1, 0)}),
+                                  topic_info("u", 2, {placed(0, {1}, 1, 0)})});
+    rig.boot_view = both;
+    rig.run([&] {
+        produce_one(rig, "t");
+        produce_one(rig, "u");
+        rig.sim.crash("n1");
+        // t-0's file left empty; u-0's damaged (its key), and u deleted while the node was down.
+        auto file = rig.sim.disk("n1").open("t-0/partition.metadata", OpenMode::read_write);
+        REQUIRE(file.ok());
+        REQUIRE((*file)->truncate(0).ok());
+        REQUIRE((*file)->sync().ok());
+        file->reset();
+        REQUIRE(rig.sim.disk("n1").corrupt("u-0/partition.metadata", 12).ok());
+        rig.boot_view = single_t(11, 1);
+        rig.sim.restart("n1");
+        rig.wait_until_serving();
+
+        // Whose the directories are is unknown: neither is opened, neither removed.
+        REQUIRE(rig.broker->topics().partition("t", PartitionId(0))->log() == nullptr);
+        REQUIRE(exists(rig, "t-0/00000000000000000000.log"));
+        REQUIRE(exists(rig, "u-0/00000000000000000000.log"));
+        // And the node goes on following the metadata log: a later view applies cleanly.
+        REQUIRE(rig.broker->apply_cluster_view(single_t(12, 1)).ok());
+        REQUIRE(exists(rig, "u-0/00000000000000000000.log"));
+    });
+}
+
 }  // namespace
 }  // namespace brook::broker::testing
