@@ -83,7 +83,6 @@ public:
     const cluster::TopicManager::LoadReport& load_report() const { return load_report_; }
     const std::string& cluster_id() const { return cluster_id_; }
     cluster::TopicManager& topics() { return topics_; }
-    const cluster::ClusterNodes& nodes() const { return nodes_; }
     group::GroupCoordinator& groups() { return groups_; }
     const BrokerConfig& config() const { return config_; }
 
