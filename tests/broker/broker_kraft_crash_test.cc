@@ -1,7 +1,10 @@
 // The broker in KRaft mode, crashed on the simulated disk while a view creates, re-creates or
-// reopens a partition: `partition.metadata` (the topic id a directory belongs to) may then be
-// missing, its temporary file torn, or the directory half made. After the restart the node must
-// start, never open a directory as another topic's, and never remove the hosted topic's.
+// reopens a partition (unsynced writes kept in part, the last one maybe torn). After the restart
+// the node must start, never open a directory as another topic's, and never remove the hosted
+// topic's. Across the crash points the old directory survives whole, or is gone, or the new one
+// names its topic with or without a log yet; a torn temporary `partition.metadata` never
+// outlives the crash, since the new directory's entry is durable only once the log opens. A
+// damaged file, which no crash makes, is made by hand in the second test.
 #include <catch2/catch.hpp>
 
 #include "core/cluster/meta_properties.h"
