@@ -18,11 +18,11 @@
 //   TRY(broker.apply_cluster_view(view_of(image, leader, caught_up)));   // May suspend
 //
 // run(): identity (meta.properties: cluster id, node id; core/cluster/directory_identity.h),
-// producer id reservation, every
-// topic's partitions recovered (single-node mode only), then one accept fiber per listener, the group coordinator's
-// load and timer fibers, and a ticker fiber that drives each log's and the coordinator's
-// periodic duties. Shutdown stops accepting, lets every connection answer
-// what it has in flight, waits for running handlers, then flushes and closes every log.
+// then in single-node mode the producer id reservation and every topic's partitions recovered
+// (in KRaft mode the views pending so far applied), then one accept fiber per listener, the
+// group coordinator's load and timer fibers, and a ticker fiber that drives each log's and the
+// coordinator's periodic duties. Shutdown stops accepting, lets every connection answer what it
+// has in flight, waits for running handlers, then flushes and closes every log.
 #pragma once
 
 #include <map>
@@ -83,7 +83,6 @@ public:
     const cluster::TopicManager::LoadReport& load_report() const { return load_report_; }
     const std::string& cluster_id() const { return cluster_id_; }
     cluster::TopicManager& topics() { return topics_; }
-    const cluster::ClusterNodes& nodes() const { return nodes_; }
     group::GroupCoordinator& groups() { return groups_; }
     const BrokerConfig& config() const { return config_; }
 

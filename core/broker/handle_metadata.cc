@@ -2,12 +2,12 @@
 //
 // The nodes, the controller and each partition's leader, leader epoch, replicas and in-sync
 // replicas come from the cluster layer (cluster::ClusterNodes, cluster::Partition); this file
-// only puts them on the wire. In KRaft mode those follow the committed metadata log, and each
-// other broker's address is the endpoint it registered for the listener the client came in on. This node's address is, in order: the advertised listener of the
-// same name as the listener the client came through; that listener's host if it names one;
-// otherwise the local address of the client's own connection (the client demonstrably reached
-// it), with the listener's bound port (single-node mode).
-#include "core/base/check.h"
+// only puts them on the wire. In KRaft mode those follow the committed metadata log, and every
+// broker's address (this one's too) is the endpoint it registered for the listener the client
+// came in on. A single node's address is, in order: the advertised listener of the same name as
+// the listener the client came through; that listener's host if it names one; otherwise the
+// local address of the client's own connection (the client demonstrably reached it), with the
+// listener's bound port.
 #include "core/broker/forwarding.h"
 #include "core/broker/request_handlers.h"
 

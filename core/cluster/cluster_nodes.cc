@@ -17,7 +17,6 @@ void ClusterNodes::apply(const ClusterView& view) {
     ASSERT(std::is_sorted(view.brokers.begin(), view.brokers.end(),
                           [](const BrokerInfo& a, const BrokerInfo& b) { return a.id < b.id; }),
            "the view's brokers are not ascending by id");
-    follows_view_ = true;
     controller_ = view.controller;
     brokers_ = view.brokers;
 }

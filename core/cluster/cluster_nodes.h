@@ -26,7 +26,6 @@ public:
 
     // KRaft mode: the brokers and the controller of a committed view.
     void apply(const ClusterView& view);
-    bool follows_view() const { return follows_view_; }
 
     // This node.
     NodeId local() const { return local_; }
@@ -39,8 +38,6 @@ public:
     // `id`'s endpoint on `listener` if it is live and has one (KRaft mode only).
     const BrokerEndpoint* endpoint(NodeId id, std::string_view listener) const;
 
-    // The quorum leader as the view names it (single node: this node).
-    std::optional<NodeId> controller() const { return controller_; }
     // The controller id clients are told: Kafka's clients reach the controller through the
     // brokers, so a KRaft broker names the controller if it is a live broker, else the lowest
     // live broker, else -1.
@@ -48,7 +45,7 @@ public:
 
 private:
     NodeId local_;
-    bool follows_view_ = false;
+    // The quorum leader as the view names it (single node: this node).
     std::optional<NodeId> controller_;
     std::vector<BrokerInfo> brokers_;
 };

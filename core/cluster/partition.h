@@ -53,7 +53,6 @@ public:
     PartitionId id() const { return id_; }
     std::string directory() const { return fmt::format("{}-{}", topic_, id_); }
 
-    NodeId local_node() const { return local_; }
     // -1: no leader (every replica in the ISR is fenced or gone).
     NodeId leader() const { return leader_; }
     LeaderEpoch leader_epoch() const { return leader_epoch_; }

@@ -86,7 +86,6 @@ public:
     // is returned after everything else was applied, and applying a view again retries it.
     // Views must come in metadata order. May suspend.
     Result<void> apply_view(const ClusterView& view);
-    bool follows_view() const { return follows_view_; }
 
     const Topic* find(std::string_view name) const;
     std::shared_ptr<Partition> partition(std::string_view topic, PartitionId id) const;

@@ -181,6 +181,13 @@ Result<void> TopicManager::sweep_stray_directories() {
         // Only directories that name a topic id are partitions of KRaft topics.
         if (!partition_directory(name) || name.starts_with(kMetadataTopic)) continue;
         Result<std::optional<std::string>> id = read_partition_topic_id(env_.disk, name);
+        if (!id && id.error().code() == ErrorCode::corruption) {
+            // Whose it is cannot be known, so it is kept (and, if hosted, not opened). No
+            // error: a sweep retried on every view would never succeed, and a view not applied
+            // keeps the node from reporting that it caught up (its broker stays fenced).
+            log_.warn("keeping {}: {}", name, id.error().describe());
+            continue;
+        }
         if (!id) {
             keep_first(first, id.error().wrap(name));
             continue;

@@ -17,8 +17,9 @@
 
 #include "core/broker/broker.h"
 #include "core/client/kafka_calls.h"
-#include "core/cluster/meta_properties.h"
 #include "core/client/kafka_connection.h"
+#include "core/cluster/cluster_view.h"
+#include "core/cluster/meta_properties.h"
 #include "core/log/record_batch_builder.h"
 #include "sim/simulation.h"
 #include "tests/io/fiber_runner.h"
@@ -77,6 +78,9 @@ struct BrokerRig {
             if (controller != nullptr) format(env);
             Broker node(env, config, controller);
             broker = &node;
+            // Only queued here (it cannot fail): run() applies it once the data directory is
+            // checked, in the node's own fiber, so a crash can stop it anywhere.
+            if (boot_view) (void)node.apply_cluster_view(*boot_view);
             struct Forget {
                 Broker*& broker;
                 ~Forget() { broker = nullptr; }
@@ -139,6 +143,8 @@ struct BrokerRig {
     }
 
     BrokerConfig config;
+    // KRaft mode: the view each boot starts with, as the metadata log hands it over at start.
+    std::optional<cluster::ClusterView> boot_view;
     sim::Simulation sim;
     Broker* broker = nullptr;
     std::string run_result;
