@@ -105,7 +105,9 @@ class Broker:
     """One broker process with its own port and data directory, restartable on both.
 
     `brook serve` gets Kafka's own configuration keys as overrides; the mock broker gets a
-    single-node in-memory cluster with auto-created one-partition topics.
+    single-node in-memory cluster with auto-created one-partition topics. A subclass may run
+    another command (tools/cluster/local_cluster.py's Node: a KRaft node from its own
+    server.properties, also used by tools/bench/).
     """
 
     def __init__(self, binary, workdir, overrides=None, start_timeout_s=20):
