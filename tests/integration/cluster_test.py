@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tools", "cluster"))
 from brook_harness import NODE_DIR, TestFailure, Test, records_to_jsonl, records_from_jsonl  # noqa: E402
-from local_cluster import HOST, LocalCluster, describe_quorum  # noqa: E402
+from local_cluster import HOST, LocalCluster  # noqa: E402
 
 TOPIC = "spread"
 PARTITIONS = 6
@@ -301,14 +301,8 @@ def check_failover(test, cluster, leader):
                "the new topic is in Metadata with its 3 partitions")
 
     killed.start()
-    def caught_up():
-        quorum = describe_quorum(cluster.nodes[new_leader].controller_port)
-        if not quorum or quorum["leader"] < 0:
-            return None
-        ends = quorum["voters"]
-        return ends if ends.get(leader, -1) >= 0 and ends[leader] == ends[quorum["leader"]] \
-            else None
-    ends = poll(f"node {leader} caught up in DescribeQuorum", 30, caught_up)
+    ends = poll(f"node {leader} caught up in DescribeQuorum", 30,
+                lambda: cluster.caught_up(leader))
     test.check(True, f"restarted node {leader} rejoined: DescribeQuorum log ends {ends}")
     poll(f"broker {leader} back in Metadata", 30,
          lambda: leader in [b["id"] for b in (metadata(test, survivor) or {"brokers": []})["brokers"]])

@@ -26,7 +26,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cluster"))
-from local_cluster import LocalCluster, describe_quorum  # noqa: E402
+from local_cluster import LocalCluster  # noqa: E402
 
 POLL_S = 0.010
 
@@ -64,14 +64,7 @@ def live_brokers(bootstrap):
 def rejoin(cluster, node_id):
     """Restarts the node and waits until the leader sees it caught up and Metadata lists it."""
     cluster.nodes[node_id].start()
-
-    def caught_up():
-        leader = cluster.leader()
-        if leader is None:
-            return False
-        quorum = describe_quorum(cluster.nodes[leader].controller_port)
-        return bool(quorum) and quorum["voters"].get(node_id, -1) == quorum["voters"].get(leader)
-    wait(f"node {node_id} caught up", 60, caught_up)
+    wait(f"node {node_id} caught up", 60, lambda: cluster.caught_up(node_id))
     others = [n for n in cluster.nodes.values() if n.id != node_id]
     wait(f"broker {node_id} in Metadata", 60,
          lambda: node_id in (live_brokers(others[0].bootstrap) or set()))

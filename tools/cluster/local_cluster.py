@@ -245,3 +245,16 @@ class LocalCluster:
                 return leader
             time.sleep(poll_s)
         return None
+
+    def caught_up(self, node_id):
+        """The voters' log ends as the quorum leader reports them ({id: log_end_offset}) once
+        node_id's equals the leader's own, else None. Only the leader knows the others' ends: a
+        new leader reports -1 for a voter until that voter fetches from it."""
+        leader = self.leader()
+        if leader is None:
+            return None
+        quorum = describe_quorum(self.nodes[leader].controller_port)
+        if quorum is None or quorum["leader"] != leader:
+            return None
+        ends = quorum["voters"]
+        return ends if 0 <= ends.get(node_id, -1) == ends.get(leader) else None
