@@ -40,9 +40,9 @@ constexpr const char* kUsage = R"(usage:
                          live brokers
   unsafe-reset-quorum    UNSAFE. For a quorum that lost a majority of its voters for good:
                          run it on every surviving voter while its node is stopped. It rewrites
-                         the node's quorum-state (in metadata.log.dir, else log.dirs) for the new
-                         voter set --voters, which must include the node, with a new epoch and
-                         no vote. Then set controller.quorum.voters to the same list on every
+                         the node's quorum-state (under log.dirs, beside its metadata log) for
+                         the new voter set --voters, which must include the node, with a new
+                         epoch and no vote. Then set controller.quorum.voters to the same list on every
                          surviving node (brokers too) and start them. Metadata the lost majority
                          committed and no survivor received is lost, and entries a survivor holds
                          that were never committed become committed. A lost voter must never
@@ -213,9 +213,10 @@ int unsafe_reset_command(Arguments& args) {
         return fail(fmt::format("{} is not a voter's: process.roles lacks controller",
                                 *config_path));
     }
-    const std::string& directory = config->kraft.metadata_log_dir.empty()
-                                       ? config->log_dir
-                                       : config->kraft.metadata_log_dir;
+    // Where `brook serve` keeps the node's metadata log and quorum-state: under the log
+    // directory, the root of its Disk, even when metadata.log.dir names another directory (that
+    // one holds only its meta.properties; core/node/kraft_node.cc, open_quorum).
+    const std::string& directory = config->log_dir;
     // RealRuntime creates its directory; a missing one is simply not this node's.
     if (!std::filesystem::is_directory(directory)) {
         return fail(fmt::format("{} is not formatted: no such directory", directory));
