@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/base/check.h"
+#include "core/quorum/kafka_quorum_state_store.h"
 #include "core/quorum/metadata_log.h"
 #include "core/quorum/quorum_limits.h"
 
@@ -78,10 +79,10 @@ Result<QuorumReset> unsafe_reset_quorum(Disk& disk, Logger logger, QuorumResetRe
     reset.after = QuorumStateFile{
         raft::QuorumState{LeaderEpoch(epoch.value() + 1), raft::kNoNode, raft::kNoNode},
         request.cluster_id, request.voters};
-    std::string bytes = format_quorum_state(reset.after);
-    TRY(replace_file_durably(
-        disk, request.state_path,
-        std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())));
+    // The node's own writer: the same file, written the same durable way, as a restarted node
+    // configured with the new voters would write it.
+    TRY(KafkaQuorumStateStore(disk, request.state_path, request.cluster_id, request.voters)
+            .save(reset.after.state));
     logger.warn("UNSAFE quorum reset: epoch {} -> {}, voters {} -> {}, log end {} (epoch {})",
                 reset.before.state.epoch, reset.after.state.epoch,
                 id_list(reset.before.voters), id_list(reset.after.voters),
