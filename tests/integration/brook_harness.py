@@ -83,6 +83,19 @@ def wait_for_port(port, timeout_s, process=None):
     raise TestFailure(f"nothing listens on {HOST}:{port} after {timeout_s} s")
 
 
+def poll(what, timeout_s, attempt, interval_s=0.1):
+    """Calls attempt() until it returns something truthy; that value, or a TestFailure after
+    timeout_s naming what was awaited and the last value seen."""
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while time.monotonic() < deadline:
+        last = attempt()
+        if last:
+            return last
+        time.sleep(interval_s)
+    raise TestFailure(f"{what}: not within {timeout_s} s (last: {last!r:.300})")
+
+
 def stop_process(process, sig=signal.SIGTERM, timeout_s=10):
     """Sends sig to process (and its group), waits, then SIGKILLs it. Returns the exit status."""
     if process.poll() is None:

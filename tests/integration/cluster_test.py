@@ -30,26 +30,14 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tools", "cluster"))
-from brook_harness import NODE_DIR, TestFailure, Test, records_to_jsonl, records_from_jsonl  # noqa: E402
+from brook_harness import (NODE_DIR, TestFailure, Test, poll, records_to_jsonl,  # noqa: E402
+                           records_from_jsonl)
 from local_cluster import HOST, LocalCluster  # noqa: E402
 
 TOPIC = "spread"
 PARTITIONS = 6
 PER_PARTITION = 20  # records per client and partition
 ELECTION_BOUND_S = 15  # fetch timeout 2 s + election timeout 1-2 s, with room for a loaded host
-
-
-def poll(what, timeout_s, attempt, interval_s=0.1):
-    """Calls attempt() until it returns something truthy; that value, or a failure after
-    timeout_s naming what was awaited and the last value seen."""
-    deadline = time.monotonic() + timeout_s
-    last = None
-    while time.monotonic() < deadline:
-        last = attempt()
-        if last:
-            return last
-        time.sleep(interval_s)
-    raise TestFailure(f"{what}: not within {timeout_s} s (last: {last!r:.300})")
 
 
 def cli_quorum(test, cluster, *flags, via="--bootstrap-controller"):

@@ -22,10 +22,9 @@ import os
 import re
 import signal
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from brook_harness import HOST, Broker, Test, free_port  # noqa: E402
+from brook_harness import HOST, Broker, Test, free_port, poll  # noqa: E402
 
 
 def kraft_settings(node_id, voter_port, data_dir, port):
@@ -114,14 +113,11 @@ def body(test):
     broker.start()
     # A KRaft node listens at once but lists itself in Metadata only once its quorum has a
     # leader and it is registered (about the election timeout, 1 s): ask until it does.
-    deadline = time.monotonic() + 15
-    while True:
-        answer = test.run(["kcat", "-L", "-b", broker.bootstrap, "-m", "2"], timeout=20,
-                          check=False)
-        listing = answer.stdout.decode()
-        if "1 brokers:" in listing or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    def listing_itself():
+        text = test.run(["kcat", "-L", "-b", broker.bootstrap, "-m", "2"], timeout=20,
+                        check=False).stdout.decode()
+        return text if "1 brokers:" in text else None
+    listing = poll("the node listing itself in Metadata", 15, listing_itself, interval_s=0.2)
     test.check("1 brokers:" in listing and f"broker 1 at {HOST}:{broker.port}" in listing,
                "the formatted combined-mode node answers Metadata on its PLAINTEXT listener",
                listing)
