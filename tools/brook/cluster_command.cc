@@ -214,7 +214,7 @@ int unsafe_reset_command(Arguments& args) {
     }
     // Where `brook serve` keeps the node's metadata log and quorum-state: under the log
     // directory, the root of its Disk, even when metadata.log.dir names another directory (that
-    // one holds only its meta.properties; core/node/kraft_node.cc, open_quorum).
+    // one holds only its meta.properties; core/node/kraft_node.cc says why).
     const std::string& directory = config->log_dir;
     // RealRuntime creates its directory; a missing one is simply not this node's.
     if (!std::filesystem::is_directory(directory)) {
