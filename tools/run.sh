@@ -7,7 +7,9 @@
 #
 # `tools/run.sh --cluster 3` runs a three-node KRaft cluster instead (tools/cluster/: each node
 # a broker and a voter, clients on 127.0.0.1:9091-9093, controllers on 19091-19093, data under
-# ./data/cluster/node1..3), formatting the data directories on first use; Ctrl-C stops all three.
+# ./data/cluster/node1..3), formatting the data directories on first use; Ctrl-C stops all three
+# (status 0). A node that ends by itself (a crash, a refused start) stops the other two, and the
+# script exits with that node's status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,14 +32,16 @@ run_cluster() {
     [[ -f data/cluster/node$n/meta.properties ]] ||
       build/brook format --config tools/cluster/node$n.properties --cluster-id "$id"
   done
-  local pids=()
+  # Global, not local: the EXIT trap runs after this function has returned.
+  pids=()
   stop_all() {
     trap - INT TERM EXIT
     echo "run.sh: stopping the cluster" >&2
     kill -TERM "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
   }
-  trap stop_all INT TERM EXIT
+  trap 'stop_all; exit 0' INT TERM
+  trap stop_all EXIT
   for n in 1 2 3; do
     build/brook serve --config tools/cluster/node$n.properties "$@" \
       > >(sed -u "s/^/[node$n] /") 2>&1 &
@@ -50,8 +54,11 @@ run.sh: cluster $id is starting: three nodes, each a broker and a quorum voter
   topics:             build/brook topics --describe --bootstrap-server 127.0.0.1:9091
   stop:               Ctrl-C (or SIGTERM to this script) stops all three
 TEXT
-  # One node ending (a crash, a refused start) ends the run; the trap stops the others.
-  wait -n "${pids[@]}" || true
+  # One node ending (a crash, a refused start) ends the run with its status; the EXIT trap
+  # stops the others.
+  local status=0
+  wait -n "${pids[@]}" || status=$?
+  return "$status"
 }
 
 # Only what the broker needs: the build packages and the `brook` target (not the tests, the

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/base/check.h"
+#include "core/quorum/kafka_quorum_state_store.h"
 #include "core/quorum/metadata_log.h"
 #include "core/quorum/quorum_limits.h"
 
@@ -27,12 +28,12 @@ Result<void> check_voters(std::vector<raft::NodeId>& voters, raft::NodeId self) 
 
 // The end of the node's metadata log and the epoch of its last entry (or of the snapshot it
 // starts from). May suspend.
-Result<void> read_log_end(Disk& disk, Logger& logger, const std::string& directory,
-                          QuorumReset& reset) {
-    TRY_ASSIGN(bool present, disk.exists(directory));
+Result<void> read_log_end(Disk& disk, Logger& logger, QuorumReset& reset) {
+    TRY_ASSIGN(bool present, disk.exists(kResetLogDirectory));
     if (!present) return {};  // never stored an entry
     TRY_ASSIGN(OpenedMetadataLog opened,
-               MetadataLog::open(disk, logger.child("log"), directory, MetadataLogOptions{}));
+               MetadataLog::open(disk, logger.child("log"), std::string(kResetLogDirectory),
+                                 MetadataLogOptions{}));
     reset.log_end_offset = opened.log->end_offset();
     if (!opened.entries.empty()) {
         reset.last_log_epoch = opened.entries.back().epoch;
@@ -54,34 +55,35 @@ Result<QuorumReset> unsafe_reset_quorum(Disk& disk, Logger logger, QuorumResetRe
     ASSERT(request.self != raft::kNoNode);
     TRY(check_voters(request.voters, request.self));
     TRY_ASSIGN(std::optional<std::string> text,
-               read_small_file(disk, request.state_path, kQuorumStateFileBytesMax));
+               read_small_file(disk, kResetStatePath, kQuorumStateFileBytesMax));
     if (!text) {
         return Error(ErrorCode::not_found,
                      fmt::format("{} not found: this node never took part in the quorum, so "
                                  "there is nothing to reset",
-                                 request.state_path));
+                                 kResetStatePath));
     }
     Result<QuorumStateFile> parsed = parse_quorum_state(*text);
-    if (!parsed) return parsed.error().wrap(request.state_path);
+    if (!parsed) return parsed.error().wrap(kResetStatePath);
     // Kafka's v1 file has no cluster id ("" here): nothing to compare.
     if (!parsed->cluster_id.empty() && parsed->cluster_id != request.cluster_id) {
         return Error(ErrorCode::corruption,
                      fmt::format("{}: written for cluster {}, this node is of {}",
-                                 request.state_path, parsed->cluster_id, request.cluster_id));
+                                 kResetStatePath, parsed->cluster_id, request.cluster_id));
     }
     QuorumReset reset;
     reset.before = *parsed;
-    TRY(read_log_end(disk, logger, request.log_directory, reset));
+    TRY(read_log_end(disk, logger, reset));
     // The file's epoch never goes back, and the log's entries are never of a later epoch than
     // the file's (a node saves an epoch before it appends in it); the new epoch is above both.
     LeaderEpoch epoch = std::max(reset.before.state.epoch, reset.last_log_epoch);
     reset.after = QuorumStateFile{
         raft::QuorumState{LeaderEpoch(epoch.value() + 1), raft::kNoNode, raft::kNoNode},
         request.cluster_id, request.voters};
-    std::string bytes = format_quorum_state(reset.after);
-    TRY(replace_file_durably(
-        disk, request.state_path,
-        std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size())));
+    // The node's own writer: the same file, written the same durable way, as a restarted node
+    // configured with the new voters would write it.
+    TRY(KafkaQuorumStateStore(disk, std::string(kResetStatePath), request.cluster_id,
+                              request.voters)
+            .save(reset.after.state));
     logger.warn("UNSAFE quorum reset: epoch {} -> {}, voters {} -> {}, log end {} (epoch {})",
                 reset.before.state.epoch, reset.after.state.epoch,
                 id_list(reset.before.voters), id_list(reset.after.voters),

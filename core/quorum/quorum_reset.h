@@ -24,6 +24,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/base/logger.h"
@@ -37,11 +38,13 @@ struct QuorumResetRequest {
     raft::NodeId self = raft::kNoNode;  // this node's node.id
     std::string cluster_id;             // its meta.properties cluster.id
     std::vector<raft::NodeId> voters;   // the new voter set: distinct, with self
-    // Where the node keeps them, relative to its metadata directory (metadata.log.dir, else
-    // the log directory): Kafka's layout, which core/node's QuorumMember uses.
-    std::string log_directory = "__cluster_metadata-0";
-    std::string state_path = "__cluster_metadata-0/quorum-state";
 };
+
+// Where a node keeps its metadata log and, in it, its quorum-state file, on the Disk the reset
+// is given (rooted where the node roots its own): Kafka's layout, as core/node's
+// QuorumMemberOptions::metadata_directory.
+inline constexpr std::string_view kResetLogDirectory = "__cluster_metadata-0";
+inline constexpr std::string_view kResetStatePath = "__cluster_metadata-0/quorum-state";
 
 struct QuorumReset {
     QuorumStateFile before;

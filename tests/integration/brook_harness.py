@@ -83,6 +83,19 @@ def wait_for_port(port, timeout_s, process=None):
     raise TestFailure(f"nothing listens on {HOST}:{port} after {timeout_s} s")
 
 
+def poll(what, timeout_s, attempt, interval_s=0.1):
+    """Calls attempt() until it returns something truthy; that value, or a TestFailure after
+    timeout_s naming what was awaited and the last value seen."""
+    deadline = time.monotonic() + timeout_s
+    last = None
+    while time.monotonic() < deadline:
+        last = attempt()
+        if last:
+            return last
+        time.sleep(interval_s)
+    raise TestFailure(f"{what}: not within {timeout_s} s (last: {last!r:.300})")
+
+
 def stop_process(process, sig=signal.SIGTERM, timeout_s=10):
     """Sends sig to process (and its group), waits, then SIGKILLs it. Returns the exit status."""
     if process.poll() is None:
@@ -105,7 +118,9 @@ class Broker:
     """One broker process with its own port and data directory, restartable on both.
 
     `brook serve` gets Kafka's own configuration keys as overrides; the mock broker gets a
-    single-node in-memory cluster with auto-created one-partition topics.
+    single-node in-memory cluster with auto-created one-partition topics. A subclass may run
+    another command (tools/cluster/local_cluster.py's Node: a KRaft node from its own
+    server.properties, also used by tools/bench/).
     """
 
     def __init__(self, binary, workdir, overrides=None, start_timeout_s=20):

@@ -11,7 +11,8 @@ combined broker + voter each, configs on free ports, formatted with `brook forma
      partition, then each reads the whole topic back: every partition, in order, from all four.
   4. kill -9 of the quorum leader: a survivor's DescribeQuorum names a new leader within a bound
      (the time is printed); CreateTopics through a surviving broker still works.
-  5. The killed node restarts and rejoins: DescribeQuorum lists it caught up, Metadata lists it.
+  5. The killed broker is fenced (gone from Metadata after the session timeout); the node
+     restarts and rejoins: DescribeQuorum lists it caught up, Metadata lists it again.
   6. Unsafe recovery: two nodes killed for good, the third stopped, `brook cluster
      unsafe-reset-quorum` run on it and its controller.quorum.voters set to itself alone: it
      leads a quorum of one and still has both topics.
@@ -29,26 +30,14 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tools", "cluster"))
-from brook_harness import NODE_DIR, TestFailure, Test, records_to_jsonl, records_from_jsonl  # noqa: E402
-from local_cluster import HOST, LocalCluster, describe_quorum  # noqa: E402
+from brook_harness import (NODE_DIR, TestFailure, Test, poll, records_to_jsonl,  # noqa: E402
+                           records_from_jsonl)
+from local_cluster import HOST, LocalCluster  # noqa: E402
 
 TOPIC = "spread"
 PARTITIONS = 6
 PER_PARTITION = 20  # records per client and partition
 ELECTION_BOUND_S = 15  # fetch timeout 2 s + election timeout 1-2 s, with room for a loaded host
-
-
-def poll(what, timeout_s, attempt, interval_s=0.1):
-    """Calls attempt() until it returns something truthy; that value, or a failure after
-    timeout_s naming what was awaited and the last value seen."""
-    deadline = time.monotonic() + timeout_s
-    last = None
-    while time.monotonic() < deadline:
-        last = attempt()
-        if last:
-            return last
-        time.sleep(interval_s)
-    raise TestFailure(f"{what}: not within {timeout_s} s (last: {last!r:.300})")
 
 
 def cli_quorum(test, cluster, *flags, via="--bootstrap-controller"):
@@ -72,6 +61,12 @@ def metadata(test, bootstrap, topic=None):
         return json.loads(result.stdout) if result.returncode == 0 else None
     except json.JSONDecodeError:
         return None
+
+
+def broker_ids(test, bootstrap, default):
+    """The ids of the brokers Metadata lists, or default when Metadata does not answer."""
+    listing = metadata(test, bootstrap)
+    return {b["id"] for b in listing["brokers"]} if listing else default
 
 
 def partition_leaders(listing, topic):
@@ -300,18 +295,18 @@ def check_failover(test, cluster, leader):
                                                   "after-failover")) == 3),
                "the new topic is in Metadata with its 3 partitions")
 
+    # Its broker stops heartbeating: the new controller fences it after the session timeout
+    # (broker.session.timeout.ms, 9 s), and Metadata stops listing it.
+    poll(f"broker {leader} fenced: gone from Metadata", 30,
+         lambda: leader not in broker_ids(test, survivor, default={leader}))
+    test.check(True, f"the killed broker {leader} is fenced: Metadata no longer lists it")
+
     killed.start()
-    def caught_up():
-        quorum = describe_quorum(cluster.nodes[new_leader].controller_port)
-        if not quorum or quorum["leader"] < 0:
-            return None
-        ends = quorum["voters"]
-        return ends if ends.get(leader, -1) >= 0 and ends[leader] == ends[quorum["leader"]] \
-            else None
-    ends = poll(f"node {leader} caught up in DescribeQuorum", 30, caught_up)
+    ends = poll(f"node {leader} caught up in DescribeQuorum", 30,
+                lambda: cluster.caught_up(leader))
     test.check(True, f"restarted node {leader} rejoined: DescribeQuorum log ends {ends}")
     poll(f"broker {leader} back in Metadata", 30,
-         lambda: leader in [b["id"] for b in (metadata(test, survivor) or {"brokers": []})["brokers"]])
+         lambda: leader in broker_ids(test, survivor, default=set()))
     test.check(True, f"Metadata lists broker {leader} again")
     replication = cli_quorum(test, cluster, "--replication")
     test.check(re.search(rf"^{leader}\s.*\sFollower$", replication, re.M) is not None,

@@ -8,21 +8,23 @@
      unless --ignore-formatted.
   3. The formatted node serves Kafka requests (kcat -L; a record produced and consumed), and
      stops with status 0 on SIGTERM.
-  4. A foreign directory is refused: the same directory with another node.id, and a
+  4. With metadata.log.dir set, `brook cluster unsafe-reset-quorum` rewrites the quorum-state
+     where the node keeps it: under log.dirs, beside its metadata log.
+  5. A foreign directory is refused: the same directory with another node.id, and a
      metadata.log.dir formatted for another cluster; each message names the file and both values.
-  5. Without process.roles nothing changes: an empty directory formats itself on first start.
+  6. Without process.roles nothing changes: an empty directory formats itself on first start.
 
 Usage: format_test.py path/to/brook
 """
 
+import json
 import os
 import re
 import signal
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from brook_harness import HOST, Broker, Test, free_port  # noqa: E402
+from brook_harness import HOST, Broker, Test, free_port, poll  # noqa: E402
 
 
 def kraft_settings(node_id, voter_port, data_dir, port):
@@ -111,14 +113,11 @@ def body(test):
     broker.start()
     # A KRaft node listens at once but lists itself in Metadata only once its quorum has a
     # leader and it is registered (about the election timeout, 1 s): ask until it does.
-    deadline = time.monotonic() + 15
-    while True:
-        answer = test.run(["kcat", "-L", "-b", broker.bootstrap, "-m", "2"], timeout=20,
-                          check=False)
-        listing = answer.stdout.decode()
-        if "1 brokers:" in listing or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    def listing_itself():
+        text = test.run(["kcat", "-L", "-b", broker.bootstrap, "-m", "2"], timeout=20,
+                        check=False).stdout.decode()
+        return text if "1 brokers:" in text else None
+    listing = poll("the node listing itself in Metadata", 15, listing_itself, interval_s=0.2)
     test.check("1 brokers:" in listing and f"broker 1 at {HOST}:{broker.port}" in listing,
                "the formatted combined-mode node answers Metadata on its PLAINTEXT listener",
                listing)
@@ -130,7 +129,25 @@ def body(test):
     status = broker.stop(signal.SIGTERM)
     test.check(status == 0, "it stops with status 0 on SIGTERM", f"status {status}")
 
-    # 4. Foreign directories.
+    # 4. unsafe-reset-quorum with metadata.log.dir set: the node keeps its quorum-state under
+    #    log.dirs all the same, and the reset must rewrite that file.
+    meta_dir = os.path.join(workdir, "metadata")
+    with_meta_dir = ["--override", f"metadata.log.dir={meta_dir}"]
+    test.run([test.binary, "format", "--config", config_path, "--cluster-id", uuid,
+              "--ignore-formatted", *with_meta_dir], timeout=10)
+    state_path = os.path.join(data_dir, "__cluster_metadata-0", "quorum-state")
+    before = json.load(open(state_path))
+    reset = test.run([test.binary, "cluster", "unsafe-reset-quorum", "--config", config_path,
+                      "--voters", f"1@{HOST}:{voter_port}", *with_meta_dir], timeout=10,
+                     check=False)
+    after = json.load(open(state_path))
+    test.check(reset.returncode == 0 and after["leaderEpoch"] == before["leaderEpoch"] + 1
+               and after["votedId"] == -1,
+               "with metadata.log.dir set, unsafe-reset-quorum rewrites the quorum-state under "
+               f"log.dirs (epoch {before['leaderEpoch']} -> {after['leaderEpoch']})",
+               reset.stderr.decode(errors="replace"))
+
+    # 5. Foreign directories.
     other_node = os.path.join(workdir, "node2.properties")
     write_properties(other_node, kraft_settings(2, voter_port, data_dir, broker.port))
     stderr = serve_refused(test, other_node)
@@ -148,7 +165,7 @@ def body(test):
                and f"cluster.id={other_uuid}" in stderr,
                "a log directory of another cluster than metadata.log.dir is refused", stderr)
 
-    # 5. No process.roles: the single-node broker formats itself, as before.
+    # 6. No process.roles: the single-node broker formats itself, as before.
     plain = test.broker()
     meta = read_properties(os.path.join(plain.data_dir, "meta.properties"))
     test.check(meta.get("node.id") == "1" and len(meta.get("cluster.id", "")) == 22,

@@ -14,7 +14,8 @@ namespace brook::quorum {
 namespace {
 
 const std::string kCluster = "cluster-a";
-// Where core/node's QuorumMember keeps them (QuorumResetRequest's defaults).
+// Where core/node's QuorumMember keeps them, and so where the reset must look (spelled out
+// here, not taken from quorum_reset.h, so that a change there fails this test).
 const std::string kLogDirectory = "__cluster_metadata-0";
 const std::string kStatePath = "__cluster_metadata-0/quorum-state";
 const std::vector<raft::NodeId> kOldVoters{raft::NodeId(1), raft::NodeId(2), raft::NodeId(3)};

@@ -26,7 +26,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cluster"))
-from local_cluster import LocalCluster, describe_quorum  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "integration"))
+from brook_harness import poll  # noqa: E402
+from local_cluster import LocalCluster  # noqa: E402
 
 POLL_S = 0.010
 
@@ -39,15 +42,6 @@ def percentile(values, fraction):
 def summary(name, values_ms):
     return (f"{name}: n={len(values_ms)} p50={percentile(values_ms, 0.5):.0f} ms "
             f"p99={percentile(values_ms, 0.99):.0f} ms max={max(values_ms):.0f} ms")
-
-
-def wait(what, timeout_s, condition):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what}: not within {timeout_s} s")
 
 
 def live_brokers(bootstrap):
@@ -64,16 +58,9 @@ def live_brokers(bootstrap):
 def rejoin(cluster, node_id):
     """Restarts the node and waits until the leader sees it caught up and Metadata lists it."""
     cluster.nodes[node_id].start()
-
-    def caught_up():
-        leader = cluster.leader()
-        if leader is None:
-            return False
-        quorum = describe_quorum(cluster.nodes[leader].controller_port)
-        return bool(quorum) and quorum["voters"].get(node_id, -1) == quorum["voters"].get(leader)
-    wait(f"node {node_id} caught up", 60, caught_up)
+    poll(f"node {node_id} caught up", 60, lambda: cluster.caught_up(node_id))
     others = [n for n in cluster.nodes.values() if n.id != node_id]
-    wait(f"broker {node_id} in Metadata", 60,
+    poll(f"broker {node_id} in Metadata", 60,
          lambda: node_id in (live_brokers(others[0].bootstrap) or set()))
 
 
@@ -95,7 +82,7 @@ def fencing_round(cluster):
     leader = cluster.wait_for_leader(30)
     victim = next(n for n in cluster.nodes.values() if n.id != leader)
     observer = cluster.nodes[leader].bootstrap
-    wait(f"broker {victim.id} listed", 60, lambda: victim.id in (live_brokers(observer) or set()))
+    poll(f"broker {victim.id} listed", 60, lambda: victim.id in (live_brokers(observer) or set()))
     started = time.monotonic()
     victim.kill()
     deadline = started + 120

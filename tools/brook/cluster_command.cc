@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <functional>
 
 #include "core/broker/kraft_config.h"
 #include "core/client/cluster_calls.h"
@@ -40,9 +41,9 @@ constexpr const char* kUsage = R"(usage:
                          live brokers
   unsafe-reset-quorum    UNSAFE. For a quorum that lost a majority of its voters for good:
                          run it on every surviving voter while its node is stopped. It rewrites
-                         the node's quorum-state (in metadata.log.dir, else log.dirs) for the new
-                         voter set --voters, which must include the node, with a new epoch and
-                         no vote. Then set controller.quorum.voters to the same list on every
+                         the node's quorum-state (under log.dirs, beside its metadata log) for
+                         the new voter set --voters, which must include the node, with a new
+                         epoch and no vote. Then set controller.quorum.voters to the same list on every
                          surviving node (brokers too) and start them. Metadata the lost majority
                          committed and no survivor received is lost, and entries a survivor holds
                          that were never committed become committed. A lost voter must never
@@ -60,41 +61,46 @@ struct QuorumOptions {
     int64_t timeout_ms = 10'000;
 };
 
-// DescribeQuorum at each address in turn; the first answer is printed. May suspend.
-int describe_quorum(ClientCommand& command, ClientContext& context, const QuorumOptions& options) {
-    Instant deadline = context.env.clock.now() + milliseconds(options.timeout_ms);
+// Runs `ask` on a connection to each address in turn until it succeeds (it prints the answer);
+// otherwise the command fails naming every address and its error:
+// "no broker answered DescribeCluster:\n  host:port: ...". May suspend.
+int ask_each(ClientCommand& command, ClientContext& context, Instant deadline,
+             std::string_view who, std::string_view api,
+             const std::function<Result<void>(client::KafkaConnection&)>& ask) {
     std::string failures;
     for (const Address& address : context.bootstrap) {
         auto connected = client::KafkaConnection::connect(context.env.network, address, deadline,
                                                           "brook-cli");
-        Result<client::QuorumDescription> quorum =
-            connected ? client::describe_quorum(**connected, deadline)
-                      : Result<client::QuorumDescription>(connected.error());
-        if (!quorum) {
-            failures += fmt::format("\n  {}: {}", address.to_string(), quorum.error().describe());
-            continue;
-        }
-        if (options.replication) {
-            int64_t now_ms = wall_ms(context.env.clock.wall_now());
-            fmt::print("{}", quorum_replication_text(*quorum,
-                                                     options.human_readable
-                                                         ? ReplicationTimes::relative
-                                                         : ReplicationTimes::raw,
-                                                     now_ms));
-            return 0;
-        }
-        // Kafka's tool takes the cluster id from DescribeCluster; a controller listener that
-        // does not serve it closes the connection, which costs nothing now.
-        std::optional<std::string> cluster_id;
-        if (auto cluster = client::describe_cluster(**connected, deadline)) {
-            cluster_id = cluster->cluster_id;
-        }
-        fmt::print("{}", quorum_status_text(cluster_id, *quorum));
-        return 0;
+        Result<void> answered = connected ? ask(**connected) : Result<void>(connected.error());
+        if (answered) return 0;
+        failures += fmt::format("\n  {}: {}", address.to_string(), answered.error().describe());
     }
-    return command.fail(fmt::format("no {} answered DescribeQuorum:{}",
-                                    options.through_controller ? "controller" : "broker",
-                                    failures));
+    return command.fail(fmt::format("no {} answered {}:{}", who, api, failures));
+}
+
+// DescribeQuorum at each address in turn; the first answer is printed. May suspend.
+int describe_quorum(ClientCommand& command, ClientContext& context, const QuorumOptions& options) {
+    Instant deadline = context.env.clock.now() + milliseconds(options.timeout_ms);
+    return ask_each(
+        command, context, deadline, options.through_controller ? "controller" : "broker",
+        "DescribeQuorum", [&](client::KafkaConnection& kafka) -> Result<void> {
+            TRY_ASSIGN(client::QuorumDescription quorum, client::describe_quorum(kafka, deadline));
+            if (options.replication) {
+                ReplicationTimes times = options.human_readable ? ReplicationTimes::relative
+                                                                : ReplicationTimes::raw;
+                fmt::print("{}", quorum_replication_text(quorum, times,
+                                                         wall_ms(context.env.clock.wall_now())));
+                return {};
+            }
+            // Kafka's tool takes the cluster id from DescribeCluster; a controller listener
+            // that does not serve it closes the connection, which costs nothing now.
+            std::optional<std::string> cluster_id;
+            if (auto cluster = client::describe_cluster(kafka, deadline)) {
+                cluster_id = cluster->cluster_id;
+            }
+            fmt::print("{}", quorum_status_text(cluster_id, quorum));
+            return {};
+        });
 }
 
 int quorum_command(Arguments& args) {
@@ -142,20 +148,13 @@ int describe_command(Arguments& args) {
     if (auto exit = command.check_unused(args)) return *exit;
     return command.run([&](ClientContext& context) {
         Instant deadline = context.env.clock.now() + milliseconds(timeout_ms);
-        std::string failures;
-        for (const Address& address : context.bootstrap) {
-            auto connected = client::KafkaConnection::connect(context.env.network, address,
-                                                              deadline, "brook-cli");
-            Result<client::ClusterDescription> cluster =
-                connected ? client::describe_cluster(**connected, deadline)
-                          : Result<client::ClusterDescription>(connected.error());
-            if (cluster) {
-                fmt::print("{}", cluster_description_text(*cluster));
-                return 0;
-            }
-            failures += fmt::format("\n  {}: {}", address.to_string(), cluster.error().describe());
-        }
-        return command.fail("no broker answered DescribeCluster:" + failures);
+        return ask_each(command, context, deadline, "broker", "DescribeCluster",
+                        [&](client::KafkaConnection& kafka) -> Result<void> {
+                            TRY_ASSIGN(client::ClusterDescription cluster,
+                                       client::describe_cluster(kafka, deadline));
+                            fmt::print("{}", cluster_description_text(cluster));
+                            return {};
+                        });
     });
 }
 
@@ -213,9 +212,10 @@ int unsafe_reset_command(Arguments& args) {
         return fail(fmt::format("{} is not a voter's: process.roles lacks controller",
                                 *config_path));
     }
-    const std::string& directory = config->kraft.metadata_log_dir.empty()
-                                       ? config->log_dir
-                                       : config->kraft.metadata_log_dir;
+    // Where `brook serve` keeps the node's metadata log and quorum-state: under the log
+    // directory, the root of its Disk, even when metadata.log.dir names another directory (that
+    // one holds only its meta.properties; core/node/kraft_node.cc says why).
+    const std::string& directory = config->log_dir;
     // RealRuntime creates its directory; a missing one is simply not this node's.
     if (!std::filesystem::is_directory(directory)) {
         return fail(fmt::format("{} is not formatted: no such directory", directory));

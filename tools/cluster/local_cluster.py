@@ -13,20 +13,23 @@ and a CONTROLLER listener and its data in WORKDIR/nodeN. `describe_quorum` speak
 v0 itself (a few lines of Kafka's wire format), so a poll every 10 ms costs a connection, not a
 process; the `brook cluster quorum` command is what the test checks for users.
 
-Processes get PR_SET_PDEATHSIG: they die with the Python process that started them, whatever
-kills it. Node has the stop / log_tail / log_path of brook_harness.Broker, so a test can hand
-its nodes to the harness's cleanup.
+A Node is a tests/integration/brook_harness.Broker (its process handling: start and wait for
+the port, stop with a signal, PR_SET_PDEATHSIG so that nodes die with the Python process that
+started them, the log) run from a server.properties of its own, so a test can hand its nodes to
+the harness's cleanup.
 """
 
-import ctypes
 import os
 import signal
 import socket
 import struct
 import subprocess
+import sys
 import time
 
-HOST = "127.0.0.1"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "integration"))
+from brook_harness import HOST, Broker, free_port, wait_for_port  # noqa: E402
 
 # The timings the cluster runs with unless told otherwise; the benchmark prints them beside its
 # figures. Kafka's defaults are 1000 / 2000 / 2000 ms for the quorum, 9000 / 2000 ms for brokers.
@@ -37,24 +40,6 @@ DEFAULT_TIMINGS = {
     "broker.session.timeout.ms": 9000,
     "broker.heartbeat.interval.ms": 2000,
 }
-
-
-def _die_with_parent():
-    ctypes.CDLL(None).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def port_open(port):
-    try:
-        with socket.create_connection((HOST, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 # --- DescribeQuorum v0 on the wire ---------------------------------------------------------
@@ -162,73 +147,28 @@ def describe_quorum(port, timeout_s=1.0):
 
 # --- nodes -----------------------------------------------------------------------------------
 
-class Node:
+class Node(Broker):
     def __init__(self, binary, workdir, node_id):
-        self.binary = binary
+        super().__init__(binary, os.path.join(workdir, f"node{node_id}"))
         self.id = node_id
-        self.dir = os.path.join(workdir, f"node{node_id}")
-        self.data_dir = os.path.join(self.dir, "data")
-        self.config_path = os.path.join(self.dir, "server.properties")
-        self.log_path = os.path.join(self.dir, "broker.log")
-        self.port = free_port()
+        self.config_path = os.path.join(workdir, f"node{node_id}", "server.properties")
         self.controller_port = free_port()
-        self.process = None
-        self.starts = 0
-        os.makedirs(self.data_dir, exist_ok=True)
 
-    @property
-    def bootstrap(self):
-        return f"{HOST}:{self.port}"
+    def command(self):
+        return [self.binary, "serve", "--config", self.config_path]
 
     @property
     def alive(self):
         return self.process is not None and self.process.poll() is None
 
-    def start(self, timeout_s=20):
-        assert not self.alive
-        self.starts += 1
-        with open(self.log_path, "a") as log:
-            log.write(f"=== start {self.starts}\n")
-            log.flush()
-            self.process = subprocess.Popen(
-                [self.binary, "serve", "--config", self.config_path], stdout=log,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                preexec_fn=_die_with_parent)
-        deadline = time.monotonic() + timeout_s
-        while not (port_open(self.port) and port_open(self.controller_port)):
-            if self.process.poll() is not None:
-                raise RuntimeError(f"node {self.id} exited with {self.process.returncode} "
-                                   f"before listening; see {self.log_path}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"node {self.id} not listening after {timeout_s} s")
-            time.sleep(0.02)
-
-    def stop(self, sig=signal.SIGTERM, timeout_s=15):
-        """Stops the node with sig (SIGKILL: a crash); SIGKILL after timeout_s. Its status."""
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, sig)
-                self.process.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-            except ProcessLookupError:
-                pass
-        with open(self.log_path, "a") as log:
-            log.write(f"=== stopped by {signal.Signals(sig).name}: {self.process.returncode}\n")
-        return self.process.returncode
+    def start(self):
+        """Starts the node (same ports, same data) and waits until both listeners accept."""
+        super().start()
+        wait_for_port(self.controller_port, self.start_timeout_s, self.process)
+        return self
 
     def kill(self):
         return self.stop(signal.SIGKILL)
-
-    def log_tail(self, lines=40):
-        try:
-            with open(self.log_path, errors="replace") as log:
-                return "".join(log.readlines()[-lines:])
-        except OSError:
-            return "(no log)"
 
 
 class LocalCluster:
@@ -305,3 +245,16 @@ class LocalCluster:
                 return leader
             time.sleep(poll_s)
         return None
+
+    def caught_up(self, node_id):
+        """The voters' log ends as the quorum leader reports them ({id: log_end_offset}) once
+        node_id's equals the leader's own, else None. Only the leader knows the others' ends: a
+        new leader reports -1 for a voter until that voter fetches from it."""
+        leader = self.leader()
+        if leader is None:
+            return None
+        quorum = describe_quorum(self.nodes[leader].controller_port)
+        if quorum is None or quorum["leader"] != leader:
+            return None
+        ends = quorum["voters"]
+        return ends if 0 <= ends.get(node_id, -1) == ends.get(leader) else None
