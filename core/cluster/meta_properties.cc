@@ -100,7 +100,7 @@ Result<void> write_meta_properties(Disk& disk, const MetaProperties& meta) {
     return write_file_durably(disk, kMetaPropertiesPath, meta_properties_text(meta));
 }
 
-std::string random_uuid_text(Random& random) {
+std::array<uint8_t, kUuidBytes> random_uuid(Random& random) {
     while (true) {
         std::array<uint8_t, kUuidBytes> bytes{};
         for (std::size_t half = 0; half < 2; ++half) {
@@ -109,11 +109,14 @@ std::string random_uuid_text(Random& random) {
                 bytes[half * 8 + i] = static_cast<uint8_t>(word >> (56 - 8 * i));
             }
         }
-        std::string text = uuid_text(bytes);
-        // Kafka rerolls these: a leading '-' reads as a command-line option.
-        if (text.front() != '-') return text;
+        std::array<uint8_t, kUuidBytes> metadata_topic_id{};
+        metadata_topic_id.back() = 1;
+        bool reserved = bytes == std::array<uint8_t, kUuidBytes>{} || bytes == metadata_topic_id;
+        if (!reserved && uuid_text(bytes).front() != '-') return bytes;
     }
 }
+
+std::string random_uuid_text(Random& random) { return uuid_text(random_uuid(random)); }
 
 bool is_uuid_text(std::string_view text) {
     if (text.size() != kUuidTextChars) return false;

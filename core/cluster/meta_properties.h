@@ -52,8 +52,12 @@ Result<std::optional<MetaProperties>> read_meta_properties(Disk& disk);
 // Replaces meta.properties durably. May suspend.
 Result<void> write_meta_properties(Disk& disk, const MetaProperties& meta);
 
-// A random Kafka uuid in its text form: 16 bytes as 22 characters of URL-safe base64 without
-// padding, never starting with '-' (Kafka's Uuid.randomUuid, `kafka-storage random-uuid`).
+// A random Kafka uuid (Kafka's Uuid.randomUuid): never the zero uuid nor the metadata topic's
+// (…01), which Kafka reserves, and never one whose text starts with '-' (it reads as a
+// command-line option).
+std::array<uint8_t, 16> random_uuid(Random& random);
+// random_uuid() in its text form: 16 bytes as 22 characters of URL-safe base64 without padding
+// (`kafka-storage random-uuid`).
 std::string random_uuid_text(Random& random);
 // A uuid's text form (Kafka's Uuid.toString): partition.metadata's topic_id, log lines.
 std::string uuid_text(const std::array<uint8_t, 16>& bytes);

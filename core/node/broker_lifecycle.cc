@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/cluster/meta_properties.h"
 #include "core/controller/controller_options.h"
 #include "core/metadata/metadata_image.h"
 #include "core/protocol/error_code.h"
@@ -14,20 +15,6 @@ namespace {
 
 constexpr int16_t kRegistrationVersionMax = 4;
 constexpr int16_t kHeartbeatVersionMax = 1;
-
-// Kafka's Uuid.randomUuid: never the zero uuid nor the metadata topic's id (0...01), which
-// mean "none" and "the metadata log" on the wire.
-metadata::Uuid random_uuid(Random& random) {
-    metadata::Uuid id{};
-    while (true) {
-        uint64_t high = random.next(), low = random.next();
-        for (int i = 0; i < 8; ++i) {
-            id[i] = static_cast<uint8_t>(high >> (56 - 8 * i));
-            id[8 + i] = static_cast<uint8_t>(low >> (56 - 8 * i));
-        }
-        if (high != 0 || low > 1) return id;
-    }
-}
 
 }  // namespace
 
@@ -48,7 +35,7 @@ BrokerLifecycle::BrokerLifecycle(Environment& env, ControllerLink& link,
       listeners_(std::move(listeners)),
       applied_offset_(std::move(applied_offset)),
       log_(env.log_sink, "node/lifecycle"),
-      incarnation_id_(random_uuid(env.random)),
+      incarnation_id_(cluster::random_uuid(env.random)),
       wake_(env.scheduler),
       changed_(env.scheduler) {
     ASSERT(options_.heartbeat_interval > Duration(0));
