@@ -53,6 +53,11 @@ void Broker::begin_shutdown() {
     changed_.notify_all();
 }
 
+bool Broker::wait_until_serving() {
+    while (!serving_ && !shutting_down_) changed_.wait();  // May suspend.
+    return serving_ && !shutting_down_;
+}
+
 void Broker::spawn_tracked(std::string name, Task body) {
     ++tracked_fibers_;
     env_.scheduler.spawn(std::move(name), [this, body = std::move(body)]() mutable {
@@ -211,6 +216,7 @@ Result<void> Broker::run() {
                                 load_report_.corrupt_partitions)
                   : "");
     serving_ = true;
+    changed_.notify_all();
     for (std::size_t i = 0; i < listeners_.size(); ++i) {
         Listener* listener = listeners_[i].get();
         std::string name = listener_names_[i];

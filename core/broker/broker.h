@@ -79,6 +79,8 @@ public:
     // Set once run() is listening: the bound addresses, one per listener that is not a
     // controller listener (real ports for 0).
     bool serving() const { return serving_; }
+    // Parks until run() listens (true) or shutdown begins (false). May suspend.
+    bool wait_until_serving();
     const std::vector<Address>& bound_addresses() const { return bound_; }
     const cluster::TopicManager::LoadReport& load_report() const { return load_report_; }
     const std::string& cluster_id() const { return cluster_id_; }
@@ -122,7 +124,7 @@ private:
     std::map<uint64_t, ClientConnection*> connections_;  // by id: deterministic stop order
     uint64_t next_connection_id_ = 1;
     std::size_t tracked_fibers_ = 0;
-    WaitQueue changed_;  // shutdown requested, a tracked fiber ended
+    WaitQueue changed_;  // shutdown requested, listening began, a tracked fiber ended
     bool serving_ = false;
     bool shutting_down_ = false;
     // KRaft mode: the view waiting to be applied, whether a call is applying views now, and

@@ -100,11 +100,11 @@ void KraftNode::open_broker() {
     });
     spawn_tracked("publisher", [this] { publish_loop(); });
     spawn_tracked("lifecycle", [this] {
-        // Registered listeners must be the bound ones: wait until the broker listens.
-        while (!broker_->serving() && !stopping_ && !failure_) {
-            env_.clock.sleep_for(milliseconds(10));  // May suspend.
+        // Registered listeners must be the bound ones: wait until the broker listens. A broker
+        // that fails to start fails the node, whose shutdown ends this wait.
+        if (broker_->wait_until_serving() && !stopping_ && !failure_) {  // May suspend.
+            lifecycle_->run();  // May suspend.
         }
-        if (!stopping_ && !failure_) lifecycle_->run();  // May suspend.
     });
 }
 
