@@ -9,14 +9,16 @@ int32_t OffsetsLog::partition_count() const {
     return topic ? static_cast<int32_t>(topic->partitions.size()) : partitions_;
 }
 
+const std::map<std::string, std::string>& offsets_topic_configs() {
+    static const std::map<std::string, std::string> configs = {
+        {"cleanup.policy", "compact"}, {"retention.ms", "-1"}, {"retention.bytes", "-1"}};
+    return configs;
+}
+
 Result<void> OffsetsLog::ensure_topic() {
     if (exists()) return {};
     cluster::TopicConfig config;
-    // Kept by the rewrite of offsets_log.h, never by time or size retention, which would
-    // silently forget committed offsets.
-    TRY(config.set("cleanup.policy", "compact"));
-    TRY(config.set("retention.ms", "-1"));
-    TRY(config.set("retention.bytes", "-1"));
+    for (const auto& [key, value] : offsets_topic_configs()) TRY(config.set(key, value));
     Result<void> created =
         topics_.create_topic(kOffsetsTopic, partitions_, config);  // May suspend.
     if (!created && created.error().code() != ErrorCode::already_exists) return created;

@@ -13,7 +13,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +31,11 @@ inline constexpr std::string_view kOffsetsTopic = "__consumer_offsets";
 // Batches the coordinator writes stay below this, far under the default max.message.bytes.
 inline constexpr std::size_t kOffsetsBatchBytesMax = 512 * 1024;
 
+// The offsets topic's configuration overrides, wherever it is created (ensure_topic on a single
+// node, the controller in KRaft mode): kept by the rewrite below, never by time or size
+// retention, which would silently forget committed offsets.
+const std::map<std::string, std::string>& offsets_topic_configs();
+
 // A partition's live records for a rewrite, or why there are none to trust.
 using LiveRecords = Result<std::vector<log::Record>>;
 
@@ -41,8 +48,7 @@ public:
     // of offsets.topic.num.partitions would move groups, so the topic wins, as in Kafka).
     int32_t partition_count() const;
     bool exists() const { return topics_.find(kOffsetsTopic) != nullptr; }
-    // Creates the topic if it does not exist (compacted, never deleted by retention).
-    // May suspend.
+    // Creates the topic if it does not exist, with offsets_topic_configs(). May suspend.
     Result<void> ensure_topic();
 
     // Appends the records to the partition in batches, without suspending, and returns the end
