@@ -69,11 +69,9 @@ std::vector<log::Record> GroupCoordinator::live_records(PartitionId partition) c
 
 Result<void> GroupCoordinator::replay_partition(PartitionId partition, GroupTable& table,
                                                 LoadedMetadata& metadata) {
-    // In KRaft mode an election loads while the node serves its other partitions' groups,
-    // as Kafka's loads run on their own thread; a single node loads before serving any.
-    Result<void> replayed = offsets_.replay(
-        partition, [&](const log::Record& record) { apply_loaded(record, table, metadata); },
-        /*yield_before_reads=*/config_.placed_by_partition_leaders);  // May suspend.
+    Result<void> replayed = offsets_.replay(partition, [&](const log::Record& record) {
+        apply_loaded(record, table, metadata);
+    });  // May suspend.
     if (!replayed) {
         return replayed.error().wrap(fmt::format("loading {}-{}", kOffsetsTopic, partition));
     }

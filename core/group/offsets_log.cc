@@ -83,15 +83,14 @@ Result<void> OffsetsLog::wait_durable(PartitionId partition, Offset end) {
 }
 
 Result<void> OffsetsLog::replay(PartitionId partition,
-                                const std::function<void(const log::Record&)>& visit,
-                                bool yield_before_reads) {
+                                const std::function<void(const log::Record&)>& visit) {
     TRY_ASSIGN(std::shared_ptr<cluster::Partition> found, partition_of(partition));
     std::shared_ptr<log::PartitionLog> log = found->log();
     Offset start = log->log_start_offset();
     Offset at = start;
     // Only an offline log is replaced, and a read from one fails first: `found` keeps `log`.
     while (at < found->high_watermark()) {
-        if (yield_before_reads) env_.scheduler.yield();  // May suspend.
+        env_.scheduler.yield();  // May suspend.
         TRY_ASSIGN(log::LogRead read,
                    log->read(at, 1 << 20, found->high_watermark()));  // May suspend.
         if (read.batches == 0) break;

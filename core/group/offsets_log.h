@@ -58,10 +58,10 @@ public:
     // (today: fsynced). May suspend.
     Result<void> wait_durable(PartitionId partition, Offset end);
     // Calls `visit` for each committed record (below the high watermark) from the log start,
-    // in offset order. With `yield_before_reads` it lets the other fibers run before each read
-    // of up to 1 MiB, so a long replay does not hold up the node's requests. May suspend.
-    Result<void> replay(PartitionId partition, const std::function<void(const log::Record&)>& visit,
-                        bool yield_before_reads = false);
+    // in offset order. It lets the other fibers run before each read of up to 1 MiB, so a long
+    // replay does not hold up the node's requests. May suspend.
+    Result<void> replay(PartitionId partition,
+                        const std::function<void(const log::Record&)>& visit);
 
     uint64_t size_bytes(PartitionId partition) const;
     // Writes the partition's whole live state (from `build_live`, called without suspension
