@@ -226,7 +226,7 @@ private:
     CoordinatorConfig config_;
     Logger log_;
     OffsetsLog offsets_;
-    std::map<std::string, std::shared_ptr<Entry>> groups_;
+    GroupTable groups_;
     // Parked requests: a ticket has a slot from the moment it is handed to a Group until its
     // fiber takes the answer out.
     std::map<uint64_t, std::optional<Completion>> parked_;
