@@ -263,12 +263,11 @@ void GroupCoordinator::bound_offsets_log() {
         }
         floor = 2 * live;
         if (size <= 2 * live) continue;
-        Result<void> rewritten = offsets_.rewrite(partition, [&]() -> LiveRecords {
-            // Resigned during the roll: memory no longer holds the partition's live state, and
-            // a snapshot of nothing would drop every committed offset.
-            if (loaded_term(partition) != term) {
-                return Error(ErrorCode::not_found, "the partition was resigned");
-            }
+        Result<void> rewritten = offsets_.rewrite(partition, [&] {
+            // Called before rewrite() first suspends, so the partition is still loaded: a
+            // snapshot of a resigned partition's (dropped) state would lose every offset.
+            ASSERT(loaded_term(partition) == term, "{}-{} was resigned before its rewrite",
+                   kOffsetsTopic, partition);
             return live_records(partition);
         });  // May suspend.
         if (!rewritten) {

@@ -119,7 +119,7 @@ uint64_t OffsetsLog::size_bytes(PartitionId partition) const {
 }
 
 Result<void> OffsetsLog::rewrite(PartitionId partition,
-                                 const std::function<LiveRecords()>& build_live) {
+                                 const std::function<std::vector<log::Record>()>& build_live) {
     TRY_ASSIGN(std::shared_ptr<log::PartitionLog> log, log_of(partition));
     // The snapshot opens a segment of its own, so that every segment before it holds only
     // superseded records and can go whole.
@@ -129,7 +129,7 @@ Result<void> OffsetsLog::rewrite(PartitionId partition,
     // Built only now, with no suspension before the write: a commit written between the
     // state's capture and the snapshot would otherwise be overwritten on replay by the older
     // value the snapshot carries.
-    TRY_ASSIGN(std::vector<log::Record> live, build_live());
+    std::vector<log::Record> live = build_live();
     if (!live.empty()) {
         TRY_ASSIGN(end, write(partition, live));
     }

@@ -36,9 +36,6 @@ inline constexpr std::size_t kOffsetsBatchBytesMax = 512 * 1024;
 // retention, which would silently forget committed offsets.
 const std::map<std::string, std::string>& offsets_topic_configs();
 
-// A partition's live records for a rewrite, or why there are none to trust.
-using LiveRecords = Result<std::vector<log::Record>>;
-
 class OffsetsLog {
 public:
     OffsetsLog(Environment& env, cluster::TopicManager& topics, int32_t partitions)
@@ -66,9 +63,10 @@ public:
     uint64_t size_bytes(PartitionId partition) const;
     // Writes the partition's whole live state (from `build_live`, called without suspension
     // right before the write) into a fresh segment, makes it durable and moves the log start
-    // to it, dropping every older segment. When `build_live` fails, nothing is written or
-    // dropped (the fresh segment stays) and its error is returned. May suspend.
-    Result<void> rewrite(PartitionId partition, const std::function<LiveRecords()>& build_live);
+    // to it, dropping every older segment. It calls `build_live` before it first suspends.
+    // May suspend.
+    Result<void> rewrite(PartitionId partition,
+                         const std::function<std::vector<log::Record>()>& build_live);
 
 private:
     // The partition, if its log is open.
