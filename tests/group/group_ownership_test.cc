@@ -344,5 +344,34 @@ TEST_CASE("group ownership: the bounding rewrite touches only owned partitions",
     });
 }
 
+TEST_CASE("group ownership: a resign while the rewrite waits for durability drops no offset",
+          "[group]") {
+    OwnershipRig rig;
+    CoordinatorConfig config = config_of(true);
+    config.rewrite_threshold_bytes = 1;
+    rig.run_kraft(
+        [&](cluster::TopicManager& topics, GroupCoordinator& groups) {
+            for (int round = 1; round < 20; ++round) rig.commit_everywhere(topics, round * 10);
+            PartitionId elected = partition_of("echo");
+            REQUIRE(groups.elect(elected).ok());
+            bool ticked = false;
+            rig.spawn("tick", [&] {
+                groups.tick();
+                ticked = true;
+            });
+            // The rewrite builds its snapshot at once and suspends until it is durable.
+            rig.sim.scheduler().yield();
+            REQUIRE(!ticked);
+            groups.resign(elected);
+            while (!ticked) rig.sleep(milliseconds(1));
+            // The rewrite went through, from the state it captured while the partition was owned.
+            auto partition = topics.partition(kOffsetsTopic, elected);
+            REQUIRE(partition->log()->log_start_offset() > Offset(0));
+            REQUIRE(groups.elect(elected).ok());
+            REQUIRE(fetch(groups, "echo").second == 190 + 4);
+        },
+        config);
+}
+
 }  // namespace
 }  // namespace brook::group
