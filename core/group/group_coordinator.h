@@ -210,14 +210,14 @@ private:
     log::Record group_record(const std::string& group_id, const Entry& entry) const;
     std::vector<log::Record> live_records(PartitionId partition) const;
     using LoadedMetadata = std::map<std::string, std::optional<GroupMetadata>>;
-    // Replays one offsets partition into `table` and `metadata`. May suspend.
-    Result<void> replay_partition(PartitionId partition, GroupTable& table,
-                                  LoadedMetadata& metadata);
+    // Replays one offsets partition into a table of its groups and offsets, the groups given
+    // their generation and protocol; groups the placement rule puts in another partition (written
+    // under another partition count) are left out, with a log line. May suspend.
+    Result<GroupTable> load_partition(PartitionId partition);
     void apply_loaded(const log::Record& record, GroupTable& table, LoadedMetadata& metadata);
-    // Gives the replayed groups their generation and protocol.
-    void restore_groups(GroupTable& table, const LoadedMetadata& metadata);
-    // KRaft mode: installs a loaded partition's groups (never suspends).
-    void install(PartitionId partition, GroupTable table);
+    // Adds a loaded partition's groups to those served (never suspends).
+    void install(GroupTable table);
+    static std::size_t offset_count(const GroupTable& table);
     void expire_offsets();
     void bound_offsets_log();
     std::string new_member_id(const std::string& client_id);
@@ -226,7 +226,7 @@ private:
     CoordinatorConfig config_;
     Logger log_;
     OffsetsLog offsets_;
-    std::map<std::string, std::shared_ptr<Entry>> groups_;
+    GroupTable groups_;
     // Parked requests: a ticket has a slot from the moment it is handed to a Group until its
     // fiber takes the answer out.
     std::map<uint64_t, std::optional<Completion>> parked_;

@@ -75,46 +75,23 @@ Result<void> GroupCoordinator::elect(PartitionId offsets_partition) {
     uint64_t term = next_term_++;
     owned_.emplace(offsets_partition.value(), Ownership{term, /*loaded=*/false});
     log_.info("elected for {}-{}: loading its groups", kOffsetsTopic, offsets_partition);
-    GroupTable table;
-    LoadedMetadata metadata;
-    Result<void> replayed = replay_partition(offsets_partition, table, metadata);  // May suspend.
+    Result<GroupTable> table = load_partition(offsets_partition);  // May suspend.
     auto owned = owned_.find(offsets_partition.value());
     if (owned == owned_.end() || owned->second.term != term) {
         log_.info("{}-{} was resigned while loading: its groups are not installed", kOffsetsTopic,
                   offsets_partition);
         return {};
     }
-    if (!replayed) {
+    if (!table) {
         owned_.erase(owned);
-        return replayed;
+        return table.error();
     }
-    restore_groups(table, metadata);
-    install(offsets_partition, std::move(table));
+    log_.info("loaded {}-{}: {} groups and {} committed offsets", kOffsetsTopic, offsets_partition,
+              table->size(), offset_count(*table));
+    install(std::move(*table));
     owned->second.loaded = true;
     timers_changed_.notify_all();  // its groups' deadlines count now
     return {};
-}
-
-void GroupCoordinator::install(PartitionId partition, GroupTable table) {
-    std::size_t groups = 0;
-    std::size_t offsets = 0;
-    for (auto& [id, entry] : table) {
-        // Records of a group placed elsewhere (written under another partition count) would
-        // make this node serve a group it does not own: Kafka's placement wins.
-        if (partition_of(id) != partition) {
-            log_.warn("{}-{}: skipping group {}, which belongs in partition {}", kOffsetsTopic,
-                      partition, id, partition_of(id));
-            continue;
-        }
-        // While the partition was not loaded, no request could create one of its groups.
-        ASSERT(!groups_.contains(id), "group {} of {}-{} is already loaded", id, kOffsetsTopic,
-               partition);
-        offsets += entry->offsets.size();
-        ++groups;
-        groups_.emplace(id, std::move(entry));
-    }
-    log_.info("loaded {}-{}: {} groups and {} committed offsets", kOffsetsTopic, partition, groups,
-              offsets);
 }
 
 void GroupCoordinator::resign(PartitionId offsets_partition) {

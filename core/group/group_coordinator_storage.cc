@@ -67,17 +67,38 @@ std::vector<log::Record> GroupCoordinator::live_records(PartitionId partition) c
     return records;
 }
 
-Result<void> GroupCoordinator::replay_partition(PartitionId partition, GroupTable& table,
-                                                LoadedMetadata& metadata) {
-    // In KRaft mode an election loads while the node serves its other partitions' groups,
-    // as Kafka's loads run on their own thread; a single node loads before serving any.
-    Result<void> replayed = offsets_.replay(
-        partition, [&](const log::Record& record) { apply_loaded(record, table, metadata); },
-        /*yield_before_reads=*/config_.placed_by_partition_leaders);  // May suspend.
+Result<GroupCoordinator::GroupTable> GroupCoordinator::load_partition(PartitionId partition) {
+    GroupTable table;
+    LoadedMetadata metadata;
+    Result<void> replayed = offsets_.replay(partition, [&](const log::Record& record) {
+        apply_loaded(record, table, metadata);
+    });  // May suspend.
     if (!replayed) {
         return replayed.error().wrap(fmt::format("loading {}-{}", kOffsetsTopic, partition));
     }
-    return {};
+    for (auto it = table.begin(); it != table.end();) {
+        const std::string& id = it->first;
+        // Records of a group placed elsewhere (written under another partition count) would
+        // make this node serve a group it does not own: Kafka's placement wins.
+        if (partition_of(id) != partition) {
+            log_.warn("{}-{}: skipping group {}, which belongs in partition {}", kOffsetsTopic,
+                      partition, id, partition_of(id));
+            it = table.erase(it);
+            continue;
+        }
+        auto stored = metadata.find(id);
+        if (stored != metadata.end() && stored->second) {
+            const GroupMetadata& value = *stored->second;
+            Entry& entry = *it->second;
+            // Members are not restored: they find out through UNKNOWN_MEMBER_ID and rejoin,
+            // into a generation above every one handed out before.
+            entry.group.restore(value.generation, value.protocol_type,
+                                value.protocol_name.value_or(""));
+            if (value.state_timestamp_ms >= 0) entry.empty_since_ms = value.state_timestamp_ms;
+        }
+        ++it;
+    }
+    return table;
 }
 
 void GroupCoordinator::apply_loaded(const log::Record& record, GroupTable& table,
@@ -122,32 +143,28 @@ void GroupCoordinator::apply_loaded(const log::Record& record, GroupTable& table
     metadata[group_id] = std::move(*value);
 }
 
-void GroupCoordinator::restore_groups(GroupTable& table, const LoadedMetadata& metadata) {
-    for (const auto& [id, value] : metadata) {
-        auto found = table.find(id);
-        if (!value || found == table.end()) continue;
-        Entry& entry = *found->second;
-        // Members are not restored: they find out through UNKNOWN_MEMBER_ID and rejoin,
-        // into a generation above every one handed out before.
-        entry.group.restore(value->generation, value->protocol_type,
-                            value->protocol_name.value_or(""));
-        if (value->state_timestamp_ms >= 0) entry.empty_since_ms = value->state_timestamp_ms;
-    }
+void GroupCoordinator::install(GroupTable table) {
+    groups_.merge(table);
+    // While a partition is not loaded, no request can create one of its groups.
+    ASSERT(table.empty(), "group {} is already loaded", table.begin()->first);
+}
+
+std::size_t GroupCoordinator::offset_count(const GroupTable& table) {
+    std::size_t offsets = 0;
+    for (const auto& [id, entry] : table) offsets += entry->offsets.size();
+    return offsets;
 }
 
 Result<void> GroupCoordinator::load() {
     ASSERT(!loaded_);
     if (!config_.placed_by_partition_leaders && offsets_.exists()) {
         ASSERT(groups_.empty());
-        LoadedMetadata metadata;
         for (int32_t p = 0; p < offsets_.partition_count(); ++p) {
-            TRY(replay_partition(PartitionId(p), groups_, metadata));  // May suspend.
+            TRY_ASSIGN(GroupTable table, load_partition(PartitionId(p)));  // May suspend.
+            install(std::move(table));
         }
-        restore_groups(groups_, metadata);
     }
-    std::size_t offsets = 0;
-    for (const auto& [id, entry] : groups_) offsets += entry->offsets.size();
-    log_.info("loaded {} groups and {} committed offsets", groups_.size(), offsets);
+    log_.info("loaded {} groups and {} committed offsets", groups_.size(), offset_count(groups_));
     loaded_ = true;
     next_retention_check_ = env_.clock.now() + config_.retention_check_interval;
     return {};
@@ -246,12 +263,11 @@ void GroupCoordinator::bound_offsets_log() {
         }
         floor = 2 * live;
         if (size <= 2 * live) continue;
-        Result<void> rewritten = offsets_.rewrite(partition, [&]() -> LiveRecords {
-            // Resigned during the roll: memory no longer holds the partition's live state, and
-            // a snapshot of nothing would drop every committed offset.
-            if (loaded_term(partition) != term) {
-                return Error(ErrorCode::not_found, "the partition was resigned");
-            }
+        Result<void> rewritten = offsets_.rewrite(partition, [&] {
+            // Called before rewrite() first suspends, so the partition is still loaded: a
+            // snapshot of a resigned partition's (dropped) state would lose every offset.
+            ASSERT(loaded_term(partition) == term, "{}-{} was resigned before its rewrite",
+                   kOffsetsTopic, partition);
             return live_records(partition);
         });  // May suspend.
         if (!rewritten) {

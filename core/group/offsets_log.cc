@@ -9,14 +9,16 @@ int32_t OffsetsLog::partition_count() const {
     return topic ? static_cast<int32_t>(topic->partitions.size()) : partitions_;
 }
 
+const std::map<std::string, std::string>& offsets_topic_configs() {
+    static const std::map<std::string, std::string> configs = {
+        {"cleanup.policy", "compact"}, {"retention.ms", "-1"}, {"retention.bytes", "-1"}};
+    return configs;
+}
+
 Result<void> OffsetsLog::ensure_topic() {
     if (exists()) return {};
     cluster::TopicConfig config;
-    // Kept by the rewrite of offsets_log.h, never by time or size retention, which would
-    // silently forget committed offsets.
-    TRY(config.set("cleanup.policy", "compact"));
-    TRY(config.set("retention.ms", "-1"));
-    TRY(config.set("retention.bytes", "-1"));
+    for (const auto& [key, value] : offsets_topic_configs()) TRY(config.set(key, value));
     Result<void> created =
         topics_.create_topic(kOffsetsTopic, partitions_, config);  // May suspend.
     if (!created && created.error().code() != ErrorCode::already_exists) return created;
@@ -81,15 +83,14 @@ Result<void> OffsetsLog::wait_durable(PartitionId partition, Offset end) {
 }
 
 Result<void> OffsetsLog::replay(PartitionId partition,
-                                const std::function<void(const log::Record&)>& visit,
-                                bool yield_before_reads) {
+                                const std::function<void(const log::Record&)>& visit) {
     TRY_ASSIGN(std::shared_ptr<cluster::Partition> found, partition_of(partition));
     std::shared_ptr<log::PartitionLog> log = found->log();
     Offset start = log->log_start_offset();
     Offset at = start;
     // Only an offline log is replaced, and a read from one fails first: `found` keeps `log`.
     while (at < found->high_watermark()) {
-        if (yield_before_reads) env_.scheduler.yield();  // May suspend.
+        env_.scheduler.yield();  // May suspend.
         TRY_ASSIGN(log::LogRead read,
                    log->read(at, 1 << 20, found->high_watermark()));  // May suspend.
         if (read.batches == 0) break;
@@ -118,7 +119,7 @@ uint64_t OffsetsLog::size_bytes(PartitionId partition) const {
 }
 
 Result<void> OffsetsLog::rewrite(PartitionId partition,
-                                 const std::function<LiveRecords()>& build_live) {
+                                 const std::function<std::vector<log::Record>()>& build_live) {
     TRY_ASSIGN(std::shared_ptr<log::PartitionLog> log, log_of(partition));
     // The snapshot opens a segment of its own, so that every segment before it holds only
     // superseded records and can go whole.
@@ -128,7 +129,7 @@ Result<void> OffsetsLog::rewrite(PartitionId partition,
     // Built only now, with no suspension before the write: a commit written between the
     // state's capture and the snapshot would otherwise be overwritten on replay by the older
     // value the snapshot carries.
-    TRY_ASSIGN(std::vector<log::Record> live, build_live());
+    std::vector<log::Record> live = build_live();
     if (!live.empty()) {
         TRY_ASSIGN(end, write(partition, live));
     }

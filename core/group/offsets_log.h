@@ -13,7 +13,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,8 +31,10 @@ inline constexpr std::string_view kOffsetsTopic = "__consumer_offsets";
 // Batches the coordinator writes stay below this, far under the default max.message.bytes.
 inline constexpr std::size_t kOffsetsBatchBytesMax = 512 * 1024;
 
-// A partition's live records for a rewrite, or why there are none to trust.
-using LiveRecords = Result<std::vector<log::Record>>;
+// The offsets topic's configuration overrides, wherever it is created (ensure_topic on a single
+// node, the controller in KRaft mode): kept by the rewrite below, never by time or size
+// retention, which would silently forget committed offsets.
+const std::map<std::string, std::string>& offsets_topic_configs();
 
 class OffsetsLog {
 public:
@@ -41,8 +45,7 @@ public:
     // of offsets.topic.num.partitions would move groups, so the topic wins, as in Kafka).
     int32_t partition_count() const;
     bool exists() const { return topics_.find(kOffsetsTopic) != nullptr; }
-    // Creates the topic if it does not exist (compacted, never deleted by retention).
-    // May suspend.
+    // Creates the topic if it does not exist, with offsets_topic_configs(). May suspend.
     Result<void> ensure_topic();
 
     // Appends the records to the partition in batches, without suspending, and returns the end
@@ -52,17 +55,18 @@ public:
     // (today: fsynced). May suspend.
     Result<void> wait_durable(PartitionId partition, Offset end);
     // Calls `visit` for each committed record (below the high watermark) from the log start,
-    // in offset order. With `yield_before_reads` it lets the other fibers run before each read
-    // of up to 1 MiB, so a long replay does not hold up the node's requests. May suspend.
-    Result<void> replay(PartitionId partition, const std::function<void(const log::Record&)>& visit,
-                        bool yield_before_reads = false);
+    // in offset order. It lets the other fibers run before each read of up to 1 MiB, so a long
+    // replay does not hold up the node's requests. May suspend.
+    Result<void> replay(PartitionId partition,
+                        const std::function<void(const log::Record&)>& visit);
 
     uint64_t size_bytes(PartitionId partition) const;
     // Writes the partition's whole live state (from `build_live`, called without suspension
     // right before the write) into a fresh segment, makes it durable and moves the log start
-    // to it, dropping every older segment. When `build_live` fails, nothing is written or
-    // dropped (the fresh segment stays) and its error is returned. May suspend.
-    Result<void> rewrite(PartitionId partition, const std::function<LiveRecords()>& build_live);
+    // to it, dropping every older segment. It calls `build_live` before it first suspends.
+    // May suspend.
+    Result<void> rewrite(PartitionId partition,
+                         const std::function<std::vector<log::Record>()>& build_live);
 
 private:
     // The partition, if its log is open.

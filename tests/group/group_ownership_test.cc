@@ -2,6 +2,7 @@
 // groups of the offsets partitions it was elected for, loads them from their logs, and drops
 // them on resignation. Offsets are first committed by a single-node coordinator (which owns
 // every partition) over the same topic table, as a previous leader would have left them.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
 
@@ -285,6 +286,40 @@ TEST_CASE("group ownership: a SyncGroup racing a resign answers NOT_COORDINATOR"
         config);
 }
 
+TEST_CASE("group ownership: a group's records in a partition not its own are skipped on load",
+          "[group]") {
+    bool kraft = GENERATE(false, true);
+    INFO("KRaft mode " << kraft);
+    // A group of partition 0, so that the partition holding the stray record loads after its own.
+    auto group = std::find_if(kGroups.begin(), kGroups.end(), [](const std::string& g) {
+        return partition_of(g) == PartitionId(0);
+    });
+    REQUIRE(group != kGroups.end());
+    auto index = static_cast<int64_t>(group - kGroups.begin());
+    OwnershipRig rig;
+    rig.run([&](cluster::TopicManager& topics) {
+        rig.commit_everywhere(topics, 100);
+        // A later offset of that group in partition 1, as written under another partition count.
+        OffsetsLog offsets(*rig.node_env, topics, kPartitions);
+        std::vector<log::Record> stray = {{encode_offset_key({*group, "orders", PartitionId(0)}),
+                                           encode_offset_value({Offset(999), -1, "", 0}),
+                                           {},
+                                           0}};
+        Result<Offset> end = offsets.write(PartitionId(1), stray);
+        REQUIRE(end.ok());
+        REQUIRE(offsets.wait_durable(PartitionId(1), *end).ok());
+
+        GroupCoordinator groups(*rig.node_env, config_of(kraft), topics);
+        REQUIRE(groups.load().ok());
+        if (kraft) {
+            for (int32_t p = 0; p < kPartitions; ++p) REQUIRE(groups.elect(PartitionId(p)).ok());
+        }
+        REQUIRE(groups.group_count() == kGroups.size());
+        REQUIRE(fetch(groups, *group) == std::pair{KafkaError::none, 100 + index});
+        groups.stop();
+    });
+}
+
 TEST_CASE("group ownership: the bounding rewrite touches only owned partitions", "[group]") {
     OwnershipRig rig;
     rig.run([&](cluster::TopicManager& topics) {
@@ -307,6 +342,35 @@ TEST_CASE("group ownership: the bounding rewrite touches only owned partitions",
         REQUIRE(groups.elect(elected).ok());
         REQUIRE(fetch(groups, "echo").second == 190 + 4);
     });
+}
+
+TEST_CASE("group ownership: a resign while the rewrite waits for durability drops no offset",
+          "[group]") {
+    OwnershipRig rig;
+    CoordinatorConfig config = config_of(true);
+    config.rewrite_threshold_bytes = 1;
+    rig.run_kraft(
+        [&](cluster::TopicManager& topics, GroupCoordinator& groups) {
+            for (int round = 1; round < 20; ++round) rig.commit_everywhere(topics, round * 10);
+            PartitionId elected = partition_of("echo");
+            REQUIRE(groups.elect(elected).ok());
+            bool ticked = false;
+            rig.spawn("tick", [&] {
+                groups.tick();
+                ticked = true;
+            });
+            // The rewrite builds its snapshot at once and suspends until it is durable.
+            rig.sim.scheduler().yield();
+            REQUIRE(!ticked);
+            groups.resign(elected);
+            while (!ticked) rig.sleep(milliseconds(1));
+            // The rewrite went through, from the state it captured while the partition was owned.
+            auto partition = topics.partition(kOffsetsTopic, elected);
+            REQUIRE(partition->log()->log_start_offset() > Offset(0));
+            REQUIRE(groups.elect(elected).ok());
+            REQUIRE(fetch(groups, "echo").second == 190 + 4);
+        },
+        config);
 }
 
 }  // namespace
