@@ -7,7 +7,7 @@
 #include "core/broker/forwarding.h"
 #include "core/broker/request_handlers.h"
 #include "core/group/group_coordinator.h"
-#include "core/group/offsets_records.h"
+#include "core/group/offsets_log.h"
 
 namespace brook::broker {
 
@@ -16,11 +16,6 @@ using protocol::KafkaError;
 namespace {
 
 constexpr int8_t kGroupKeyType = 0;
-
-// What OffsetsLog::ensure_topic gives the offsets topic in single-node mode: kept by the
-// coordinator's rewrite, never by time or size retention.
-const std::map<std::string, std::string> kOffsetsTopicConfigs = {
-    {"cleanup.policy", "compact"}, {"retention.ms", "-1"}, {"retention.bytes", "-1"}};
 
 std::string client_id_of(const RequestContext& context) {
     return context.header.client_id.value_or("");
@@ -40,14 +35,13 @@ std::optional<std::pair<NodeId, Address>> placed_coordinator(BrokerServices& ser
         KafkaError error = create_topic_through_controller(
             services, std::string(group::kOffsetsTopic),
             services.config.offsets_topic_num_partitions, replicas,
-            kOffsetsTopicConfigs);  // May suspend.
+            group::offsets_topic_configs());  // May suspend.
         if (error != KafkaError::none && error != KafkaError::topic_already_exists) {
             services.log.warn("creating the offsets topic: {}", protocol::kafka_error_name(error));
         }
         return std::nullopt;  // the client asks again once the topic is in a view
     }
-    PartitionId partition = group::offsets_partition_for(
-        group, static_cast<int32_t>(offsets->partitions.size()));
+    PartitionId partition = services.groups.partition_of(group);
     NodeId leader = offsets->partitions[static_cast<std::size_t>(partition.value())]->leader();
     const cluster::BrokerEndpoint* endpoint =
         services.nodes.endpoint(leader, context.listener_name);

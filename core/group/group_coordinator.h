@@ -127,6 +127,9 @@ public:
     void resign(PartitionId offsets_partition);
     // Whether this node coordinates the groups of `offsets_partition` (loaded or loading).
     bool owns(PartitionId offsets_partition) const;
+    // The offsets partition that holds `group_id` (offsets_partition_for over the offsets
+    // topic's partition count): the broker's FindCoordinator asks who leads it.
+    PartitionId partition_of(const std::string& group_id) const;
     // Session expiry and delayed joins, on the scheduler's clock, until stop(). May suspend.
     void run_timers();
     // Offsets retention and the rewrite of overgrown offsets partitions. May suspend.
@@ -195,7 +198,6 @@ private:
     std::shared_ptr<Entry> find(const std::string& group_id) const;
     std::shared_ptr<Entry> find_or_create(const std::string& group_id);
     std::shared_ptr<Entry> find_or_create_in(GroupTable& table, const std::string& group_id);
-    PartitionId partition_of(const std::string& group_id) const;
     // Delivers the group's completions and persists its metadata if it changed. Returns
     // NOT_COORDINATOR (and gives it to the completions) when the group's partition was resigned
     // while the record was written, else none. May suspend.
