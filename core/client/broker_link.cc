@@ -100,43 +100,6 @@ std::optional<int16_t> negotiate(ApiKey api_key, int16_t broker_min, int16_t bro
     return high;
 }
 
-// ApiVersions at `version`; a broker that does not know it answers UNSUPPORTED_VERSION in the
-// v0 format (KIP-511), and we ask again at v0. May suspend.
-Result<protocol::ApiVersionsResponse> ask_versions(KafkaConnection& kafka, int16_t version,
-                                                   Instant deadline) {
-    protocol::ApiVersionsRequest request;
-    if (version >= 3) {
-        request.client_software_name = "brook";
-        request.client_software_version = "0.1";
-    }
-    TRY_ASSIGN(auto response, kafka.call<protocol::ApiVersionsResponse>(request, version, deadline));
-    if (protocol::kafka_error_from_wire(response.error_code) ==
-        protocol::KafkaError::unsupported_version) {
-        return kafka.call<protocol::ApiVersionsResponse>(request, int16_t{0}, deadline);
-    }
-    return response;
-}
-
-// A connection that has answered ApiVersions. First at v3 (flexible: it carries our software
-// name); a broker that answers the v3 refusal in a flexible frame instead of KIP-511's v0 frame
-// (librdkafka's mock cluster does) leaves a response we cannot decode, so we reconnect and ask
-// at v2, which every broker answers in a form we can read. May suspend.
-Result<std::pair<std::unique_ptr<KafkaConnection>, protocol::ApiVersionsResponse>>
-connect_and_ask_versions(Network& network, const Address& address, const std::string& client_id,
-                         const std::string& where, Instant deadline) {
-    Result<protocol::ApiVersionsResponse> answer = Error(ErrorCode::corruption, "not asked");
-    for (int16_t version : {int16_t{3}, int16_t{2}}) {
-        auto connected = KafkaConnection::connect(network, address, deadline, client_id);
-        if (!connected) return connected.error().wrap(where + ": connect");
-        std::unique_ptr<KafkaConnection> kafka = std::move(connected).value();
-        answer = ask_versions(*kafka, version, deadline);
-        if (answer) return std::make_pair(std::move(kafka), std::move(answer).value());
-        kafka->close();
-        if (answer.error().code() != ErrorCode::corruption) break;
-    }
-    return answer.error().wrap(where + ": ApiVersions");
-}
-
 // The request as `version` can carry it (the encoder asserts on a field the version lacks).
 // Metadata below v4 has no allow_auto_topic_creation field (the broker's own
 // auto.create.topics.enable decides), so a request that asks for no auto-creation is sent
@@ -157,7 +120,40 @@ AnyRequest fit_to_version(const AnyRequest& request, int16_t version) {
     return fitted;
 }
 
+// ApiVersions at `version`; a broker that does not know it answers UNSUPPORTED_VERSION in the
+// v0 format (KIP-511), and we ask again at v0. May suspend.
+Result<protocol::ApiVersionsResponse> ask_versions(KafkaConnection& kafka, int16_t version,
+                                                   Instant deadline) {
+    protocol::ApiVersionsRequest request;
+    if (version >= 3) {
+        request.client_software_name = "brook";
+        request.client_software_version = "0.1";
+    }
+    TRY_ASSIGN(auto response, kafka.call<protocol::ApiVersionsResponse>(request, version, deadline));
+    if (protocol::kafka_error_from_wire(response.error_code) ==
+        protocol::KafkaError::unsupported_version) {
+        return kafka.call<protocol::ApiVersionsResponse>(request, int16_t{0}, deadline);
+    }
+    return response;
+}
+
 }  // namespace
+
+Result<std::pair<std::unique_ptr<KafkaConnection>, protocol::ApiVersionsResponse>>
+connect_and_ask_versions(Network& network, const Address& address, const std::string& client_id,
+                         const std::string& where, Instant deadline) {
+    Result<protocol::ApiVersionsResponse> answer = Error(ErrorCode::corruption, "not asked");
+    for (int16_t version : {int16_t{3}, int16_t{2}}) {
+        auto connected = KafkaConnection::connect(network, address, deadline, client_id);
+        if (!connected) return connected.error().wrap(where + ": connect");
+        std::unique_ptr<KafkaConnection> kafka = std::move(connected).value();
+        answer = ask_versions(*kafka, version, deadline);
+        if (answer) return std::make_pair(std::move(kafka), std::move(answer).value());
+        kafka->close();
+        if (answer.error().code() != ErrorCode::corruption) break;
+    }
+    return answer.error().wrap(where + ": ApiVersions");
+}
 
 BrokerLink::BrokerLink(Scheduler& scheduler, NodeId node,
                        std::unique_ptr<KafkaConnection> connection, ApiVersionTable versions)

@@ -43,6 +43,15 @@ std::optional<VersionRange> client_version_range(protocol::ApiKey api_key);
 // support (see api_version_range in cluster.h).
 using ApiVersionTable = std::map<protocol::ApiKey, int16_t>;
 
+// A connection that has answered ApiVersions, and the answer (whose error code the caller
+// checks). First at v3 (flexible: it carries our software name); a broker that answers the v3
+// refusal in a flexible frame instead of KIP-511's v0 frame (librdkafka's mock cluster does)
+// leaves a response we cannot decode, so we reconnect and ask at v2, which every broker answers
+// in a form we can read. `where` names the peer in errors. May suspend.
+Result<std::pair<std::unique_ptr<KafkaConnection>, protocol::ApiVersionsResponse>>
+connect_and_ask_versions(Network& network, const Address& address, const std::string& client_id,
+                         const std::string& where, Instant deadline);
+
 class BrokerLink {
 public:
     BrokerLink(Scheduler& scheduler, NodeId node, std::unique_ptr<KafkaConnection> connection,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/client/broker_link.h"
 #include "core/protocol/api_key.h"
 #include "core/protocol/error_code.h"
 
@@ -13,8 +14,6 @@ using protocol::AnyResponse;
 namespace {
 
 constexpr int16_t kNotController = static_cast<int16_t>(protocol::KafkaError::not_controller);
-// ApiVersions v3 carries the client's software name; every Kafka controller serves it.
-constexpr int16_t kApiVersionsVersion = 3;
 
 template <typename Items>
 bool any_item_not_controller(const Items& items) {
@@ -162,23 +161,18 @@ Result<void> ControllerLink::connect(NodeId leader, Instant deadline) {
     const Address& address = options_.voters.at(leader);
     std::string where = fmt::format("controller {} ({})", leader, address.to_string());
     std::string client_id = fmt::format("broker-{}-{}", options_.self, options_.purpose);
-    auto connected = client::KafkaConnection::connect(env_.network, address, deadline, client_id);
-    if (!connected.ok()) return connected.error().wrap(where + ": connect");
-    std::unique_ptr<client::KafkaConnection> connection = std::move(connected).value();
-    protocol::ApiVersionsRequest request;
-    request.client_software_name = "brook";
-    request.client_software_version = "0.1";
-    auto versions = connection->call<protocol::ApiVersionsResponse>(request, kApiVersionsVersion,
-                                                                    deadline);  // May suspend.
-    if (!versions.ok()) return versions.error().wrap(where + ": ApiVersions");
-    if (versions->error_code != 0) {
+    TRY_ASSIGN(auto connected, client::connect_and_ask_versions(env_.network, address, client_id,
+                                                                where, deadline));  // May suspend.
+    auto [connection, versions] = std::move(connected);
+    if (versions.error_code != 0) {
+        connection->close();
         return Error(ErrorCode::disconnected,
                      fmt::format("{}: ApiVersions: {}", where,
                                  protocol::kafka_error_name(
-                                     protocol::kafka_error_from_wire(versions->error_code))));
+                                     protocol::kafka_error_from_wire(versions.error_code))));
     }
     versions_.clear();
-    for (const auto& api : versions->api_keys) {
+    for (const auto& api : versions.api_keys) {
         versions_[api.api_key] = {api.min_version, api.max_version};
     }
     if (closed_) {
