@@ -10,6 +10,7 @@
 #include "core/client/admin.h"
 #include "tools/brook/client_command.h"
 #include "tools/brook/commands.h"
+#include "tools/brook/text_table.h"
 
 namespace brook::tools {
 namespace {
@@ -37,23 +38,6 @@ Errors name the broker, the group and the Kafka error, and exit with status 1.
 )";
 
 using Row = std::vector<std::string>;
-
-// Columns padded to their widest cell, two spaces apart.
-void print_table(const std::vector<Row>& rows) {
-    std::vector<std::size_t> widths;
-    for (const Row& row : rows) {
-        widths.resize(std::max(widths.size(), row.size()));
-        for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-    }
-    for (const Row& row : rows) {
-        std::string line;
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            line += row[i];
-            if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
-        }
-        fmt::print("{}\n", line);
-    }
-}
 
 struct GroupsJob {
     ClientCommand& command;
@@ -135,7 +119,7 @@ struct GroupsJob {
             rows.push_back({group, "-", "-", "-", "-", "-", member.member_id, member.client_host,
                             member.client_id});
         }
-        print_table(rows);
+        fmt::print("{}", table_text(rows));
         return 0;
     }
 };

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "tools/brook/text_table.h"
+
 namespace brook::tools {
 namespace {
 
@@ -93,21 +95,7 @@ std::string quorum_replication_text(const QuorumDescription& quorum, Replication
     }
     for (const QuorumReplica& observer : quorum.observers) add(observer, "Observer");
 
-    std::vector<std::size_t> widths(rows.front().size(), 0);
-    for (const auto& row : rows) {
-        for (std::size_t column = 0; column < row.size(); ++column) {
-            widths[column] = std::max(widths[column], row[column].size());
-        }
-    }
-    std::string text;
-    for (const auto& row : rows) {
-        for (std::size_t column = 0; column < row.size(); ++column) {
-            bool last = column + 1 == row.size();
-            text += last ? row[column] : fmt::format("{:<{}}  ", row[column], widths[column]);
-        }
-        text += '\n';
-    }
-    return text;
+    return table_text(rows);
 }
 
 std::string cluster_description_text(const client::ClusterDescription& cluster) {
