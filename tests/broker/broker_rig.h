@@ -22,6 +22,7 @@
 #include "core/cluster/meta_properties.h"
 #include "core/log/record_batch_builder.h"
 #include "sim/simulation.h"
+#include "tests/forget_on_exit.h"
 #include "tests/io/fiber_runner.h"
 #include "tests/trace_count.h"
 
@@ -81,10 +82,7 @@ struct BrokerRig {
             // Only queued here (it cannot fail): run() applies it once the data directory is
             // checked, in the node's own fiber, so a crash can stop it anywhere.
             if (boot_view) (void)node.apply_cluster_view(*boot_view);
-            struct Forget {
-                Broker*& broker;
-                ~Forget() { broker = nullptr; }
-            } forget{broker};
+            brook::testing::ForgetOnExit forget(broker);
             Result<void> ran = node.run();
             run_result = ran.ok() ? "ok" : ran.error().describe();
         });

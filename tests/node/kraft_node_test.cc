@@ -12,6 +12,7 @@
 #include "core/client/producer.h"
 #include "core/cluster/meta_properties.h"
 #include "sim/simulation.h"
+#include "tests/forget_on_exit.h"
 #include "tests/io/fiber_runner.h"
 
 namespace brook::node {
@@ -68,10 +69,7 @@ struct KraftRig {
         }
         KraftNode node(env, node_config(id));
         nodes[id] = &node;
-        struct Forget {
-            KraftNode*& node;
-            ~Forget() { node = nullptr; }
-        } forget{nodes[id]};
+        brook::testing::ForgetOnExit forget(nodes[id]);
         Result<void> ran = node.run();
         results[id] = ran.ok() ? "ok" : ran.error().describe();
     }

@@ -21,6 +21,7 @@
 #include "core/node/quorum_member.h"
 #include "scenarios/simulated_quorum.h"
 #include "sim/simulation.h"
+#include "tests/forget_on_exit.h"
 #include "tests/io/fiber_runner.h"
 
 namespace brook::node::testing {
@@ -79,10 +80,7 @@ struct QuorumMemberRig {
         std::unique_ptr<QuorumMember> member = std::move(opened).value();
         members[id] = member.get();
         images_at_open[id] = member->metadata().image();
-        struct Forget {
-            QuorumMember*& member;
-            ~Forget() { member = nullptr; }
-        } forget{members[id]};
+        brook::testing::ForgetOnExit forget(members[id]);
         Result<void> ran = member->run();
         run_results[id] = ran.ok() ? "ok" : ran.error().describe();
     }

@@ -14,6 +14,7 @@
 #include "core/protocol/frame_assembler.h"
 #include "core/quorum/quorum_codec.h"
 #include "sim/simulation.h"
+#include "tests/forget_on_exit.h"
 #include "tests/io/fiber_runner.h"
 #include "tests/trace_count.h"
 
@@ -56,10 +57,7 @@ struct ChannelRig {
             });
             Node& node = nodes[id];
             node.channel = &channel;
-            struct Forget {
-                Node& node;
-                ~Forget() { node.channel = nullptr; }
-            } forget{node};
+            brook::testing::ForgetOnExit forget(node.channel);
             while (std::optional<Message> message = channel.receive()) {
                 node.received.push_back(std::move(*message));
             }

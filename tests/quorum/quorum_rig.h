@@ -21,6 +21,7 @@
 #include "scenarios/quorum_checker.h"
 #include "scenarios/simulated_quorum.h"
 #include "sim/simulation.h"
+#include "tests/forget_on_exit.h"
 #include "tests/quorum/observed_quorum_state_store.h"
 #include "tests/quorum/memory_quorum_channel.h"
 
@@ -268,10 +269,7 @@ private:
         if (auto* wire = dynamic_cast<KafkaQuorumChannel*>(channel.get())) {
             wire->set_status_source([node = node.get()] { return node->status(); });
         }
-        struct Forget {
-            Member& member;
-            ~Forget() { member.node = nullptr; }
-        } forget{member};
+        brook::testing::ForgetOnExit forget(member.node);
         Result<void> ran = node->run();
         member.run_result = ran.ok() ? "ok" : ran.error().describe();
     }
