@@ -62,4 +62,13 @@ std::optional<std::string> Arguments::unused() const {
     return std::nullopt;
 }
 
+std::optional<std::string> Arguments::problem(bool takes_positional) const {
+    if (missing_value_) return *missing_value_ + " needs a value";
+    if (auto unknown = unused()) return "unknown option " + *unknown;
+    if (!takes_positional && !positional_.empty()) {
+        return "unexpected argument '" + positional_.front() + "'";
+    }
+    return std::nullopt;
+}
+
 }  // namespace brook::tools

@@ -3,7 +3,7 @@
 //   Arguments args(argc, argv, 1);                 // skip the subcommand's own name
 //   std::string scenario = args.value("--scenario").value_or("counter");
 //   bool html = args.flag("--html");
-//   if (auto unknown = args.unused()) fail(*unknown);
+//   if (auto problem = args.problem()) usage_error(*problem);
 #pragma once
 
 #include <optional>
@@ -26,6 +26,10 @@ public:
     std::optional<std::string> unused() const;
     // The option that lacks its value, if any.
     std::optional<std::string> missing_value() const { return missing_value_; }
+    // Once every option was asked for: what is wrong with the command line, as the usage error
+    // says it (an option without its value, an unknown option, or a word that is not an option
+    // when the command takes none); nullopt when nothing is.
+    std::optional<std::string> problem(bool takes_positional = false) const;
 
 private:
     struct Option {

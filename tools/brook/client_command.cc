@@ -17,11 +17,7 @@ std::optional<int> ClientCommand::parse_common(Arguments& args) {
 }
 
 std::optional<int> ClientCommand::check_unused(Arguments& args) {
-    if (auto missing = args.missing_value()) return usage_error(*missing + " needs a value");
-    if (auto unknown = args.unused()) return usage_error("unknown option " + *unknown);
-    if (!args.positional().empty()) {
-        return usage_error(fmt::format("unexpected argument '{}'", args.positional().front()));
-    }
+    if (auto problem = args.problem()) return usage_error(*problem);
     return std::nullopt;
 }
 

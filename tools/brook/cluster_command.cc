@@ -198,9 +198,7 @@ int unsafe_reset_command(Arguments& args) {
     std::optional<std::string> config_path = args.value("--config");
     std::optional<std::string> voters_text = args.value("--voters");
     std::vector<std::string> overrides = args.values("--override");
-    if (auto missing = args.missing_value()) return usage_error(*missing + " needs a value");
-    if (auto unknown = args.unused()) return usage_error("unknown option " + *unknown);
-    if (!args.positional().empty()) return usage_error("unexpected " + args.positional().front());
+    if (auto problem = args.problem()) return usage_error(*problem);
     if (!config_path || !voters_text) return usage_error("--config and --voters are required");
     broker::KraftConfig parsed_voters;
     if (Result<bool> set = parsed_voters.set("controller.quorum.voters", *voters_text); !set) {

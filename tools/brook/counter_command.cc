@@ -46,8 +46,7 @@ int counter_command(int argc, char** argv) {
         if (!parsed) return usage_error(parsed.error().describe());
         options.backups.push_back(*parsed);
     }
-    if (auto missing = args.missing_value()) return usage_error(*missing + " needs a value");
-    if (auto unknown = args.unused()) return usage_error("unknown option " + *unknown);
+    if (auto problem = args.problem(/*takes_positional=*/true)) return usage_error(*problem);
 
     Result<std::unique_ptr<RealRuntime>> runtime = RealRuntime::create(*data);
     if (!runtime) {

@@ -83,12 +83,8 @@ int format_command(int argc, char** argv) {
     std::optional<std::string> cluster_id = args.value("--cluster-id");
     std::vector<std::string> overrides = args.values("--override");
     bool ignore_formatted = args.flag("--ignore-formatted");
-    if (auto missing = args.missing_value()) {
-        fmt::print(stderr, "brook format: {} needs a value\n\n{}", *missing, kFormatUsage);
-        return 2;
-    }
-    if (auto unknown = args.unused()) {
-        fmt::print(stderr, "brook format: unknown option {}\n\n{}", *unknown, kFormatUsage);
+    if (auto problem = args.problem(/*takes_positional=*/true)) {
+        fmt::print(stderr, "brook format: {}\n\n{}", *problem, kFormatUsage);
         return 2;
     }
     if (!args.positional().empty() || !config_path || !cluster_id) {

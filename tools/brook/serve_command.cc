@@ -88,17 +88,8 @@ int serve_command(int argc, char** argv) {
     }
     std::optional<std::string> config_path = args.value("--config");
     std::vector<std::string> overrides = args.values("--override");
-    if (auto missing = args.missing_value()) {
-        fmt::print(stderr, "brook serve: {} needs a value\n\n{}", *missing, kUsage);
-        return 2;
-    }
-    if (auto unknown = args.unused()) {
-        fmt::print(stderr, "brook serve: unknown option {}\n\n{}", *unknown, kUsage);
-        return 2;
-    }
-    if (!args.positional().empty()) {
-        fmt::print(stderr, "brook serve: unexpected argument '{}'\n\n{}", args.positional().front(),
-                   kUsage);
+    if (auto problem = args.problem()) {
+        fmt::print(stderr, "brook serve: {}\n\n{}", *problem, kUsage);
         return 2;
     }
     Result<broker::BrokerConfig> loaded = load_server_properties(config_path, overrides);
