@@ -64,6 +64,17 @@ struct OwnershipRig {
             REQUIRE(groups.load().ok());
             body(topics, groups);
             groups.stop();  // answers what is parked and ends a timers fiber
+            // The coordinator dies with this scope: its timers fiber must have returned first.
+            while (timers_running) sim.scheduler().yield();
+        });
+    }
+
+    // Runs the coordinator's timers in a fiber that run_kraft() waits for before the end.
+    void spawn_timers(GroupCoordinator& groups) {
+        timers_running = true;
+        spawn("timers", [this, &groups] {
+            groups.run_timers();
+            timers_running = false;
         });
     }
 
@@ -87,6 +98,7 @@ struct OwnershipRig {
     Environment* node_env = nullptr;
     log::LogConfig log_defaults;
     brook::testing::FiberRunner* runner = nullptr;
+    bool timers_running = false;
 };
 
 PartitionId partition_of(const std::string& group) {
@@ -263,7 +275,7 @@ TEST_CASE("group ownership: a SyncGroup racing a resign answers NOT_COORDINATOR"
         [&](cluster::TopicManager&, GroupCoordinator& groups) {
             PartitionId elected = partition_of("golf");
             REQUIRE(groups.elect(elected).ok());
-            rig.spawn("timers", [&] { groups.run_timers(); });
+            rig.spawn_timers(groups);
             JoinResult joined = groups.join("golf", join_input());
             REQUIRE(joined.error == KafkaError::none);
             REQUIRE(joined.leader == joined.member_id);
