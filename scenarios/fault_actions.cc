@@ -42,7 +42,7 @@ bool well_formed(const sim::FaultEvent& event, const ClusterShape& shape) {
     if (action == "bit-flips") {
         std::optional<int64_t> ppm = t.size() == 2 ? parse_integer(t[1]) : std::nullopt;
         return t.size() == 2 && shape.is_broker(t[0]) && ppm && *ppm >= 0 &&
-               *ppm <= sim::kPartsPerMillion;
+               *ppm <= kPartsPerMillion;
     }
     return false;
 }

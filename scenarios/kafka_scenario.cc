@@ -157,10 +157,10 @@ KafkaSetup KafkaSetup::draw_common(Random& random) {
     static constexpr const char* kCrashModes[] = {"random-prefix", "lose-unsynced",
                                                   "keep-unsynced"};
     uint64_t mode = random.uniform(3);
-    if (mode == 1) setup.disk_faults.crash_keep_none_ppm = sim::kPartsPerMillion;
-    if (mode == 2) setup.disk_faults.crash_keep_all_ppm = sim::kPartsPerMillion;
+    if (mode == 1) setup.disk_faults.crash_keep_none_ppm = kPartsPerMillion;
+    if (mode == 2) setup.disk_faults.crash_keep_all_ppm = kPartsPerMillion;
     setup.disk_faults.crash_tear_ppm =
-        random.chance(3, 4) ? static_cast<uint32_t>(random.between(0, sim::kPartsPerMillion)) : 0;
+        random.chance(3, 4) ? static_cast<uint32_t>(random.between(0, kPartsPerMillion)) : 0;
     setup.put("crash_mode", kCrashModes[mode]);
     setup.put("crash_tear_ppm", setup.disk_faults.crash_tear_ppm);
     setup.link_latency_max_us = random.between(100, 5000);

@@ -85,8 +85,6 @@
 
 namespace brook::sim {
 
-inline constexpr uint32_t kPartsPerMillion = 1'000'000;
-
 struct SimDiskFaults {
     // io_error odds per operation.
     uint32_t read_error_ppm = 0;

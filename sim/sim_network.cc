@@ -18,7 +18,6 @@ constexpr uint16_t kFirstListenPort = 10000;
 constexpr uint16_t kLastListenPort = 32767;
 constexpr uint16_t kFirstEphemeralPort = 32768;
 constexpr uint16_t kLastEphemeralPort = 60999;
-constexpr uint64_t kPartsPerMillion = 1'000'000;
 
 // Sides of a connection: the connecting client and the accepting server.
 constexpr int kClientSide = 0;

@@ -10,12 +10,9 @@
 namespace brook::broker {
 namespace {
 
-constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
-constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
-
-Error invalid(std::string_view key, std::string_view value, std::string_view why) {
-    return cluster::invalid_config_value(key, value, why);
-}
+using cluster::invalid_config_value;
+using cluster::kInt32Max;
+using cluster::kInt64Max;
 
 // Kafka keys that configure things Brook does not have (thread pools, socket buffers,
 // replication of internal topics, ZooKeeper). Accepted so a stock file loads.
@@ -40,7 +37,7 @@ Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::str
     for (std::string_view entry : cluster::split_config_list(text)) {
         std::size_t scheme = entry.find("://");
         if (scheme == std::string_view::npos || scheme == 0) {
-            return invalid(key, entry, "expected NAME://host:port");
+            return invalid_config_value(key, entry, "expected NAME://host:port");
         }
         ListenerSpec spec;
         // Kafka compares listener names upper-cased; the protocol behind a name is checked
@@ -48,7 +45,8 @@ Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::str
         for (char c : entry.substr(0, scheme)) {
             bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
             if (!letter && !(c >= '0' && c <= '9') && c != '_') {
-                return invalid(key, entry, "a listener name is letters, digits and '_'");
+                return invalid_config_value(key, entry,
+                                            "a listener name is letters, digits and '_'");
             }
             spec.name += letter && c >= 'a' ? static_cast<char>(c - 'a' + 'A') : c;
         }
@@ -57,11 +55,15 @@ Result<std::vector<ListenerSpec>> parse_listeners(std::string_view key, std::str
         spec.host = std::move(address.host);
         spec.port = address.port;
         for (const ListenerSpec& other : listeners) {
-            if (other.name == spec.name) return invalid(key, entry, "listener name used twice");
+            if (other.name == spec.name) {
+                return invalid_config_value(key, entry, "listener name used twice");
+            }
         }
         listeners.push_back(std::move(spec));
     }
-    if (listeners.empty()) return invalid(key, "", "at least one listener is required");
+    if (listeners.empty()) {
+        return invalid_config_value(key, "", "at least one listener is required");
+    }
     return listeners;
 }
 
@@ -123,13 +125,14 @@ Result<void> BrokerConfig::set(std::string_view key, std::string_view value) {
         TRY_ASSIGN(advertised_listeners, parse_listeners(key, value));
         for (const ListenerSpec& spec : advertised_listeners) {
             if (spec.wildcard_host() || spec.port == 0) {
-                return invalid(key, value, "an advertised listener needs a host and a port");
+                return invalid_config_value(key, value,
+                                            "an advertised listener needs a host and a port");
             }
         }
     } else if (key == "log.dirs" || key == "log.dir") {
-        if (value.empty()) return invalid(key, value, "must name a directory");
+        if (value.empty()) return invalid_config_value(key, value, "must name a directory");
         if (value.find(',') != std::string_view::npos) {
-            return invalid(key, value, "Brook uses exactly one log directory");
+            return invalid_config_value(key, value, "Brook uses exactly one log directory");
         }
         log_dir = std::string(value);
     } else if (key == "node.id" || key == "broker.id") {
@@ -141,8 +144,8 @@ Result<void> BrokerConfig::set(std::string_view key, std::string_view value) {
     } else if (key == "default.replication.factor") {
         TRY_ASSIGN(int64_t n, integer(1, 32767));
         if (n != 1) {
-            return invalid(key, value,
-                           "only 1: partitions have one replica until Brook replicates them");
+            return invalid_config_value(
+                key, value, "only 1: partitions have one replica until Brook replicates them");
         }
         default_replication_factor = 1;
     } else if (key == "log.retention.ms") {
@@ -234,16 +237,16 @@ Result<void> BrokerConfig::finish() {
                 std::any_of(listeners.begin(), listeners.end(),
                             [&](const ListenerSpec& l) { return l.name == advertised.name; });
             if (!known) {
-                return invalid("advertised.listeners", advertised.to_string(),
-                               "no listener of that name in listeners");
+                return invalid_config_value("advertised.listeners", advertised.to_string(),
+                                            "no listener of that name in listeners");
             }
         }
     }
     TRY(kraft.validate(node_id, listeners, advertised_listeners));
     if (group_min_session_timeout_ms > group_max_session_timeout_ms) {
-        return invalid("group.min.session.timeout.ms",
-                       fmt::format("{}", group_min_session_timeout_ms),
-                       "above group.max.session.timeout.ms");
+        return invalid_config_value("group.min.session.timeout.ms",
+                                    fmt::format("{}", group_min_session_timeout_ms),
+                                    "above group.max.session.timeout.ms");
     }
     Result<void> valid = log_defaults_.validate();
     if (!valid) return valid.error().wrap("log defaults");

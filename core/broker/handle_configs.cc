@@ -20,11 +20,6 @@ namespace {
 constexpr int8_t kTopicResource = 2;
 constexpr int8_t kBrokerResource = 4;
 
-struct Refusal {
-    KafkaError error;
-    std::string message;
-};
-
 bool wanted(const std::optional<std::vector<std::string>>& keys, const std::string& name) {
     if (!keys || keys->empty()) return true;
     return std::find(keys->begin(), keys->end(), name) != keys->end();

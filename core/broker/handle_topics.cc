@@ -15,11 +15,6 @@ using protocol::KafkaError;
 
 namespace {
 
-struct Refusal {
-    KafkaError error;
-    std::string message;
-};
-
 bool assignments_name_only_us(const std::vector<int32_t>& broker_ids, NodeId node) {
     return broker_ids.size() == 1 && broker_ids.front() == node.value();
 }

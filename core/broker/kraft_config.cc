@@ -9,19 +9,16 @@
 namespace brook::broker {
 namespace {
 
-constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+using cluster::invalid_config_value;
+using cluster::kInt32Max;
 
 // Kafka's default listener.security.protocol.map: each protocol's own name.
 constexpr std::string_view kDefaultProtocols[] = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"};
 
-Error invalid(std::string_view key, std::string_view value, std::string_view why) {
-    return cluster::invalid_config_value(key, value, why);
-}
-
 // A quorum voter's or bootstrap server's address: a host is required, port 0 is not a port.
 Result<HostPort> parse_peer_address(std::string_view key, std::string_view text) {
     TRY_ASSIGN(HostPort address, cluster::parse_config_host_port(key, text, 1));
-    if (address.host.empty()) return invalid(key, text, "expected host:port");
+    if (address.host.empty()) return invalid_config_value(key, text, "expected host:port");
     return address;
 }
 
@@ -29,12 +26,16 @@ Result<std::vector<QuorumVoter>> parse_voters(std::string_view key, std::string_
     std::vector<QuorumVoter> voters;
     for (std::string_view entry : cluster::split_config_list(text)) {
         std::size_t at = entry.find('@');
-        if (at == std::string_view::npos) return invalid(key, entry, "expected id@host:port");
+        if (at == std::string_view::npos) {
+            return invalid_config_value(key, entry, "expected id@host:port");
+        }
         TRY_ASSIGN(int64_t id,
                    cluster::parse_config_integer(key, entry.substr(0, at), 0, kInt32Max));
         TRY_ASSIGN(HostPort address, parse_peer_address(key, entry.substr(at + 1)));
         for (const QuorumVoter& other : voters) {
-            if (other.id.value() == id) return invalid(key, text, "a voter id appears twice");
+            if (other.id.value() == id) {
+                return invalid_config_value(key, text, "a voter id appears twice");
+            }
         }
         voters.push_back(
             QuorumVoter{NodeId(static_cast<int32_t>(id)), std::move(address.host), address.port});
@@ -47,12 +48,13 @@ Result<void> parse_roles(std::string_view value, bool& broker, bool& controller)
     for (std::string_view role : cluster::split_config_list(value)) {
         bool& flag = role == "broker" ? broker : controller;
         if (role != "broker" && role != "controller") {
-            return invalid("process.roles", value,
-                           fmt::format("unknown process role '{}' (must be 'broker' or "
-                                       "'controller')",
-                                       role));
+            return invalid_config_value(
+                "process.roles", value,
+                fmt::format("unknown process role '{}' (must be 'broker' or "
+                            "'controller')",
+                            role));
         }
-        if (flag) return invalid("process.roles", value, "duplicate role names");
+        if (flag) return invalid_config_value("process.roles", value, "duplicate role names");
         flag = true;
     }
     return {};
@@ -111,7 +113,7 @@ Result<bool> KraftConfig::set(std::string_view key, std::string_view value) {
         for (std::string_view entry : cluster::split_config_list(value)) {
             std::size_t colon = entry.find(':');
             if (colon == std::string_view::npos || colon == 0 || colon + 1 == entry.size()) {
-                return invalid(key, entry, "expected LISTENER_NAME:PROTOCOL");
+                return invalid_config_value(key, entry, "expected LISTENER_NAME:PROTOCOL");
             }
             security_protocol_map[std::string(entry.substr(0, colon))] =
                 std::string(entry.substr(colon + 1));
@@ -129,7 +131,7 @@ Result<bool> KraftConfig::set(std::string_view key, std::string_view value) {
     } else if (key == "broker.rack") {
         broker_rack = std::string(value);
     } else if (key == "metadata.log.dir") {
-        if (value.empty()) return invalid(key, value, "must name a directory");
+        if (value.empty()) return invalid_config_value(key, value, "must name a directory");
         metadata_log_dir = std::string(value);
     } else {
         return false;
@@ -142,13 +144,14 @@ Result<void> KraftConfig::validate(NodeId node_id, const std::vector<ListenerSpe
     for (const ListenerSpec& listener : listeners) {
         std::optional<std::string> protocol = security_protocol(listener.name);
         if (!protocol) {
-            return invalid("listeners", listener.to_string(),
-                           fmt::format("no security protocol defined for listener {} in "
-                                       "listener.security.protocol.map",
-                                       listener.name));
+            return invalid_config_value(
+                "listeners", listener.to_string(),
+                fmt::format("no security protocol defined for listener {} in "
+                            "listener.security.protocol.map",
+                            listener.name));
         }
         if (*protocol != "PLAINTEXT") {
-            return invalid(
+            return invalid_config_value(
                 "listeners", listener.to_string(),
                 fmt::format("security protocol {}: only PLAINTEXT is supported", *protocol));
         }
@@ -244,9 +247,9 @@ Result<void> KraftConfig::validate(NodeId node_id, const std::vector<ListenerSpe
         }
     }
     if (broker_heartbeat_interval_ms >= broker_session_timeout_ms) {
-        return invalid("broker.heartbeat.interval.ms",
-                       fmt::format("{}", broker_heartbeat_interval_ms),
-                       "must be below broker.session.timeout.ms, or every broker is fenced");
+        return invalid_config_value(
+            "broker.heartbeat.interval.ms", fmt::format("{}", broker_heartbeat_interval_ms),
+            "must be below broker.session.timeout.ms, or every broker is fenced");
     }
     return {};
 }

@@ -173,4 +173,11 @@ std::shared_ptr<cluster::Partition> led_partition(const BrokerServices& services
 // Kafka's error code for an operating error of the log or the disk.
 protocol::KafkaError storage_error_code(const Error& error);
 
+// Why a request refused one of its resources (a topic, a config): the error code and the
+// message of Kafka's answer.
+struct Refusal {
+    protocol::KafkaError error;
+    std::string message;
+};
+
 }  // namespace brook::broker

@@ -5,6 +5,11 @@
 
 namespace brook::client {
 
+bool MemberSubscription::subscribes(const std::string& topic) const {
+    const std::vector<std::string>& topics = subscription.topics;
+    return std::find(topics.begin(), topics.end(), topic) != topics.end();
+}
+
 std::unique_ptr<Assignor> make_assignor(std::string_view name) {
     for (auto make :
          {make_range_assignor, make_round_robin_assignor, make_cooperative_sticky_assignor}) {

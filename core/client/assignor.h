@@ -42,6 +42,8 @@ struct MemberSubscription {
     std::string member_id;
     std::optional<std::string> group_instance_id;
     Subscription subscription;
+
+    bool subscribes(const std::string& topic) const;
 };
 
 class Assignor {

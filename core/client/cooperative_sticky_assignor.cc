@@ -27,11 +27,6 @@ namespace {
 
 using Partition = std::pair<std::string, PartitionId>;
 
-bool subscribes(const MemberSubscription& member, const std::string& topic) {
-    const std::vector<std::string>& topics = member.subscription.topics;
-    return std::find(topics.begin(), topics.end(), topic) != topics.end();
-}
-
 class Plan {
 public:
     Plan(const std::map<std::string, int32_t>& partitions_per_topic,
@@ -40,7 +35,7 @@ public:
         for (const auto& [topic, count] : partitions_per_topic) {
             std::vector<std::size_t> eligible;
             for (std::size_t m = 0; m < members_.size(); ++m) {
-                if (subscribes(*members_[m], topic)) eligible.push_back(m);
+                if (members_[m]->subscribes(topic)) eligible.push_back(m);
             }
             if (eligible.empty()) continue;
             for (int32_t p = 0; p < count; ++p) eligible_[{topic, PartitionId(p)}] = eligible;
@@ -57,7 +52,7 @@ public:
                 for (PartitionId partition : partitions) {
                     Partition key{topic, partition};
                     auto eligible = eligible_.find(key);
-                    if (eligible == eligible_.end() || !subscribes(*members_[m], topic)) continue;
+                    if (eligible == eligible_.end() || !members_[m]->subscribes(topic)) continue;
                     auto [it, fresh] = best.try_emplace(key, subscription.generation_id, m);
                     if (fresh || it->second.second == m) continue;
                     if (subscription.generation_id > it->second.first) {

@@ -21,10 +21,7 @@ public:
         for (const auto& [topic, partition_count] : partitions_per_topic) {
             std::vector<const MemberSubscription*> consumers;
             for (const MemberSubscription* member : ordered) {
-                const std::vector<std::string>& topics = member->subscription.topics;
-                if (std::find(topics.begin(), topics.end(), topic) != topics.end()) {
-                    consumers.push_back(member);
-                }
+                if (member->subscribes(topic)) consumers.push_back(member);
             }
             if (consumers.empty()) continue;
             auto consumer_count = static_cast<int32_t>(consumers.size());

@@ -8,11 +8,6 @@
 namespace brook::client {
 namespace {
 
-bool subscribes(const MemberSubscription& member, const std::string& topic) {
-    const std::vector<std::string>& topics = member.subscription.topics;
-    return std::find(topics.begin(), topics.end(), topic) != topics.end();
-}
-
 class RoundRobinAssignor final : public Assignor {
 public:
     std::string_view name() const override { return "roundrobin"; }
@@ -27,10 +22,10 @@ public:
             const std::string& topic = topic_name;  // clang 14 cannot capture a binding
             bool anyone =
                 std::any_of(ordered.begin(), ordered.end(),
-                            [&](const MemberSubscription* m) { return subscribes(*m, topic); });
+                            [&](const MemberSubscription* m) { return m->subscribes(topic); });
             if (!anyone) continue;
             for (int32_t p = 0; p < partition_count; ++p) {
-                while (!subscribes(*ordered[next], topic)) next = (next + 1) % ordered.size();
+                while (!ordered[next]->subscribes(topic)) next = (next + 1) % ordered.size();
                 assignments[ordered[next]->member_id].partitions[topic].push_back(PartitionId(p));
                 next = (next + 1) % ordered.size();
             }

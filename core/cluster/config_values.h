@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,10 @@
 #include "core/log/log_config.h"
 
 namespace brook::cluster {
+
+// The upper bounds of Kafka's int and long configs.
+inline constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
+inline constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
 // invalid_argument: "invalid value '<value>' for <key>: <why>".
 Error invalid_config_value(std::string_view key, std::string_view value, std::string_view why);

@@ -8,7 +8,6 @@
 namespace brook::cluster {
 namespace {
 
-constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
 struct KeyInfo {
     std::string_view name;

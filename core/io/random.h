@@ -14,6 +14,9 @@
 
 namespace brook {
 
+// The unit of fault odds: "ppm" fields count chances in a million.
+inline constexpr uint32_t kPartsPerMillion = 1'000'000;
+
 class Random {
 public:
     explicit Random(uint64_t seed);

@@ -19,7 +19,7 @@ namespace {
 constexpr std::size_t kFileBytesMax = 64 * 1024;
 constexpr int kNestingMax = 16;
 
-Error corrupt(std::string what) {
+Error malformed(std::string what) {
     return Error(ErrorCode::corruption, fmt::format("quorum-state: {}", what));
 }
 
@@ -61,7 +61,7 @@ public:
     }
 
     Result<void> expect(char c) {
-        if (!consume(c)) return corrupt(fmt::format("'{}' expected at byte {}", c, at_));
+        if (!consume(c)) return malformed(fmt::format("'{}' expected at byte {}", c, at_));
         return {};
     }
 
@@ -71,7 +71,7 @@ public:
         while (at_ < text_.size()) {
             char c = text_[at_++];
             if (c == '"') return out;
-            if (static_cast<unsigned char>(c) < 0x20) return corrupt("control byte in a string");
+            if (static_cast<unsigned char>(c) < 0x20) return malformed("control byte in a string");
             if (c != '\\') {
                 out += c;
                 continue;
@@ -92,10 +92,10 @@ public:
                     append_utf8(out, code);
                     break;
                 }
-                default: return corrupt(fmt::format("bad escape \\{}", escape));
+                default: return malformed(fmt::format("bad escape \\{}", escape));
             }
         }
-        return corrupt("unterminated string");
+        return malformed("unterminated string");
     }
 
     Result<int64_t> read_integer() {
@@ -106,10 +106,10 @@ public:
         int64_t value = 0;
         auto [end, error] = std::from_chars(text_.data() + start, text_.data() + at_, value);
         if (error != std::errc() || end != text_.data() + at_ || at_ == start) {
-            return corrupt(fmt::format("integer expected at byte {}", start));
+            return malformed(fmt::format("integer expected at byte {}", start));
         }
         if (at_ < text_.size() && (text_[at_] == '.' || text_[at_] == 'e' || text_[at_] == 'E')) {
-            return corrupt(fmt::format("integer expected at byte {}", start));
+            return malformed(fmt::format("integer expected at byte {}", start));
         }
         return value;
     }
@@ -123,9 +123,9 @@ public:
 
     // Skips any one JSON value.
     Result<void> skip_value(int depth = 0) {
-        if (depth > kNestingMax) return corrupt("nested too deep");
+        if (depth > kNestingMax) return malformed("nested too deep");
         skip_space();
-        if (at_ >= text_.size()) return corrupt("value expected at the end");
+        if (at_ >= text_.size()) return malformed("value expected at the end");
         char c = text_[at_];
         if (c == '"') {
             TRY(read_string());
@@ -153,7 +153,7 @@ public:
                                          std::string_view::npos) {
             ++at_;
         }
-        if (at_ == start) return corrupt(fmt::format("value expected at byte {}", at_));
+        if (at_ == start) return malformed(fmt::format("value expected at byte {}", at_));
         return {};
     }
 
@@ -166,10 +166,12 @@ private:
     }
 
     Result<uint32_t> read_hex4() {
-        if (text_.size() - at_ < 4) return corrupt("short \\u escape");
+        if (text_.size() - at_ < 4) return malformed("short \\u escape");
         uint32_t code = 0;
         auto [end, error] = std::from_chars(text_.data() + at_, text_.data() + at_ + 4, code, 16);
-        if (error != std::errc() || end != text_.data() + at_ + 4) return corrupt("bad \\u escape");
+        if (error != std::errc() || end != text_.data() + at_ + 4) {
+            return malformed("bad \\u escape");
+        }
         at_ += 4;
         return code;
     }
@@ -196,7 +198,7 @@ private:
 Result<int32_t> read_int32_at_least(JsonReader& reader, std::string_view key, int64_t minimum) {
     TRY_ASSIGN(int64_t value, reader.read_integer());
     if (value < minimum || value > std::numeric_limits<int32_t>::max()) {
-        return corrupt(fmt::format("{} {} is out of range", key, value));
+        return malformed(fmt::format("{} {} is out of range", key, value));
     }
     return static_cast<int32_t>(value);
 }
@@ -222,7 +224,7 @@ Result<std::vector<NodeId>> read_voters(JsonReader& reader) {
             } while (reader.consume(','));
             TRY(reader.expect('}'));
         }
-        if (!id) return corrupt("a voter without voterId");
+        if (!id) return malformed("a voter without voterId");
         voters.push_back(*id);
     } while (reader.consume(','));
     TRY(reader.expect(']'));
@@ -245,7 +247,7 @@ std::string format_quorum_state(const QuorumStateFile& file) {
 }
 
 Result<QuorumStateFile> parse_quorum_state(std::string_view text) {
-    if (text.size() > kFileBytesMax) return corrupt(fmt::format("{} bytes", text.size()));
+    if (text.size() > kFileBytesMax) return malformed(fmt::format("{} bytes", text.size()));
     JsonReader reader(text);
     QuorumStateFile file;
     std::optional<int32_t> leader, epoch, voted, data_version;
@@ -278,11 +280,11 @@ Result<QuorumStateFile> parse_quorum_state(std::string_view text) {
         } while (reader.consume(','));
         TRY(reader.expect('}'));
     }
-    if (!reader.at_end()) return corrupt("bytes after the object");
+    if (!reader.at_end()) return malformed("bytes after the object");
     if (!leader || !epoch || !voted || !data_version) {
-        return corrupt("leaderId, leaderEpoch, votedId and data_version are required");
+        return malformed("leaderId, leaderEpoch, votedId and data_version are required");
     }
-    if (*data_version > 1) return corrupt(fmt::format("data_version {}", *data_version));
+    if (*data_version > 1) return malformed(fmt::format("data_version {}", *data_version));
     file.state = raft::QuorumState{LeaderEpoch(*epoch), NodeId(*voted), NodeId(*leader)};
     return file;
 }

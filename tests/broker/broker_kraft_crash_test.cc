@@ -22,12 +22,6 @@ cluster::ClusterView single_t(int64_t offset, uint8_t id) {
     return cluster_view(offset, {topic_info("t", id, {placed(0, {1}, 1, 0)})});
 }
 
-bool exists(BrokerRig& rig, const std::string& path) {
-    auto present = rig.sim.disk("n1").exists(path);
-    REQUIRE(present.ok());
-    return *present;
-}
-
 void produce_one(BrokerRig& rig, const std::string& topic) {
     auto kafka = rig.connect();
     auto produced =
@@ -103,11 +97,11 @@ TEST_CASE("broker kraft crash: a partition.metadata that cannot be read keeps it
 
         // Whose the directories are is unknown: neither is opened, neither removed.
         REQUIRE(rig.broker->topics().partition("t", PartitionId(0))->log() == nullptr);
-        REQUIRE(exists(rig, "t-0/00000000000000000000.log"));
-        REQUIRE(exists(rig, "u-0/00000000000000000000.log"));
+        REQUIRE(rig.exists_on_disk("t-0/00000000000000000000.log"));
+        REQUIRE(rig.exists_on_disk("u-0/00000000000000000000.log"));
         // And the node goes on following the metadata log: a later view applies cleanly.
         REQUIRE(rig.broker->apply_cluster_view(single_t(12, 1)).ok());
-        REQUIRE(exists(rig, "u-0/00000000000000000000.log"));
+        REQUIRE(rig.exists_on_disk("u-0/00000000000000000000.log"));
     });
 }
 

@@ -53,12 +53,6 @@ Result<protocol::FetchResponse> fetch_at_epoch(client::KafkaConnection& kafka,
     return kafka.call<protocol::FetchResponse>(request, 11, deadline);
 }
 
-bool exists(BrokerRig& rig, const std::string& path) {
-    auto present = rig.sim.disk("n1").exists(path);
-    REQUIRE(present.ok());
-    return *present;
-}
-
 TEST_CASE("broker kraft: metadata shows the view's live brokers, leaders, epochs and controller") {
     FakeController controller;
     BrokerRig rig(kraft_config(), 1, &controller);
@@ -187,25 +181,25 @@ TEST_CASE("broker kraft: logs open once caught up; a gone topic's directories go
         // Not caught up: the table follows the view, but nothing is opened.
         REQUIRE(rig.broker->apply_cluster_view(orders_view(5, false)).ok());
         REQUIRE(rig.broker->topics().partition("orders", PartitionId(0))->log() == nullptr);
-        REQUIRE_FALSE(exists(rig, "orders-0"));
+        REQUIRE_FALSE(rig.exists_on_disk("orders-0"));
         REQUIRE(rig.broker->apply_cluster_view(orders_view(10)).ok());
         REQUIRE(rig.broker->topics().partition("orders", PartitionId(0))->log() != nullptr);
-        REQUIRE(exists(rig, "orders-0/partition.metadata"));
-        REQUIRE_FALSE(exists(rig, "orders-1"));  // broker 2's and 3's
+        REQUIRE(rig.exists_on_disk("orders-0/partition.metadata"));
+        REQUIRE_FALSE(rig.exists_on_disk("orders-1"));  // broker 2's and 3's
 
         // A restart: views start over, not caught up, and the first lacks the topic.
         rig.crash_and_restart();
         REQUIRE(rig.broker->apply_cluster_view(cluster_view(3, {}, false)).ok());
-        REQUIRE(exists(rig, "orders-0"));
+        REQUIRE(rig.exists_on_disk("orders-0"));
         // Caught up and the topic is still gone: deleted while this node was down.
         REQUIRE(rig.broker->apply_cluster_view(cluster_view(12, {})).ok());
-        REQUIRE_FALSE(exists(rig, "orders-0"));
+        REQUIRE_FALSE(rig.exists_on_disk("orders-0"));
 
         // While caught up, a topic that leaves the view is removed at once.
         REQUIRE(rig.broker->apply_cluster_view(orders_view(13)).ok());
-        REQUIRE(exists(rig, "orders-0"));
+        REQUIRE(rig.exists_on_disk("orders-0"));
         REQUIRE(rig.broker->apply_cluster_view(cluster_view(14, {})).ok());
-        REQUIRE_FALSE(exists(rig, "orders-0"));
+        REQUIRE_FALSE(rig.exists_on_disk("orders-0"));
         REQUIRE(rig.broker->topics().find("orders") == nullptr);
     });
 }

@@ -124,6 +124,13 @@ struct BrokerRig {
         wait_until_serving();
     }
 
+    // Whether the node's disk holds `path` (a file or a folder).
+    bool exists_on_disk(const std::string& path) {
+        auto present = sim.disk("n1").exists(path);
+        REQUIRE(present.ok());
+        return *present;
+    }
+
     std::size_t count_in_trace(std::string_view needle) {
         return brook::testing::count_in_trace(sim.trace(), needle);
     }

@@ -13,7 +13,7 @@
 namespace brook::group {
 namespace {
 
-constexpr int kPartitions = 6;
+constexpr int kAssignedPartitions = 6;
 constexpr int kClients = 4;
 
 enum class Action { join, sync, heartbeat, leave, go_silent, advance };
@@ -119,7 +119,7 @@ TEST_CASE("group property: one owner per partition per generation, generations o
                                  std::nullopt,     std::nullopt, {}};
                     for (std::size_t m = 0; m < client.members.size(); ++m) {
                         std::vector<int> mine;
-                        for (int p = static_cast<int>(m); p < kPartitions;
+                        for (int p = static_cast<int>(m); p < kAssignedPartitions;
                              p += static_cast<int>(client.members.size())) {
                             mine.push_back(p);
                         }

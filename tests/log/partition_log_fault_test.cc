@@ -13,7 +13,7 @@ using testing::LogRig;
 using testing::make_batch;
 using testing::stored_form;
 
-LogConfig small_segments() {
+LogConfig small_indexed_segments() {
     LogConfig config;
     config.segment_bytes = 2048;
     config.index_interval_bytes = 256;
@@ -24,7 +24,7 @@ LogConfig small_segments() {
 TEST_CASE("partition log: no_space refuses the append, leaves nothing, and passes") {
     LogRig rig;
     rig.run([&] {
-        auto log = rig.open(small_segments());
+        auto log = rig.open(small_indexed_segments());
         REQUIRE(log->append(make_batch(1, 100, 1)).ok());
         uint64_t used = rig.disk.used_bytes();
         sim::SimDiskFaults faults;
@@ -56,7 +56,7 @@ TEST_CASE("partition log: io_error on write or fsync takes it offline; acknowled
                     acknowledged.push_back(stored_form(batch, log->append(batch)->base_offset));
                 }
                 sim::SimDiskFaults faults;
-                (fail_sync ? faults.sync_error_ppm : faults.write_error_ppm) = sim::kPartsPerMillion;
+                (fail_sync ? faults.sync_error_ppm : faults.write_error_ppm) = kPartsPerMillion;
                 rig.disk.set_faults(faults);
                 auto failed = log->append(make_batch(1, 100, 9));
                 REQUIRE(failed.error().code() == ErrorCode::io_error);
@@ -81,7 +81,7 @@ TEST_CASE("partition log: io_error on write or fsync takes it offline; acknowled
 TEST_CASE("partition log: a flipped bit in stored data is reported, never served") {
     LogRig rig;
     rig.run([&] {
-        auto log = rig.open(small_segments());
+        auto log = rig.open(small_indexed_segments());
         for (uint32_t i = 0; i < 20; ++i) REQUIRE(log->append(make_batch(1, 200, i)).ok());
         Offset first = log->segment_bases().front();
         // Flip a bit inside the second batch's records of the first (sealed) segment.
@@ -100,7 +100,7 @@ TEST_CASE("partition log: a flipped bit in stored data is reported, never served
 
 TEST_CASE("partition log: retention by bytes and by time advances the log start durably") {
     LogRig rig;
-    LogConfig config = small_segments();
+    LogConfig config = small_indexed_segments();
     rig.run([&] {
         auto log = rig.open(config);
         for (uint32_t i = 0; i < 30; ++i) REQUIRE(log->append(make_batch(1, 200, i)).ok());
@@ -167,7 +167,7 @@ TEST_CASE("partition log: a crash during a checkpoint write leaves the old or th
 
 TEST_CASE("partition log: LogAppendTime, timestamp lookups and waiting for data") {
     LogRig rig;
-    LogConfig config = small_segments();
+    LogConfig config = small_indexed_segments();
     config.message_timestamp_type = TimestampType::log_append_time;
     std::unique_ptr<PartitionLog> log;
     rig.run([&] { log = rig.open(config); });
@@ -208,7 +208,7 @@ TEST_CASE("partition log: LogAppendTime, timestamp lookups and waiting for data"
 TEST_CASE("partition log: CreateTime lookups find the first record at or after the time") {
     LogRig rig;
     rig.run([&] {
-        auto log = rig.open(small_segments());
+        auto log = rig.open(small_indexed_segments());
         for (uint32_t i = 0; i < 20; ++i) {
             REQUIRE(log->append(make_batch(3, 100, i, 1000 + 10 * i)).ok());  // records t, t+1, t+2
         }

@@ -189,7 +189,7 @@ TEST_CASE("partition log: after a crash every acknowledged batch survives, byte-
 
 TEST_CASE("partition log: flush.messages relaxes durability; a crash loses only a suffix") {
     sim::SimDiskFaults faults;
-    faults.crash_keep_none_ppm = sim::kPartsPerMillion;  // everything unsynced is lost
+    faults.crash_keep_none_ppm = kPartsPerMillion;  // everything unsynced is lost
     LogRig rig(4, faults);
     LogConfig config = small_segments(1 << 20);
     config.flush_messages = 5;

@@ -12,13 +12,13 @@
 
 namespace {
 
-struct Rule {
+struct ForbiddenPattern {
     std::string what;
     std::regex pattern;
 };
 
-const std::vector<Rule>& rules() {
-    static const std::vector<Rule> all = {
+const std::vector<ForbiddenPattern>& rules() {
+    static const std::vector<ForbiddenPattern> all = {
         {"OS header", std::regex(R"(#\s*include\s*<(sys/|unistd\.h|fcntl\.h|netinet/|arpa/|netdb\.h|poll\.h|signal\.h|csignal|pthread|dirent\.h|dlfcn\.h))")},
         {"thread or lock header", std::regex(R"(#\s*include\s*<(thread|mutex|shared_mutex|condition_variable|future|atomic|stop_token|semaphore)>)")},
         {"file or random header", std::regex(R"(#\s*include\s*<(random|filesystem|fstream|ctime|time\.h)>)")},
@@ -46,7 +46,7 @@ std::vector<std::string> violations_in(const std::string& relative_path, std::is
     while (std::getline(text, line)) {
         ++number;
         std::string code = line.substr(0, line.find("//"));  // comments may name anything
-        for (const Rule& rule : rules()) {
+        for (const ForbiddenPattern& rule : rules()) {
             if (std::regex_search(" " + code, rule.pattern) && !allowed(relative_path, rule.what)) {
                 found.push_back(relative_path + ":" + std::to_string(number) + ": " + rule.what +
                                 ": " + line);

@@ -13,7 +13,7 @@
 namespace brook::quorum {
 namespace {
 
-const std::string kCluster = "cluster-a";
+const std::string kClusterA = "cluster-a";
 // Where core/node's QuorumMember keeps them, and so where the reset must look (spelled out
 // here, not taken from quorum_reset.h, so that a change there fails this test).
 const std::string kLogDirectory = "__cluster_metadata-0";
@@ -26,7 +26,7 @@ void leave_survivor_state(Environment& env) {
     NullLogSink sink;
     auto opened = MetadataLog::open(env.disk, Logger(sink, "log"), kLogDirectory, {});
     REQUIRE(opened.ok());
-    KafkaQuorumStateStore store(env.disk, kStatePath, kCluster, kOldVoters);
+    KafkaQuorumStateStore store(env.disk, kStatePath, kClusterA, kOldVoters);
     REQUIRE(store.save({LeaderEpoch(5), raft::NodeId(2), raft::NodeId(2)}).ok());
     std::vector<raft::Entry> entries;
     for (int64_t offset = 0; offset < 10; ++offset) {
@@ -38,7 +38,7 @@ void leave_survivor_state(Environment& env) {
 }
 
 Result<QuorumReset> reset_to(Environment& env, std::vector<raft::NodeId> voters,
-                             std::string cluster = kCluster) {
+                             std::string cluster = kClusterA) {
     NullLogSink sink;
     return unsafe_reset_quorum(env.disk, Logger(sink, "reset"),
                                {.self = raft::NodeId(1), .cluster_id = cluster,
@@ -96,7 +96,7 @@ TEST_CASE("quorum reset: the lone survivor of three voters leads a quorum of one
         // The node restarted with controller.quorum.voters=1@...: what `brook serve` then runs.
         std::vector<raft::NodeId> voters{raft::NodeId(1)};
         testing::MemoryQuorumChannel channel(network, raft::NodeId(1), env.scheduler);
-        KafkaQuorumStateStore store(env.disk, kStatePath, kCluster, voters);
+        KafkaQuorumStateStore store(env.disk, kStatePath, kClusterA, voters);
         auto loaded = store.load();
         REQUIRE(loaded.ok());
         CHECK(**loaded == reset->after.state);
@@ -108,7 +108,7 @@ TEST_CASE("quorum reset: the lone survivor of three voters leads a quorum of one
             .create_snapshot = [] { return std::string(); },
         };
         QuorumNodeOptions options =
-            scenarios::simulated_quorum_options(raft::NodeId(1), voters, kCluster, 11);
+            scenarios::simulated_quorum_options(raft::NodeId(1), voters, kClusterA, 11);
         options.directory = kLogDirectory;
         auto node = QuorumNode::open(env, channel, store, options, std::move(callbacks));
         REQUIRE(node.ok());

@@ -2,10 +2,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/scenarios/instant_at.h"
+
 namespace brook::scenarios {
 namespace {
 
-Instant at(int64_t ms) { return Instant(milliseconds(ms)); }
+using testing::at;
+
 const client::TopicPartition kP0{"events", PartitionId(0)};
 const client::TopicPartition kP1{"events", PartitionId(1)};
 

@@ -7,10 +7,12 @@
 #include <map>
 #include <optional>
 
+#include "tests/scenarios/instant_at.h"
+
 namespace brook::scenarios {
 namespace {
 
-Instant at(int64_t ms) { return Instant(milliseconds(ms)); }
+using testing::at;
 
 // A small builder for hand-made histories: times advance by 1 ms per call.
 struct Builder {

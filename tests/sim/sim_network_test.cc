@@ -40,7 +40,7 @@ std::span<const uint8_t> bytes_of(const std::string& text) {
     return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
 }
 
-std::vector<uint8_t> pattern(std::size_t size, uint64_t seed) {
+std::vector<uint8_t> random_bytes(std::size_t size, uint64_t seed) {
     Random random(seed);
     std::vector<uint8_t> bytes(size);
     for (uint8_t& byte : bytes) byte = static_cast<uint8_t>(random.next());
@@ -112,7 +112,7 @@ TEST_CASE("sim network: echo round trip between two hosts") {
 
 TEST_CASE("sim network: 1 MB of random writes arrives intact, in order, in many read sizes") {
     World world(7);
-    const std::vector<uint8_t> sent = pattern(1 << 20, 99);
+    const std::vector<uint8_t> sent = random_bytes(1 << 20, 99);
     Sink sink;
     spawn_sink(world, sink);
     std::vector<std::size_t> write_sizes;
@@ -154,7 +154,7 @@ TEST_CASE("sim network: 1 MB of random writes arrives intact, in order, in many 
 
 TEST_CASE("sim network: graceful close delivers the remaining bytes, then disconnected") {
     World world(3);
-    const std::vector<uint8_t> sent = pattern(10'000, 1);
+    const std::vector<uint8_t> sent = random_bytes(10'000, 1);
     Sink sink;
     world.scheduler.spawn("late-reader", [&] {
         auto listener = world.network.host("n1").listen(Address{"n1", 9092});
@@ -226,9 +226,9 @@ TEST_CASE("sim network: reset loses undelivered bytes and wakes both sides") {
             if (!n) client_read_end = n.error().code();
         });
         world.scheduler.yield();
-        write_before = error_of(client->write(pattern(1000, 2)));
+        write_before = error_of(client->write(random_bytes(1000, 2)));
         world.network.reset("n1", "c1");  // the bytes are 10 ms from arriving
-        write_after = error_of(client->write(pattern(10, 3)));
+        write_after = error_of(client->write(random_bytes(10, 3)));
     });
     world.scheduler.run();
     REQUIRE_FALSE(write_before.has_value());
@@ -241,7 +241,7 @@ TEST_CASE("sim network: reset loses undelivered bytes and wakes both sides") {
 
 TEST_CASE("sim network: a partition holds bytes and the heal delivers them in order") {
     World world(11);
-    const std::vector<uint8_t> sent = pattern(100'000, 4);
+    const std::vector<uint8_t> sent = random_bytes(100'000, 4);
     std::optional<ErrorCode> read_during_partition;
     std::vector<uint8_t> received(sent.size());
     bool all_received = false;
@@ -437,7 +437,7 @@ TEST_CASE("sim network: back pressure parks a writer until the reader reads") {
     SimNetworkOptions options;
     options.send_window_bytes = 4096;
     World world(9, options);
-    const std::vector<uint8_t> sent = pattern(16 * 1024, 6);
+    const std::vector<uint8_t> sent = random_bytes(16 * 1024, 6);
     Instant connected_at;
     Instant write_done;
     Instant read_started;
@@ -475,7 +475,8 @@ TEST_CASE("sim network: a write past its deadline with a full window times out")
     world.scheduler.spawn("writer", [&] {
         auto connection = world.network.host("c1").connect(Address{"n1", 9092});
         if (!connection) return;
-        code = error_of((*connection)->write(pattern(4096, 1), world.scheduler.now() + seconds(1)));
+        code = error_of(
+            (*connection)->write(random_bytes(4096, 1), world.scheduler.now() + seconds(1)));
     });
     world.scheduler.run();
     REQUIRE(code == ErrorCode::timeout);
@@ -560,7 +561,7 @@ WorkloadRun run_workload(uint64_t seed) {
                     Address{"n1", 9092}, world.scheduler.now() + seconds(5));
                 if (!connection) continue;
                 for (int message = 0; message < 20; ++message) {
-                    auto bytes = pattern(sizes.between(1, 5000), sizes.next());
+                    auto bytes = random_bytes(sizes.between(1, 5000), sizes.next());
                     if (!(*connection)->write(bytes)) break;
                     std::vector<uint8_t> echo(bytes.size());
                     if (!(*connection)->read_exact(echo, world.scheduler.now() + seconds(5))) break;
@@ -636,7 +637,7 @@ ChaosRun run_chaos(uint64_t seed) {
                     continue;
                 }
                 while (true) {
-                    auto bytes = pattern(sizes.between(1, 20'000), sizes.next());
+                    auto bytes = random_bytes(sizes.between(1, 20'000), sizes.next());
                     if (!(*connection)->write(bytes, world.scheduler.now() + seconds(5))) break;
                     std::vector<uint8_t> echo(bytes.size());
                     if (!(*connection)->read_exact(echo, world.scheduler.now() + seconds(5))) break;
@@ -713,7 +714,7 @@ TEST_CASE("sim network: bytes read equal bytes written on any fault-free link") 
         World world(seed, options);
         std::size_t total = 0;
         for (uint32_t size : write_sizes) total += size;
-        const std::vector<uint8_t> sent = pattern(total, seed);
+        const std::vector<uint8_t> sent = random_bytes(total, seed);
         Sink sink;
         spawn_sink(world, sink, 1 + seed % 70'000);
         bool all_written = false;
