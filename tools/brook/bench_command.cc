@@ -13,7 +13,7 @@
 namespace brook::tools {
 namespace {
 
-constexpr const char* kUsage = R"(usage:
+constexpr const char* kBenchUsage = R"(usage:
   brook bench runtime [--seeds N]
       fiber switch cost next to a raw Boost.Context switch; simulator speed on the counter
       scenario (seeds per minute, events per second, simulated seconds per wall second)
@@ -29,7 +29,7 @@ constexpr const char* kUsage = R"(usage:
 
 int bench_command(int argc, char** argv) {
     if (argc < 2 || std::string_view(argv[1]) == "--help") {
-        fmt::print("{}", kUsage);
+        fmt::print("{}", kBenchUsage);
         return argc < 2 ? 2 : 0;
     }
     std::string_view what = argv[1];
@@ -52,7 +52,7 @@ int bench_command(int argc, char** argv) {
         return bench_sim(scenario, seeds);
     }
     if (what == "log") return bench_log_command(argc - 1, argv + 1);
-    fmt::print(stderr, "brook bench: unknown benchmark '{}'\n\n{}", what, kUsage);
+    fmt::print(stderr, "brook bench: unknown benchmark '{}'\n\n{}", what, kBenchUsage);
     return 2;
 }
 

@@ -18,17 +18,13 @@
 #include "os/epoll_reactor.h"
 #include "os/system_clock.h"
 #include "tools/brook/arguments.h"
+#include "tools/brook/stopwatch.h"
 
 namespace brook::tools {
 namespace {
 
-using Stopwatch = std::chrono::steady_clock;
 constexpr std::size_t kRecordBytes = 1024;
 constexpr int kRecordsPerBatch = 16;
-
-double seconds_since(Stopwatch::time_point start) {
-    return std::chrono::duration<double>(Stopwatch::now() - start).count();
-}
 
 log::Bytes bench_batch() {
     log::RecordBatchBuilder builder(1'800'000'000'000);

@@ -9,15 +9,10 @@
 #include "scenarios/scenario.h"
 #include "sim/sim_reactor.h"
 #include "tools/brook/bench_runtime.h"
+#include "tools/brook/stopwatch.h"
 
 namespace brook::tools {
 namespace {
-
-using WallClock = std::chrono::steady_clock;
-
-double seconds_since(WallClock::time_point start) {
-    return std::chrono::duration<double>(WallClock::now() - start).count();
-}
 
 // Baseline: two bare Boost.Context fibers resuming each other, no scheduler at all.
 double raw_switch_ns(uint64_t switches) {
@@ -30,7 +25,7 @@ double raw_switch_ns(uint64_t switches) {
         }
         return std::move(back);
     });
-    auto start = WallClock::now();
+    auto start = Stopwatch::now();
     while (other) {
         other = std::move(other).resume();
         ++count;
@@ -47,7 +42,7 @@ double scheduler_switch_ns(uint64_t yields_per_fiber) {
             for (uint64_t n = 0; n < yields_per_fiber; ++n) scheduler.yield();
         });
     }
-    auto start = WallClock::now();
+    auto start = Stopwatch::now();
     scheduler.run();
     return seconds_since(start) * 1e9 / static_cast<double>(scheduler.switch_count());
 }
@@ -59,7 +54,7 @@ double timer_wakeup_ns(uint64_t sleeps) {
     scheduler.spawn("sleeper", [&] {
         for (uint64_t n = 0; n < sleeps; ++n) scheduler.park(scheduler.now() + microseconds(10));
     });
-    auto start = WallClock::now();
+    auto start = Stopwatch::now();
     scheduler.run();
     return seconds_since(start) * 1e9 / static_cast<double>(sleeps);
 }
@@ -78,7 +73,7 @@ int bench_runtime(uint64_t seeds) {
     const scenarios::Scenario* scenario = scenarios::find_scenario("counter");
     uint64_t events = 0;
     Duration simulated{};
-    auto start = WallClock::now();
+    auto start = Stopwatch::now();
     for (uint64_t seed = 1; seed <= seeds; ++seed) {
         scenarios::Outcome outcome = scenario->run(scenarios::RunOptions{.seed = seed});
         events += outcome.events;

@@ -13,16 +13,15 @@
 #include <ctime>
 
 #include "scenarios/scenario.h"
+#include "tools/brook/stopwatch.h"
 
 namespace brook::tools {
 namespace {
 
-using WallClock = std::chrono::steady_clock;
-
 void bench_one(const scenarios::Scenario& scenario, uint64_t seeds) {
     uint64_t events = 0, events_max = 0, failed = 0;
     Duration simulated{};
-    auto start = WallClock::now();
+    auto start = Stopwatch::now();
     std::clock_t cpu_start = std::clock();
     for (uint64_t seed = 1; seed <= seeds; ++seed) {
         scenarios::Outcome outcome = scenario.run(scenarios::RunOptions{.seed = seed});
@@ -31,7 +30,7 @@ void bench_one(const scenarios::Scenario& scenario, uint64_t seeds) {
         simulated += outcome.simulated;
         if (outcome.verdict != scenarios::Verdict::passed) ++failed;
     }
-    double wall = std::chrono::duration<double>(WallClock::now() - start).count();
+    double wall = seconds_since(start);
     double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     double simulated_seconds = static_cast<double>(simulated.count()) / 1e9;
     fmt::print("| {} | {} | {:.0f} | {:.0f} | {:.0f} | {:.0f} | {:.0f} | {} | {} |\n",

@@ -19,7 +19,7 @@
 namespace brook::tools {
 namespace {
 
-constexpr const char* kUsage = R"(usage:
+constexpr const char* kClusterUsage = R"(usage:
   brook cluster quorum [--status | --replication [--human-readable]]
                        (--bootstrap-controller HOST:PORT[,...] | --bootstrap-server HOST:PORT[,...])
   brook cluster describe [--bootstrap-server HOST:PORT[,...]]
@@ -104,7 +104,7 @@ int describe_quorum(ClientCommand& command, ClientContext& context, const Quorum
 }
 
 int quorum_command(Arguments& args) {
-    ClientCommand command("cluster quorum", kUsage);
+    ClientCommand command("cluster quorum", kClusterUsage);
     std::optional<std::string> controllers = args.value("--bootstrap-controller");
     bool gave_server = args.value("--bootstrap-server").has_value();
     if (auto exit = command.parse_common(args)) return *exit;
@@ -139,7 +139,7 @@ int quorum_command(Arguments& args) {
 }
 
 int describe_command(Arguments& args) {
-    ClientCommand command("cluster describe", kUsage);
+    ClientCommand command("cluster describe", kClusterUsage);
     if (auto exit = command.parse_common(args)) return *exit;
     int64_t timeout_ms = 10'000;
     if (auto exit = command.read_integer(args, "--timeout-ms", timeout_ms, 1, 3'600'000)) {
@@ -184,7 +184,7 @@ void print_reset(const quorum::QuorumReset& reset, const std::string& directory,
 
 int unsafe_reset_command(Arguments& args) {
     auto usage_error = [](std::string_view message) {
-        fmt::print(stderr, "brook cluster unsafe-reset-quorum: {}\n\n{}", message, kUsage);
+        fmt::print(stderr, "brook cluster unsafe-reset-quorum: {}\n\n{}", message, kClusterUsage);
         return 2;
     };
     auto fail = [](std::string_view message) {
@@ -192,7 +192,7 @@ int unsafe_reset_command(Arguments& args) {
         return 1;
     };
     if (args.flag("--help")) {
-        fmt::print("{}", kUsage);
+        fmt::print("{}", kClusterUsage);
         return 0;
     }
     std::optional<std::string> config_path = args.value("--config");
@@ -261,12 +261,12 @@ int cluster_command(int argc, char** argv) {
     if (action == "describe") return describe_command(args);
     if (action == "unsafe-reset-quorum") return unsafe_reset_command(args);
     if (action == "--help" || action == "-h") {
-        fmt::print("{}", kUsage);
+        fmt::print("{}", kClusterUsage);
         return 0;
     }
     fmt::print(stderr, "brook cluster: {}\n\n{}",
                action.empty() ? "which action?" : fmt::format("unknown action '{}'", action),
-               kUsage);
+               kClusterUsage);
     return 2;
 }
 

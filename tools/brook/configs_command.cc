@@ -16,7 +16,7 @@ namespace {
 using client::Admin;
 using protocol::KafkaError;
 
-constexpr const char* kUsage = R"(usage:
+constexpr const char* kConfigsUsage = R"(usage:
   brook configs --describe --topic T [--all]
   brook configs --alter --topic T [--add-config k=v[,k=v...]] [--delete-config k[,k...]]
 
@@ -100,7 +100,7 @@ int describe(ClientCommand& command, Admin& admin, const std::string& topic, boo
 
 int configs_command(int argc, char** argv) {
     Arguments args(argc, argv, 1);
-    ClientCommand command("configs", kUsage);
+    ClientCommand command("configs", kConfigsUsage);
     if (auto exit = command.parse_common(args)) return *exit;
     const bool describe_flag = args.flag("--describe");
     const bool alter = args.flag("--alter");

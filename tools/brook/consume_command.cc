@@ -21,7 +21,7 @@ using client::Consumer;
 using client::ConsumerConfig;
 using client::TopicPartition;
 
-constexpr const char* kUsage = R"(usage:
+constexpr const char* kConsumeUsage = R"(usage:
   brook consume --topic T [--from-beginning] [--partition P [--offset O|earliest|latest]]
                 [--group G] [--max-messages N] [--timeout-ms N] [--format FMT]
                 [--property k=v]...
@@ -235,7 +235,7 @@ private:
 
 int consume_command(int argc, char** argv) {
     Arguments args(argc, argv, 1);
-    ClientCommand command("consume", kUsage);
+    ClientCommand command("consume", kConsumeUsage);
     if (auto exit = command.parse_common(args)) return *exit;
     ConsumeOptions options;
     options.config.cluster = command.cluster_config();

@@ -10,7 +10,7 @@
 namespace brook::tools {
 namespace {
 
-constexpr const char* kUsage = R"(usage:
+constexpr const char* kCounterUsage = R"(usage:
   brook counter serve --listen HOST:PORT --data DIR [--backup HOST:PORT]...
       serves the counter; with --backup it is the primary and replicates every increment to
       each backup before acknowledging it. Protocol, one line each way:
@@ -19,7 +19,7 @@ constexpr const char* kUsage = R"(usage:
 )";
 
 int usage_error(const std::string& message) {
-    fmt::print(stderr, "brook counter: {}\n\n{}", message, kUsage);
+    fmt::print(stderr, "brook counter: {}\n\n{}", message, kCounterUsage);
     return 2;
 }
 
@@ -28,7 +28,7 @@ int usage_error(const std::string& message) {
 int counter_command(int argc, char** argv) {
     Arguments args(argc, argv, 1);
     if (args.flag("--help") || args.positional().empty()) {
-        fmt::print("{}", kUsage);
+        fmt::print("{}", kCounterUsage);
         return args.positional().empty() ? 2 : 0;
     }
     if (args.positional().front() != "serve") {

@@ -19,7 +19,7 @@ using client::Admin;
 using client::TopicPartition;
 using protocol::KafkaError;
 
-constexpr const char* kUsage = R"(usage:
+constexpr const char* kGroupsUsage = R"(usage:
   brook groups --list
   brook groups --describe --group G
 
@@ -128,7 +128,7 @@ struct GroupsJob {
 
 int groups_command(int argc, char** argv) {
     Arguments args(argc, argv, 1);
-    ClientCommand command("groups", kUsage);
+    ClientCommand command("groups", kGroupsUsage);
     if (auto exit = command.parse_common(args)) return *exit;
     const bool list = args.flag("--list");
     const bool describe = args.flag("--describe");

@@ -17,7 +17,7 @@ using client::Bytes;
 using client::Producer;
 using client::ProducerConfig;
 
-constexpr const char* kUsage = R"(usage:
+constexpr const char* kProduceUsage = R"(usage:
   brook produce --topic T [--key-separator SEP] [--partition P] [--header k=v]...
                 [--acks all|-1|1|0] [--compression none|gzip|snappy|lz4|zstd]
                 [--linger-ms N] [--batch-size N] [--property k=v]...
@@ -132,7 +132,7 @@ private:
 
 int produce_command(int argc, char** argv) {
     Arguments args(argc, argv, 1);
-    ClientCommand command("produce", kUsage);
+    ClientCommand command("produce", kProduceUsage);
     if (auto exit = command.parse_common(args)) return *exit;
     ProduceOptions options;
     options.config.cluster = command.cluster_config();

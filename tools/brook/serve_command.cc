@@ -17,7 +17,7 @@
 namespace brook::tools {
 namespace {
 
-constexpr const char* kUsage = R"(usage:
+constexpr const char* kServeUsage = R"(usage:
   brook serve [--config server.properties] [--override key=value]...
       runs a Kafka-compatible broker. The configuration uses Kafka's server.properties
       format and key names (listeners, advertised.listeners, log.dirs, node.id,
@@ -83,13 +83,13 @@ int serve_until_stopped(RealRuntime& runtime, Logger& log, Server& server) {
 int serve_command(int argc, char** argv) {
     Arguments args(argc, argv, 1);
     if (args.flag("--help")) {
-        fmt::print("{}", kUsage);
+        fmt::print("{}", kServeUsage);
         return 0;
     }
     std::optional<std::string> config_path = args.value("--config");
     std::vector<std::string> overrides = args.values("--override");
     if (auto problem = args.problem()) {
-        fmt::print(stderr, "brook serve: {}\n\n{}", *problem, kUsage);
+        fmt::print(stderr, "brook serve: {}\n\n{}", *problem, kServeUsage);
         return 2;
     }
     Result<broker::BrokerConfig> loaded = load_server_properties(config_path, overrides);

@@ -18,7 +18,7 @@
 namespace brook::tools {
 namespace {
 
-constexpr const char* kUsage = R"(usage:
+constexpr const char* kSimUsage = R"(usage:
   brook sim list
       one scenario a line: its name, then what it does
   brook sim run --scenario NAME --seeds A..B [--jobs N] [--check-determinism] [--progress]
@@ -49,7 +49,7 @@ constexpr int kExitLiveness = 3;
 constexpr int kExitCrash = 4;
 
 int usage_error(const std::string& message) {
-    fmt::print(stderr, "brook sim: {}\n\n{}", message, kUsage);
+    fmt::print(stderr, "brook sim: {}\n\n{}", message, kSimUsage);
     return kExitUsage;
 }
 
@@ -331,13 +331,13 @@ int shrink_command(Arguments& args) {
 
 int sim_command(int argc, char** argv) {
     if (argc < 2 || std::string_view(argv[1]) == "--help") {
-        fmt::print("{}", kUsage);
+        fmt::print("{}", kSimUsage);
         return argc < 2 ? kExitUsage : 0;
     }
     std::string_view verb = argv[1];
     Arguments args(argc, argv, 2);
     if (args.flag("--help")) {
-        fmt::print("{}", kUsage);
+        fmt::print("{}", kSimUsage);
         return 0;
     }
     if (verb == "list") return list_scenarios();

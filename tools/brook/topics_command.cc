@@ -16,7 +16,7 @@ namespace {
 using client::Admin;
 using protocol::KafkaError;
 
-constexpr const char* kUsage = R"(usage:
+constexpr const char* kTopicsUsage = R"(usage:
   brook topics --create --topic T [--partitions N] [--replication-factor R] [--config k=v]...
   brook topics --list
   brook topics --describe [--topic T]
@@ -130,7 +130,7 @@ struct TopicsJob {
 
 int topics_command(int argc, char** argv) {
     Arguments args(argc, argv, 1);
-    ClientCommand command("topics", kUsage);
+    ClientCommand command("topics", kTopicsUsage);
     if (auto exit = command.parse_common(args)) return *exit;
     const bool create = args.flag("--create");
     const bool list = args.flag("--list");
