@@ -5,6 +5,8 @@
 #                                           (BROOK_PLANTED_BUGS: `brook sim run --plant`; this
 #                                           build is for testing only, never a release binary)
 # Further arguments name the targets to build (default: all), e.g. `tools/build.sh release brook`.
+# BROOK_UNIT_TESTS=unsanitized makes build/'s brook_tests hold only the unit tests build-asan/
+# leaves out (tools/test.sh; tests/CMakeLists.txt); by default build/ has them all.
 # Ninja shows its progress: one updating line on a terminal, a line per step in a log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +28,7 @@ configure() {
 case "$flavour" in
   release)
     dir=build
-    configure "$dir" gcc g++
+    configure "$dir" gcc g++ -DBROOK_UNIT_TESTS="${BROOK_UNIT_TESTS:-all}"
     ;;
   sanitize)
     dir=build-asan
