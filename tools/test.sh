@@ -24,7 +24,7 @@ phase() {
 jobs=${BROOK_TEST_JOBS:-$(nproc)}
 sanitizer_suite() {
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan -j "$jobs" --output-on-failure -LE integration
+    ctest --test-dir build-asan -j "$jobs" --output-on-failure -LE 'integration|determinism'
 }
 
 total_start=$SECONDS
