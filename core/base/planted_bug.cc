@@ -16,6 +16,8 @@ std::string_view planted_bug_name(PlantedBug bug) {
             return "forget-committed-offset";
         case PlantedBug::persist_before_sync:
             return "persist-before-sync";
+        case PlantedBug::activate_before_catch_up:
+            return "activate-before-catch-up";
     }
     return "?";
 }
