@@ -31,12 +31,16 @@ enum class PlantedBug {
     // LeaderChange entry (node::NodePlantedBug::activate_before_catch_up, which the cluster
     // scenario selects with it): after a restart of the whole quorum it creates a topic twice.
     activate_before_catch_up,
+    // The controller elects a fenced broker as a partition's leader
+    // (controller::ControllerPlantedBug::elect_fenced_leader, which the cluster scenario selects
+    // with it): a partition whose only replica is fenced keeps it as leader.
+    elect_fenced_leader,
 };
 
 inline constexpr PlantedBug kAllPlantedBugs[] = {
     PlantedBug::ack_before_fsync, PlantedBug::skip_tail_truncation, PlantedBug::fetch_past_end,
     PlantedBug::forget_committed_offset, PlantedBug::persist_before_sync,
-    PlantedBug::activate_before_catch_up};
+    PlantedBug::activate_before_catch_up, PlantedBug::elect_fenced_leader};
 
 // "ack-before-fsync", ...
 std::string_view planted_bug_name(PlantedBug bug);
