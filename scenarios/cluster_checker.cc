@@ -66,6 +66,25 @@ void ClusterChecker::fence_probe(int down, int asked, const MetadataResponse& me
     }
 }
 
+void ClusterChecker::fence_probe(int down, int node, const metadata::MetadataImage& image) {
+    const metadata::BrokerRegistration* broker = image.broker(NodeId(down));
+    if (broker != nullptr && !broker->fenced) {
+        fail(fmt::format("fenced-broker-listed: n{} down past the session timeout, yet n{}'s "
+                         "committed metadata has it unfenced",
+                         down, node));
+    }
+    for (const auto& [id, topic] : image.topics()) {
+        for (const auto& [partition, state] : topic.partitions) {
+            if (state.replicas == std::vector<NodeId>{NodeId(down)} &&
+                state.leader != metadata::kNoLeader) {
+                fail(fmt::format("fenced-partition-led: {}-{}, hosted by n{} alone, down past the "
+                                 "session timeout, has leader {} in n{}'s committed metadata",
+                                 topic.name, partition, down, state.leader, node));
+            }
+        }
+    }
+}
+
 void ClusterChecker::check_placement(const MetadataResponse::MetadataResponseTopic& topic) {
     std::map<int32_t, int> held;
     for (const auto& partition : topic.partitions) {

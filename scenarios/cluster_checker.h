@@ -20,7 +20,8 @@
 //     other, whichever brokers were active at creation; and a topic created while all three were
 //     unfenced has every broker holding (and leading) some, within one.
 //   fenced-broker-listed, fenced-partition-led: a broker down past broker.session.timeout.ms is
-//     left out of Metadata's brokers, and partitions it alone hosts have no leader.
+//     left out of Metadata's brokers and fenced in every node's committed metadata, and
+//     partitions it alone hosts have no leader in either.
 //   inconsistent-offsets, lost-write, wrong-record: two acknowledgements at one offset; an
 //     acknowledged record missing from the final read-back, or another record at its offset.
 #pragma once
@@ -34,6 +35,7 @@
 
 #include "core/base/strong_type.h"
 #include "core/client/topic_partition.h"
+#include "core/metadata/metadata_image.h"
 #include "core/protocol/error_code.h"
 #include "core/protocol/generated/metadata.h"
 #include "core/protocol/uuid.h"
@@ -54,6 +56,9 @@ public:
     // Metadata (all topics) that broker `asked` gave while broker `down` has been down longer
     // than the session timeout (and the rest of the cluster healthy).
     void fence_probe(int down, int asked, const protocol::MetadataResponse& metadata);
+    // The same of node `node`'s committed metadata (Metadata shows a fenced leader as none, so
+    // only the image tells a partition led by a fenced broker from an offline one).
+    void fence_probe(int down, int node, const metadata::MetadataImage& image);
     int fence_probes() const { return fence_probes_; }
 
     // Metadata (all topics) from broker `asked` once the cluster recovered: every created topic

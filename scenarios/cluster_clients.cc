@@ -131,6 +131,10 @@ void ClusterClients::prober(Environment& env, sim::Simulation& sim, Instant star
             if (asked == probe.down) continue;
             std::optional<MetadataResponse> answer = metadata_of(env, asked, milliseconds(500));
             if (answer) checker_.fence_probe(probe.down, asked, *answer);
+            node::KraftNode* node = nodes_[asked];
+            if (node != nullptr && node->quorum() != nullptr) {
+                checker_.fence_probe(probe.down, asked, node->quorum()->metadata().image());
+            }
         }
     }
 }

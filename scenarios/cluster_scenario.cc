@@ -235,6 +235,9 @@ void serve_node(Environment& env, int index, ClusterClients& clients) {
             if (planted(PlantedBug::activate_before_catch_up)) {
                 node.plant(node::NodePlantedBug::activate_before_catch_up);
             }
+            if (planted(PlantedBug::elect_fenced_leader)) {
+                node.plant(controller::ControllerPlantedBug::elect_fenced_leader);
+            }
             clients.node_started(index, &node);
             struct Forget {
                 ClusterClients& clients;
