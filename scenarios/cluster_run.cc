@@ -26,10 +26,16 @@ std::optional<std::string> ClusterRun::plan(ClusterShape shape, sim::FaultSchedu
 
 void ClusterRun::add_brokers(std::function<broker::BrokerConfig(int index)> make_config) {
     make_config_ = std::move(make_config);
+    add_broker_processes([this](Environment& env, int index) {
+        serve_for_ever(env, [this, index] { return make_config_(index); });
+    });
+}
+
+void ClusterRun::add_broker_processes(std::function<void(Environment& env, int index)> serve) {
+    serve_ = std::move(serve);
     for (int index = 1; index <= shape_.brokers; ++index) {
-        sim_.add_process(ClusterShape::broker_name(index), [this, index](Environment& env) {
-            serve_for_ever(env, [this, index] { return make_config_(index); });
-        });
+        sim_.add_process(ClusterShape::broker_name(index),
+                         [this, index](Environment& env) { serve_(env, index); });
     }
 }
 

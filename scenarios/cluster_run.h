@@ -55,6 +55,10 @@ public:
     // Adds broker processes n1..nN; each serves make_config(index) for ever (index from 1) and
     // comes back after a failed start (scenarios/broker_node.h).
     void add_brokers(std::function<broker::BrokerConfig(int index)> make_config);
+    // Adds broker processes n1..nN that each run serve(env, index) (index from 1): for brokers
+    // that are not a plain broker::Broker (a KRaft node). `serve` should last as long as its
+    // process, coming back after a failed start as serve_for_ever does.
+    void add_broker_processes(std::function<void(Environment& env, int index)> serve);
 
     // Phase 1: runs for `length` while the schedule's events execute at their times; events
     // due after it are dropped (the quiet phase heals and restarts everything anyway).
@@ -74,6 +78,7 @@ private:
     const RunOptions& options_;
     // Before the simulation: its broker processes call it until the simulation is destroyed.
     std::function<broker::BrokerConfig(int index)> make_config_;
+    std::function<void(Environment& env, int index)> serve_;
     sim::Simulation sim_;
     ClusterShape shape_;
     Outcome outcome_;

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "scenarios/client_scenario.h"
+#include "scenarios/cluster_scenario.h"
 #include "scenarios/counter_scenario.h"
 #include "scenarios/fault_scenarios.h"
 #include "scenarios/group_scenario.h"
@@ -48,7 +49,7 @@ std::vector<Scenario> every_scenario() {
         client_scenario(),         produce_consume_crash_scenario(), disk_faults_scenario(),
         network_faults_scenario(), clock_jumps_scenario(),           retention_race_scenario(),
         all_faults_scenario(),     group_churn_scenario(),           quorum_scenario(),
-        quorum5_scenario(),
+        quorum5_scenario(),        cluster_scenario(),
     };
 }
 

@@ -16,6 +16,10 @@ std::string_view planted_bug_name(PlantedBug bug) {
             return "forget-committed-offset";
         case PlantedBug::persist_before_sync:
             return "persist-before-sync";
+        case PlantedBug::activate_before_catch_up:
+            return "activate-before-catch-up";
+        case PlantedBug::elect_fenced_leader:
+            return "elect-fenced-leader";
     }
     return "?";
 }

@@ -27,11 +27,20 @@ enum class PlantedBug {
     // The metadata quorum says its appends are persisted before their sync
     // (quorum::QuorumPlantedBug::persist_before_sync, which the quorum scenarios select with it).
     persist_before_sync,
+    // A new quorum leader's controller decides before it applied the log up to its own
+    // LeaderChange entry (node::NodePlantedBug::activate_before_catch_up, which the cluster
+    // scenario selects with it): after a restart of the whole quorum it creates a topic twice.
+    activate_before_catch_up,
+    // The controller elects a fenced broker as a partition's leader
+    // (controller::ControllerPlantedBug::elect_fenced_leader, which the cluster scenario selects
+    // with it): a partition whose only replica is fenced keeps it as leader.
+    elect_fenced_leader,
 };
 
 inline constexpr PlantedBug kAllPlantedBugs[] = {
     PlantedBug::ack_before_fsync, PlantedBug::skip_tail_truncation, PlantedBug::fetch_past_end,
-    PlantedBug::forget_committed_offset, PlantedBug::persist_before_sync};
+    PlantedBug::forget_committed_offset, PlantedBug::persist_before_sync,
+    PlantedBug::activate_before_catch_up, PlantedBug::elect_fenced_leader};
 
 // "ack-before-fsync", ...
 std::string_view planted_bug_name(PlantedBug bug);

@@ -139,7 +139,10 @@ void Producer::State::run_sender() {
             for (const std::string& topic : topics) {
                 (void)cluster.topic(topic, cluster.request_deadline());  // May suspend.
             }
-            now = env.clock.now();
+            // Look again from the top: while the refresh waited, close() may have set `closed`
+            // and notified a sender that was not waiting, and batches may have expired. Going
+            // on to wait here could wait for ever, and close() with it.
+            continue;
         }
         Instant wake_at = kNever;
         std::map<NodeId, std::vector<std::unique_ptr<ProducerBatch>>> requests;

@@ -56,6 +56,8 @@ Result<void> KraftNode::run() {
     // The metadata log lives on the node's Disk, rooted at its log directory: a metadata.log.dir
     // of its own would need a second Disk (brook serve checks that directory's identity only).
     QuorumMemberOptions options = quorum_member_options(config_, cluster_id_);
+    options.controller.planted_bug = planted_bug_;
+    options.controller.controller.planted_bug = controller_planted_bug_;
     TRY_ASSIGN(quorum_, QuorumMember::open(env_, std::move(options)));  // May suspend.
     spawn_tracked("quorum", [this] {
         Result<void> ran = quorum_->run();  // May suspend.

@@ -51,6 +51,10 @@ public:
 
     // Before run(): the cluster id the node's other directory (metadata.log.dir) holds.
     void expect_cluster_id(std::string cluster_id) { expected_cluster_id_ = std::move(cluster_id); }
+    // Before run(): a bug the controller runs with (NodePlantedBug, ControllerPlantedBug;
+    // scenarios and tests only).
+    void plant(NodePlantedBug bug) { planted_bug_ = bug; }
+    void plant(controller::ControllerPlantedBug bug) { controller_planted_bug_ = bug; }
 
     // Starts, serves until begin_shutdown(), shuts down. Fails when it cannot start (an
     // unformatted or foreign directory, a port in use) or a part fails while running (the
@@ -85,6 +89,9 @@ private:
     broker::BrokerConfig config_;
     Logger log_;
     std::optional<std::string> expected_cluster_id_;
+    NodePlantedBug planted_bug_ = NodePlantedBug::none;
+    controller::ControllerPlantedBug controller_planted_bug_ =
+        controller::ControllerPlantedBug::none;
     std::string cluster_id_;
     std::unique_ptr<QuorumMember> quorum_;
     std::unique_ptr<ControllerLink> forward_link_;

@@ -282,6 +282,37 @@ TEST_CASE(
     });
 }
 
+TEST_CASE("producer: close() while the sender refreshes metadata returns") {
+    // The sender once checked whether close() had begun only before a metadata refresh, then
+    // waited without a deadline: a close() that came during the refresh woke nobody, and waited
+    // for the sender for ever (found by the cluster scenario, seed 534). Here the topic is gone,
+    // so the sender refreshes its metadata again and again over a slow link.
+    // Closing at several moments of the refresh cycle (a round trip of 200 ms, then the backoff).
+    int64_t close_after_ms = GENERATE(500, 570, 640, 710, 780, 850);
+    ClientRig rig;
+    rig.run(
+        [&] {
+            rig.create_topic("orders", 1);
+            ProducerConfig config = rig.producer_config();
+            config.cluster.allow_auto_create_topics = false;
+            Producer producer(rig.client(), config);
+            REQUIRE(producer.send({.topic = "orders", .value = bytes_of("warm")}).ok());
+            REQUIRE(producer.flush(rig.deadline()).ok());
+            Admin admin(rig.client(), rig.cluster_config());
+            auto deleted = admin.delete_topics({"orders"}, rig.deadline());
+            REQUIRE(deleted.ok());
+            admin.close();
+            rig.sim.network().options().link.latency_min = milliseconds(100);
+            rig.sim.network().options().link.latency_max = milliseconds(100);
+            REQUIRE(producer.send({.topic = "orders", .value = bytes_of("lost")}).ok());
+            rig.sleep(milliseconds(close_after_ms));
+            Instant asked = rig.now();
+            producer.close(rig.now() + milliseconds(10));
+            CHECK(rig.now() - asked < seconds(2));
+        },
+        seconds(60));
+}
+
 }  // namespace
 }  // namespace brook::client::testing
 

@@ -38,7 +38,8 @@ constexpr const char* kSimUsage = R"(usage:
 
   --plant BUG (run, replay, shrink) turns on a planted bug, in builds made with
       BROOK_PLANTED_BUGS (tools/build.sh sanitize): ack-before-fsync, skip-tail-truncation,
-      fetch-past-end, forget-committed-offset, persist-before-sync
+      fetch-past-end, forget-committed-offset, persist-before-sync, activate-before-catch-up,
+      elect-fenced-leader
 
 exit status: 0 all passed, 1 a correctness failure, 2 usage, 3 a liveness failure, 4 a crash
 )";
