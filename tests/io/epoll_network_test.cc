@@ -173,6 +173,9 @@ TEST_CASE("epoll reactor: timers never fire before their deadline") {
 
 TEST_CASE("epoll reactor: wake() from another thread runs the wake callback") {
     auto reactor = make_reactor();
+    // Before the scheduler: when a failed REQUIRE leaves the test early, the scheduler's
+    // destructor unwinds the parked fiber, whose Flag writes to it.
+    bool parked_fiber_unwound = false;
     Scheduler scheduler(*reactor);
     // What tools/ does on SIGTERM: the handler sets a flag and wakes the reactor; the callback,
     // on the scheduler's stack, turns the flag into a stop.
@@ -180,7 +183,6 @@ TEST_CASE("epoll reactor: wake() from another thread runs the wake callback") {
     reactor->set_wake_callback([&] {
         if (stop_requested) scheduler.stop();
     });
-    bool parked_fiber_unwound = false;
     scheduler.spawn("parked for ever", [&] {
         struct Flag {
             bool& unwound;
@@ -188,6 +190,9 @@ TEST_CASE("epoll reactor: wake() from another thread runs the wake callback") {
         } flag{parked_fiber_unwound};
         scheduler.park(kNever);
     });
+    // Read before the signaller starts: on a loaded machine the thread can be well into its
+    // sleep before this one runs again.
+    Instant started = scheduler.now();
     std::thread signaller([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         reactor->wake();  // a wake without the flag is harmless
@@ -195,7 +200,6 @@ TEST_CASE("epoll reactor: wake() from another thread runs the wake callback") {
         stop_requested = true;
         reactor->wake();
     });
-    Instant started = scheduler.now();
     REQUIRE(scheduler.run() == Scheduler::RunEnd::stopped);
     signaller.join();
     REQUIRE(scheduler.now() - started >= milliseconds(20));
