@@ -36,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/base/logger.h"
@@ -120,13 +121,22 @@ private:
     // Reopens the offline logs of `partitions` that the table still hosts. May suspend.
     void reopen(const std::vector<std::shared_ptr<Partition>>& partitions);
 
-    // KRaft mode (topic_manager_view.cc). Each may suspend; the caller holds admin_mutex_.
-    Result<void> apply_topic(const TopicInfo& info);
-    Result<void> drop_topic(std::string_view name);
+    // KRaft mode (topic_manager_view.cc); the caller holds admin_mutex_. apply_view() first
+    // makes the table agree with the view without suspending, so that no request sees part of
+    // a view, collecting what that changes on disk; then it carries that out, which suspends.
+    struct LogChanges {
+        std::vector<std::unique_ptr<Topic>> dropped;        // gone from the view
+        std::vector<std::shared_ptr<Partition>> unhosted;   // no longer a replica here
+        std::vector<std::pair<const Topic*, std::shared_ptr<Partition>>> to_open;
+    };
+    // Never suspends.
+    void apply_topic(const TopicInfo& info, LogChanges& changes);
+    // May suspend.
+    Result<void> change_logs(const LogChanges& changes);
     // A partition this node stopped hosting: its log closed, its directory removed once
-    // caught up.
+    // caught up. May suspend.
     Result<void> unhost(Partition& partition);
-    // Opens a hosted partition's log in a directory that names the topic's id.
+    // Opens a hosted partition's log in a directory that names the topic's id. May suspend.
     Result<void> open_hosted(const Topic& topic, Partition& partition);
     // Removes the directories of topic ids the table does not host here.
     Result<void> sweep_stray_directories();

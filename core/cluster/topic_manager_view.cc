@@ -49,17 +49,21 @@ Result<void> TopicManager::apply_view(const ClusterView& view) {
     ASSERT(follows_view_ || topics_.empty(), "a view applied over single-node topics");
     follows_view_ = true;
     caught_up_ = caught_up_ || view.caught_up;
-    Result<void> first;
-    // Topics gone from the view, or re-created under their name with a new id.
-    std::vector<std::string> gone;
-    for (const auto& [name, topic] : topics_) {
-        auto it = view.topics.find(name);
-        if (it == view.topics.end() || topic->id != it->second.id) gone.push_back(name);
+    // The table, all of it before anything suspends: a Metadata request answered between two
+    // topics of one view listed one and not the other.
+    LogChanges changes;
+    for (auto it = topics_.begin(); it != topics_.end();) {
+        auto in_view = view.topics.find(it->first);
+        if (in_view == view.topics.end() || it->second->id != in_view->second.id) {
+            log_.info("topic {} is gone from the metadata log", it->first);
+            changes.dropped.push_back(std::move(it->second));
+            it = topics_.erase(it);
+        } else {
+            ++it;
+        }
     }
-    for (const std::string& name : gone) keep_first(first, drop_topic(name));  // May suspend.
-    for (const auto& [name, info] : view.topics) {
-        keep_first(first, apply_topic(info));  // May suspend.
-    }
+    for (const auto& [name, info] : view.topics) apply_topic(info, changes);
+    Result<void> first = change_logs(changes);  // May suspend.
     if (caught_up_ && !strays_swept_) {
         Result<void> swept = sweep_stray_directories();  // May suspend.
         strays_swept_ = swept.ok();
@@ -68,23 +72,7 @@ Result<void> TopicManager::apply_view(const ClusterView& view) {
     return first;
 }
 
-Result<void> TopicManager::drop_topic(std::string_view name) {
-    auto it = topics_.find(name);
-    ASSERT(it != topics_.end());
-    std::unique_ptr<Topic> topic = std::move(it->second);
-    topics_.erase(it);
-    log_.info("topic {} is gone from the metadata log", name);
-    Result<void> first;
-    // Holders of its partitions keep their logs until they finish, as after delete_topic().
-    for (auto& partition : topic->partitions) {
-        if (partition->hosted_locally() || partition->log()) {
-            keep_first(first, unhost(*partition));  // May suspend.
-        }
-    }
-    return first;
-}
-
-Result<void> TopicManager::apply_topic(const TopicInfo& info) {
+void TopicManager::apply_topic(const TopicInfo& info, LogChanges& changes) {
     auto it = topics_.find(info.name);
     if (it == topics_.end()) {
         auto topic = std::make_unique<Topic>(Topic{info.name, config_of(info, log_), {}, info.id});
@@ -100,30 +88,49 @@ Result<void> TopicManager::apply_topic(const TopicInfo& info) {
         topic.config = std::move(config);
         reconfigure_logs(topic);
     }
-    Result<void> first;
     for (const PartitionInfo& state : info.partitions) {
         auto index = static_cast<std::size_t>(state.id.value());
-        ASSERT(index <= topic.partitions.size(), "topic {}: partition {} out of order",
-               info.name, state.id);
+        ASSERT(index <= topic.partitions.size(), "topic {}: partition {} out of order", info.name,
+               state.id);
         if (index == topic.partitions.size()) {
             topic.partitions.push_back(
                 std::make_shared<Partition>(topic.name, state.id, local_node_));
         }
-        Partition& partition = *topic.partitions[index];
-        bool was_hosted = partition.hosted_locally();
-        partition.set_replica_state({state.replicas, state.isr, state.leader, state.leader_epoch,
-                                     state.partition_epoch});
-        if (partition.hosted_locally()) {
-            if (caught_up_ && partition.log() == nullptr) {
-                // A log that cannot be opened leaves its partition offline, as after an I/O
-                // error: the table still agrees with the view, and tick() reopens it.
-                if (Result<void> opened = open_hosted(topic, partition); !opened) {  // May suspend.
-                    log_.warn("partition {} is offline: {}", partition.directory(),
-                              opened.error().describe());
-                }
+        const std::shared_ptr<Partition>& partition = topic.partitions[index];
+        bool was_hosted = partition->hosted_locally();
+        partition->set_replica_state(
+            {state.replicas, state.isr, state.leader, state.leader_epoch, state.partition_epoch});
+        if (partition->hosted_locally()) {
+            if (caught_up_ && partition->log() == nullptr) {
+                changes.to_open.emplace_back(&topic, partition);
             }
-        } else if (was_hosted || partition.log()) {
-            keep_first(first, unhost(partition));  // May suspend.
+        } else if (was_hosted || partition->log()) {
+            changes.unhosted.push_back(partition);
+        }
+    }
+}
+
+Result<void> TopicManager::change_logs(const LogChanges& changes) {
+    Result<void> first;
+    // A dropped topic's directories first: a topic re-created under its name opens the same
+    // directory names. Holders of its partitions keep their logs until they finish, as after
+    // delete_topic().
+    for (const std::unique_ptr<Topic>& topic : changes.dropped) {
+        for (const std::shared_ptr<Partition>& partition : topic->partitions) {
+            if (partition->hosted_locally() || partition->log()) {
+                keep_first(first, unhost(*partition));  // May suspend.
+            }
+        }
+    }
+    for (const std::shared_ptr<Partition>& partition : changes.unhosted) {
+        keep_first(first, unhost(*partition));  // May suspend.
+    }
+    for (const auto& [topic, partition] : changes.to_open) {
+        // A log that cannot be opened leaves its partition offline, as after an I/O error: the
+        // table still agrees with the view, and tick() reopens it.
+        if (Result<void> opened = open_hosted(*topic, *partition); !opened) {  // May suspend.
+            log_.warn("partition {} is offline: {}", partition->directory(),
+                      opened.error().describe());
         }
     }
     return first;

@@ -3,6 +3,8 @@
 // to the controller (a FakeController here).
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "core/cluster/meta_properties.h"
 #include "core/cluster/partition_metadata.h"
 #include "core/group/offsets_records.h"
@@ -201,6 +203,30 @@ TEST_CASE("broker kraft: logs open once caught up; a gone topic's directories go
         REQUIRE(rig.broker->apply_cluster_view(cluster_view(14, {})).ok());
         REQUIRE_FALSE(rig.exists_on_disk("orders-0"));
         REQUIRE(rig.broker->topics().find("orders") == nullptr);
+    });
+}
+
+TEST_CASE("broker kraft: a view's topics appear together, however long their logs take to open") {
+    FakeController controller;
+    BrokerRig rig(kraft_config(), 1, &controller);
+    rig.run([&] {
+        // Both topics are hosted here, so applying the view opens logs, which suspends on the
+        // disk: a request answered meanwhile must see the view's topics all or none.
+        cluster::ClusterView view = cluster_view(10, {topic_info("a", 1, {placed(0, {1}, 1, 0)}),
+                                                      topic_info("b", 2, {placed(0, {1}, 1, 0)})});
+        bool applied = false;
+        std::set<std::size_t> counts_seen;
+        rig.sim.scheduler().spawn_in_group(brook::testing::FiberRunner::kGroup, "watcher", [&] {
+            while (!applied) {
+                counts_seen.insert(rig.broker->topics().topic_count());
+                rig.sleep(microseconds(50));  // simulated disk operations take 0.1 ms and more
+            }
+        });
+        REQUIRE(rig.broker->apply_cluster_view(view).ok());
+        applied = true;
+        REQUIRE(rig.broker->topics().partition("b", PartitionId(0))->log() != nullptr);
+        REQUIRE(counts_seen.count(1) == 0);
+        REQUIRE(counts_seen.count(2) == 1);  // the watcher ran while the logs were opening
     });
 }
 
