@@ -26,18 +26,21 @@ Controller::Controller(ControllerOptions options, MetadataImage image)
            options_.broker_session_timeout_ms);
 }
 
-Result<void> Controller::replay(const MetadataRecord& record, Offset offset) {
-    if (!awaiting_replay_.empty()) {
+Result<void> Controller::replay(const std::vector<MetadataRecord>& records, Offset offset) {
+    for (const MetadataRecord& record : records) {
+        if (awaiting_replay_.empty()) break;
         ASSERT(awaiting_replay_.front() == record,
                "replayed a {} at offset {} while the controller's own {} waits for replay",
                metadata::record_name(record), offset,
                metadata::record_name(awaiting_replay_.front()));
         awaiting_replay_.pop_front();
     }
-    auto applied = image_.apply(record, offset);
-    if (const auto* gone = std::get_if<metadata::UnregisterBrokerRecord>(&record);
-        gone && applied) {
-        last_contact_ms_.erase(gone->broker_id);
+    auto applied = image_.apply_command(records, offset);
+    if (!applied) return applied;
+    for (const MetadataRecord& record : records) {
+        if (const auto* gone = std::get_if<metadata::UnregisterBrokerRecord>(&record)) {
+            last_contact_ms_.erase(gone->broker_id);
+        }
     }
     return applied;
 }
@@ -58,6 +61,12 @@ PendingRecords Controller::begin() const {
 std::vector<MetadataRecord> Controller::finish(PendingRecords&& pending) {
     if (options_.planted_bug == ControllerPlantedBug::none) check_invariants(pending.image());
     std::vector<MetadataRecord> records = std::move(pending).take();
+    // The records share one entry, hence one offset: two registrations would share an epoch.
+    ASSERT(std::count_if(records.begin(), records.end(),
+                         [](const MetadataRecord& record) {
+                             return std::holds_alternative<metadata::RegisterBrokerRecord>(record);
+                         }) <= 1,
+           "a command registering more than one broker");
     awaiting_replay_.insert(awaiting_replay_.end(), records.begin(), records.end());
     return records;
 }
@@ -161,7 +170,8 @@ ControllerResult<RegisterBrokerReply> Controller::register_broker(
     if (existing != nullptr && !existing->fenced) {
         remove_from_partitions(pending, command.broker_id);
     }
-    BrokerEpoch epoch(next_offset.value() + static_cast<int64_t>(pending.size()));
+    // The command's records share one entry at next_offset (ActiveController::execute).
+    BrokerEpoch epoch(next_offset.value());
     pending.emit(metadata::RegisterBrokerRecord{command.broker_id, command.incarnation_id, epoch,
                                                 command.listeners, command.features, command.rack,
                                                 /*fenced=*/true,

@@ -3,10 +3,10 @@
 // I/O, no clock (the caller passes now_ms), no fibers, nothing that suspends.
 //
 //   Controller controller(options);                  // on becoming the quorum leader
-//   for (auto& [offset, record] : committed_log) controller.replay(record, offset);
+//   for (auto& [offset, records] : committed_log) controller.replay(records, offset);
 //   auto result = controller.register_broker(command, log.next_offset(), now_ms);
-//   Offset offset = log.append(result.records);      // offsets offset, offset + 1, ...
-//   for (auto& record : result.records) controller.replay(record, offset++);
+//   Offset offset = log.append(result.records);      // one entry: the records share its offset
+//   controller.replay(result.records, offset);
 //   reply_when_committed(result.reply);
 //
 // The image advances only through replay(), so a controller rebuilt from the log by the next
@@ -41,10 +41,11 @@ public:
     // Starts from a snapshot's image (metadata_snapshot.h); the log after it is then replayed.
     Controller(ControllerOptions options, metadata::MetadataImage image);
 
-    // Applies one record of the log at `offset`: the controller's own records after their
-    // command, and everything already in the log when this node becomes the leader. An error is
-    // a record that contradicts the image (see MetadataImage::apply); the caller logs it.
-    Result<void> replay(const MetadataRecord& record, Offset offset);
+    // Applies one entry of the log at `offset`, the records of one command, all or none
+    // (MetadataImage::apply_command): the controller's own records after their command, and
+    // everything already in the log when this node becomes the leader. An error is a record that
+    // contradicts the image; the caller logs it.
+    Result<void> replay(const std::vector<MetadataRecord>& records, Offset offset);
 
     const metadata::MetadataImage& image() const { return image_; }
 
@@ -53,7 +54,8 @@ public:
     std::vector<MetadataRecord> bootstrap() const;
 
     // The broker epoch is the offset its RegisterBrokerRecord will have, which the caller gives
-    // as `next_offset`, the offset of the first record this command returns (Kafka's way). A live
+    // as `next_offset`, the offset of the log entry that will hold this command's records (one
+    // entry for all of them, so one registration per command keeps epochs unique). A live
     // registration of another incarnation is refused with DUPLICATE_BROKER_REGISTRATION until its
     // session expires. The broker starts fenced.
     ControllerResult<RegisterBrokerReply> register_broker(const RegisterBrokerCommand& command,

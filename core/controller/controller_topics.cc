@@ -203,6 +203,7 @@ CreateTopicResult Controller::create_topic(PendingRecords& pending, const Create
     Assignment assignment = assign_replicas(pending, topic.name, 0, partitions, replication_factor,
                                             topic.assignment, options_.planted_bug);
     if (assignment.error != KafkaError::none) return fail(assignment.error, assignment.message);
+    // Only a salt for the draw: the command's records all share next_offset's entry.
     const Offset topic_offset = next_offset + static_cast<int64_t>(pending.size());
     result.topic_id = draw_topic_id(pending, topic.name, topic_offset);
     result.num_partitions = partitions;

@@ -6,6 +6,8 @@
 #include <set>
 #include <utility>
 
+#include "core/base/check.h"
+
 namespace brook::metadata {
 namespace {
 
@@ -55,6 +57,31 @@ Result<void> MetadataImage::apply(const MetadataRecord& record, Offset offset) {
     applied_offset_ = offset;
     auto applied = apply_record(record);
     if (!applied) return std::move(applied).error().wrap(record_name(record));
+    return {};
+}
+
+Result<void> MetadataImage::apply_command(const std::vector<MetadataRecord>& records,
+                                          Offset offset) {
+    if (records.size() == 1) return apply(records.front(), offset);  // unchanged on an error
+    if (offset <= applied_offset_) {
+        return contradiction(fmt::format("a command of {} records at offset {}, not above {}",
+                                         records.size(), offset, applied_offset_));
+    }
+    // All or none: the records go to a copy that replaces the image only once all applied (the
+    // controller's PendingRecords copies likewise; only commands of several records pay).
+    MetadataImage next = *this;
+    next.applied_offset_ = offset;
+    applied_offset_ = offset;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        auto applied = next.apply_record(records[i]);
+        if (!applied) {
+            return std::move(applied).error().wrap(fmt::format(
+                "record {} of {} ({}) at offset {}: none applied", i, records.size(),
+                record_name(records[i]), offset));
+        }
+    }
+    *this = std::move(next);
+    ASSERT(applied_offset_ == offset);
     return {};
 }
 

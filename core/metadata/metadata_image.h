@@ -13,6 +13,8 @@
 // (a partition of an unknown topic, a fence of a broker at another epoch, a leader outside the
 // ISR) is an error for the caller to log, never an assertion, because a corrupt or foreign log
 // must not kill a node; the image is then unchanged, except that it has consumed the offset.
+// A command's records share an offset (apply_command), so a broker epoch, the offset of its
+// registration, is the offset of the entry holding the command that registered it.
 // Every container is ordered, so iteration order, and all that is derived from it, is the same
 // on every node.
 #pragma once
@@ -76,8 +78,13 @@ class MetadataImage {
 public:
     // Applies the record at `offset`, which must be above every offset applied before.
     Result<void> apply(const MetadataRecord& record, Offset offset);
+    // Applies one controller command's records, which share one metadata-log entry and so its
+    // `offset` (above every offset applied before): all of them, or, if one contradicts the image
+    // as it stands after those before it, none (the image is unchanged but for the offset). A
+    // reader of the image never sees part of a command.
+    Result<void> apply_command(const std::vector<MetadataRecord>& records, Offset offset);
 
-    // The offset of the last record applied, or -1 for an empty image.
+    // The offset of the last record (or command) applied, or -1 for an empty image.
     Offset applied_offset() const { return applied_offset_; }
 
     const std::map<NodeId, BrokerRegistration>& brokers() const { return brokers_; }

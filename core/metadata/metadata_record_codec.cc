@@ -451,4 +451,27 @@ Result<MetadataRecord> decode_record(std::span<const uint8_t> bytes) {
     return record;
 }
 
+std::vector<uint8_t> encode_record_list(const std::vector<MetadataRecord>& records) {
+    ByteWriter writer;
+    for (const MetadataRecord& record : records) {
+        std::vector<uint8_t> bytes = encode_record(record);
+        writer.write_unsigned_varint(static_cast<uint32_t>(bytes.size()));
+        writer.write_raw(bytes);
+    }
+    return writer.release();
+}
+
+Result<std::vector<MetadataRecord>> decode_record_list(std::span<const uint8_t> bytes) {
+    ByteReader reader(bytes);
+    std::vector<MetadataRecord> records;
+    while (!reader.empty()) {
+        TRY_ASSIGN(uint32_t size, reader.read_unsigned_varint());
+        TRY_ASSIGN(std::span<const uint8_t> record_bytes, reader.read_span(size));
+        auto record = decode_record(record_bytes);
+        if (!record) return std::move(record).error().wrap(fmt::format("record {}", records.size()));
+        records.push_back(std::move(record).value());
+    }
+    return records;
+}
+
 }  // namespace brook::metadata

@@ -9,6 +9,12 @@
 //   std::vector<uint8_t> bytes = encode_record(TopicRecord{"orders", id});
 //   TRY_ASSIGN(MetadataRecord record, decode_record(bytes));
 //
+// A list of records (one command's, in one metadata-log entry; a snapshot's) is each record's
+// bytes after an unsigned varint length:
+//
+//   std::vector<uint8_t> bytes = encode_record_list(records);
+//   TRY_ASSIGN(std::vector<MetadataRecord> again, decode_record_list(bytes));
+//
 // Brook writes each type at one version (record_version) and reads the versions whose layout it
 // knows; tagged fields it does not model are skipped. Decoding reads untrusted bytes: anything
 // malformed, an unknown type or version, or bytes left over is ErrorCode::corruption, never an
@@ -32,5 +38,9 @@ int16_t record_version(const MetadataRecord& record);
 
 std::vector<uint8_t> encode_record(const MetadataRecord& record);
 Result<MetadataRecord> decode_record(std::span<const uint8_t> bytes);
+
+std::vector<uint8_t> encode_record_list(const std::vector<MetadataRecord>& records);
+// Every record or an error: a list one of whose records is malformed yields none of them.
+Result<std::vector<MetadataRecord>> decode_record_list(std::span<const uint8_t> bytes);
 
 }  // namespace brook::metadata

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <span>
+
 #include "core/metadata/metadata_record_codec.h"
-#include "core/protocol/byte_reader.h"
-#include "core/protocol/byte_writer.h"
 
 namespace brook::metadata {
 
@@ -54,31 +54,15 @@ Result<MetadataImage> MetadataImage::from_records(const std::vector<MetadataReco
 }
 
 std::string encode_snapshot(const MetadataImage& image) {
-    protocol::ByteWriter writer;
-    for (const MetadataRecord& record : image.to_records()) {
-        std::vector<uint8_t> bytes = encode_record(record);
-        writer.write_unsigned_varint(static_cast<uint32_t>(bytes.size()));
-        writer.write_raw(bytes);
-    }
-    const std::vector<uint8_t>& bytes = writer.bytes();
+    std::vector<uint8_t> bytes = encode_record_list(image.to_records());
     return std::string(bytes.begin(), bytes.end());
 }
 
 Result<MetadataImage> decode_snapshot(std::string_view bytes, Offset end_offset) {
-    protocol::ByteReader reader(
+    auto records = decode_record_list(
         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
-    std::vector<MetadataRecord> records;
-    while (!reader.empty()) {
-        TRY_ASSIGN(uint32_t size, reader.read_unsigned_varint());
-        TRY_ASSIGN(std::span<const uint8_t> record_bytes, reader.read_span(size));
-        auto record = decode_record(record_bytes);
-        if (!record) {
-            return std::move(record).error().wrap(
-                fmt::format("snapshot record {}", records.size()));
-        }
-        records.push_back(std::move(record).value());
-    }
-    return MetadataImage::from_records(records, end_offset);
+    if (!records) return std::move(records).error().wrap("snapshot");
+    return MetadataImage::from_records(*records, end_offset);
 }
 
 }  // namespace brook::metadata

@@ -109,25 +109,27 @@ bool ActiveController::execute(const Command& command) {
     Offset next = node_.log_end_offset();
     std::vector<MetadataRecord> records = command(*controller_, next, now_ms());
     if (records.empty()) return true;
-    std::vector<std::string> entries;
-    entries.reserve(records.size());
-    for (const MetadataRecord& record : records) {
-        std::vector<uint8_t> bytes = metadata::encode_record(record);
-        entries.emplace_back(bytes.begin(), bytes.end());
+    // One entry holds the whole command, so Raft commits (and a torn write keeps) all of its
+    // records or none, and every record reports the entry's offset.
+    std::vector<uint8_t> bytes = metadata::encode_record_list(records);
+    if (bytes.size() > kCommandBytesMax) {
+        // Kafka splits such a command with KIP-868's transaction markers; Brook refuses it. The
+        // controller counted its records as written, so it is thrown away and rebuilt from the
+        // committed image, as after a lost leadership.
+        logger_.error("refusing a command of {} records in {} bytes, above the {} of an entry",
+                      records.size(), bytes.size(), kCommandBytesMax);
+        deactivate("a command too large for one entry");
+        return false;
     }
-    quorum::ProposeOutcome proposed = node_.propose(std::move(entries));
+    quorum::ProposeOutcome proposed = node_.propose({std::string(bytes.begin(), bytes.end())});
     // refresh() just saw the node lead and nothing suspended since: Raft takes the records.
     ASSERT(proposed.first_offset.has_value(), "the leader of epoch {} refused a proposal", epoch_);
-    ASSERT(*proposed.first_offset == next, "records proposed for offset {} landed at {}", next,
+    ASSERT(*proposed.first_offset == next, "the command proposed for offset {} landed at {}", next,
            *proposed.first_offset);
-    Offset offset = next;
-    for (const MetadataRecord& record : records) {
-        Result<void> replayed = controller_->replay(record, offset);
-        ASSERT(replayed.ok(), "the controller's own record at {} does not replay: {}", offset,
-               replayed.error().describe());
-        offset = offset + 1;
-    }
-    return await_commit(generation, offset - 1);  // May suspend.
+    Result<void> replayed = controller_->replay(records, next);
+    ASSERT(replayed.ok(), "the controller's own command at {} does not replay: {}", next,
+           replayed.error().describe());
+    return await_commit(generation, next);  // May suspend.
 }
 
 bool ActiveController::await_commit(uint64_t generation, Offset last) {

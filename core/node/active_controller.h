@@ -19,10 +19,12 @@
 //   follower's image and, if that has no metadata.version, bootstrap() is proposed.
 // - Commands run one at a time (a Mutex) and hold it until their records are committed, so the
 //   controller's image at the start of a command is exactly the committed one. A command is
-//   called with the quorum log's end offset as next_offset; its records are proposed (the first
-//   must land at that offset), replayed into the controller at their offsets (on append, as
-//   Kafka does), and the command answers once the follower applied the last of them. A command
-//   that returns no records answers at once.
+//   called with the quorum log's end offset as next_offset; its records are proposed as one
+//   entry (a list of records, metadata_record_codec.h), which must land at that offset, so Raft
+//   commits all of them or none, even across a leader's torn write (Kafka appends a command's
+//   records as one atomic batch). They are replayed into the controller at that offset (on
+//   append, as Kafka does), and the command answers once the follower applied the entry. A
+//   command that returns no records answers at once.
 // - Leadership lost (another epoch, the node resigned, stopped or failed) before that: the
 //   command answers NOT_CONTROLLER (nullopt) and the controller is thrown away with whatever it
 //   replayed that was not committed. Not leading or not yet active: every command is nullopt.
@@ -39,6 +41,7 @@
 #include "core/base/logger.h"
 #include "core/controller/controller.h"
 #include "core/node/metadata_follower.h"
+#include "core/quorum/metadata_entry_codec.h"
 #include "core/quorum/quorum_node.h"
 #include "core/runtime/environment.h"
 #include "core/runtime/mutex.h"
@@ -57,6 +60,11 @@ enum class NodePlantedBug : uint8_t {
     // over an empty image.
     activate_before_catch_up,
 };
+
+// The most bytes a command's records may take: they must fit in one metadata-log entry. A larger
+// command answers NOT_CONTROLLER (and the controller is rebuilt from the committed image).
+inline constexpr std::size_t kCommandBytesMax =
+    quorum::kEntryBodyMaxBytes - quorum::kEntryBodyFixedBytes;
 
 // The smallest tick interval: a tiny heartbeat interval must not make the controller spin.
 inline constexpr Duration kControllerTickIntervalMin = milliseconds(50);
@@ -122,8 +130,8 @@ private:
     void deactivate(std::string_view why);
     // Leads the epoch the controller was built in, and may still propose.
     bool still_leading() const;
-    // Waits for the command's records up to `last` to be applied; false if leadership went
-    // first. May suspend.
+    // Waits for the command's entry at `last` to be applied; false if leadership went first.
+    // May suspend.
     bool await_commit(uint64_t generation, Offset last);
 
     Environment& env_;

@@ -27,13 +27,17 @@ void MetadataFollower::apply(const raft::Entry& entry) {
     if (entry.kind == raft::EntryKind::data) {
         auto bytes =
             std::span(reinterpret_cast<const uint8_t*>(entry.data.data()), entry.data.size());
-        Result<metadata::MetadataRecord> record = metadata::decode_record(bytes);
-        if (!record) {
+        // An entry is one controller command: all of its records apply, or none.
+        Result<std::vector<metadata::MetadataRecord>> records = metadata::decode_record_list(bytes);
+        if (!records) {
             logger_.error("skipping the metadata entry at offset {}: {}", entry.offset,
-                          record.error().describe());
-        } else if (Result<void> applied = image_.apply(*record, entry.offset); !applied) {
-            logger_.error("the metadata record at offset {} does not apply: {}", entry.offset,
+                          records.error().describe());
+        } else if (Result<void> applied = image_.apply_command(*records, entry.offset); !applied) {
+            logger_.error("the metadata command at offset {} does not apply: {}", entry.offset,
                           applied.error().describe());
+        } else {
+            ASSERT(image_.applied_offset() == entry.offset, "the command at {} applied at {}",
+                   entry.offset, image_.applied_offset());
         }
     }
     changed();

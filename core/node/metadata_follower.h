@@ -1,7 +1,8 @@
 // The committed metadata every node keeps: the MetadataImage the quorum's committed entries
 // build, and the offset of the last entry applied. It gives the QuorumNode its callbacks (each
-// committed entry decoded with metadata::decode_record and applied; snapshots are the image's
-// encode_snapshot / decode_snapshot) and lets other fibers wait for news.
+// committed entry, one controller command's records, decoded with metadata::decode_record_list
+// and applied all or none; snapshots are the image's encode_snapshot / decode_snapshot) and lets
+// other fibers wait for news. Waiters wake between entries, so nobody sees part of a command.
 //
 //   MetadataFollower follower(env.scheduler, Logger(env.log_sink, "metadata"));
 //   QuorumNode::open(env, channel, store, options, follower.callbacks());
@@ -12,9 +13,9 @@
 //
 // applied_offset() counts every entry, LeaderChange control entries included, so "applied up to
 // the LeaderChange entry of my epoch" can be asked; the image's own applied_offset() counts only
-// records. A data entry whose bytes do not decode, or whose record contradicts the image, is
-// logged and skipped (the image consumes its offset): a foreign or corrupt log never kills a
-// node. The callbacks never suspend; they wake the waiters.
+// records. A data entry whose bytes do not decode, or one of whose records contradicts the
+// image, is logged and skipped whole (the image consumes its offset): a foreign or corrupt log
+// never kills a node. The callbacks never suspend; they wake the waiters.
 #pragma once
 
 #include <cstdint>

@@ -13,15 +13,21 @@
 #include <span>
 #include <vector>
 
+#include "core/quorum/quorum_limits.h"
 #include "core/raft/raft_types.h"
 
 namespace brook::quorum {
 
 inline constexpr std::size_t kEntryFrameHeaderBytes = 8;  // length + CRC
 inline constexpr std::size_t kEntryBodyFixedBytes = 13;   // offset + epoch + kind
-// Bounds a frame's length field before anything is allocated for it: a metadata entry is a
-// small batch of records, far below this.
+// Bounds a frame's length field before anything is allocated for it, and so a metadata entry,
+// which may hold a whole controller command's records.
 inline constexpr std::size_t kEntryBodyMaxBytes = 16u << 20;
+// The most RaftOptions::fetch_max_bytes may be (ASSERTed by QuorumNode::open): a FetchResponse's
+// first entry, the entries after it and their batch headers then fit in a quorum frame.
+inline constexpr std::size_t kFetchDataBytesMax = kEntryBodyMaxBytes / 2;
+static_assert(static_cast<int64_t>(kEntryBodyMaxBytes + kFetchDataBytesMax + (1u << 20)) <=
+              kQuorumFrameBytesMax);
 
 enum class EntryProblem : uint8_t {
     none,

@@ -11,8 +11,9 @@ namespace brook::quorum {
 inline constexpr uint64_t kQuorumStateFileBytesMax = 64 * 1024;
 
 // A quorum frame (request or response) is refused above this, before its buffer exists. A
-// FetchResponse carries at most RaftOptions::fetch_max_entries metadata batches and a
-// FetchSnapshot answer one snapshot_chunk_bytes chunk, both far below it.
+// FetchResponse carries at most RaftOptions::fetch_max_entries metadata batches holding at most
+// fetch_max_bytes (at most kFetchDataBytesMax, ASSERTed) past their first entry, itself at most
+// kEntryBodyMaxBytes, and a FetchSnapshot answer one snapshot_chunk_bytes chunk, both below it.
 inline constexpr int64_t kQuorumFrameBytesMax = 32 * 1024 * 1024;
 // The smallest well-formed frame: a response header's correlation id.
 inline constexpr int64_t kQuorumFrameBytesMin = 4;

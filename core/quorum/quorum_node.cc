@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "core/base/check.h"
+#include "core/quorum/metadata_entry_codec.h"
 
 namespace brook::quorum {
 
@@ -16,6 +17,8 @@ Result<std::unique_ptr<QuorumNode>> QuorumNode::open(Environment& env, QuorumCha
                options.fetch_park_time < milliseconds(options.raft.request_timeout_ms),
            "a fetch parked for {} ms outlives the request timeout of {} ms",
            to_ms(options.fetch_park_time), options.raft.request_timeout_ms);
+    ASSERT(options.raft.fetch_max_bytes <= kFetchDataBytesMax, "fetch max bytes {}",
+           options.raft.fetch_max_bytes);
     Logger logger(env.log_sink, fmt::format("quorum/{}", options.raft.node_id));
     TRY_ASSIGN(std::optional<raft::QuorumState> quorum, state_store.load());  // May suspend.
     TRY_ASSIGN(OpenedMetadataLog opened,

@@ -110,7 +110,8 @@ public:
     // durable are dropped unacknowledged, as by a crash. Never suspends.
     void stop();
 
-    // Appends one entry per record if this node leads; otherwise tells whom to ask.
+    // Appends one entry per string if this node leads (each committed whole or not at all; the
+    // controller proposes one entry per command); otherwise tells whom to ask.
     ProposeOutcome propose(std::vector<std::string> records);
     // Gives up leadership (before a clean stop): the voters hear EndQuorumEpoch.
     void resign();

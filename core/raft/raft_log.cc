@@ -18,11 +18,19 @@ const Entry& RaftLog::at(Offset offset) const {
     return entries_[static_cast<size_t>(offset - start_offset())];
 }
 
-std::vector<Entry> RaftLog::slice(Offset from, size_t max_entries) const {
+std::vector<Entry> RaftLog::slice(Offset from, size_t max_entries, size_t max_bytes) const {
     ASSERT(from >= start_offset() && from <= end_offset(), "slice from {} outside [{}, {}]", from,
            start_offset(), end_offset());
     size_t begin = static_cast<size_t>(from - start_offset());
     size_t end = begin + std::min(max_entries, entries_.size() - begin);
+    size_t bytes = 0;
+    for (size_t i = begin; i < end; ++i) {
+        bytes += entries_[i].data.size();
+        if (bytes > max_bytes && i > begin) {
+            end = i;
+            break;
+        }
+    }
     return std::vector<Entry>(entries_.begin() + static_cast<std::ptrdiff_t>(begin),
                               entries_.begin() + static_cast<std::ptrdiff_t>(end));
 }

@@ -8,6 +8,7 @@
 //   EpochEnd end = log.end_offset_for_epoch(LeaderEpoch(2));   // {2, 10}
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,8 +39,10 @@ public:
 
     // Precondition: start_offset() <= offset < end_offset().
     const Entry& at(Offset offset) const;
-    // Up to max_entries entries from `from` (start_offset() <= from <= end_offset()).
-    std::vector<Entry> slice(Offset from, size_t max_entries) const;
+    // Up to max_entries entries from `from` (start_offset() <= from <= end_offset()), whose data
+    // bytes stay within max_bytes, except that the first entry comes whatever its size (a fetch
+    // always makes progress).
+    std::vector<Entry> slice(Offset from, size_t max_entries, size_t max_bytes = SIZE_MAX) const;
 
     // Appends at the end; the epoch is at least last_epoch(). Returns the new entry's offset.
     Offset append(LeaderEpoch epoch, EntryKind kind, std::string data);

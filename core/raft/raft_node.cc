@@ -40,6 +40,7 @@ RaftNode::RaftNode(RaftOptions options, RecoveredState recovered, int64_t now_ms
       issued_end_(log_.end_offset()) {
     ASSERT(options_.fetch_timeout_ms > 0 && options_.election_timeout_ms > 0 &&
            options_.request_timeout_ms > 0 && options_.fetch_max_entries > 0 &&
+           options_.fetch_max_bytes > 0 &&
            options_.snapshot_chunk_bytes > 0);
     ASSERT(std::is_sorted(options_.voters.begin(), options_.voters.end()) &&
                std::adjacent_find(options_.voters.begin(), options_.voters.end()) ==

@@ -50,6 +50,9 @@ struct RaftOptions {
     int64_t fetch_poll_ms = 50;
 
     size_t fetch_max_entries = 64;        // entries in one FetchResponse
+    // Entry data bytes in one FetchResponse, but for its first entry (Kafka's metadata fetch
+    // max of 8 MiB): a metadata entry is a whole controller command and may be large.
+    size_t fetch_max_bytes = 8u << 20;
     size_t snapshot_chunk_bytes = 16384;  // bytes in one FetchSnapshotResponse
 
     // Seeds the election jitter (a few integer draws; no <random>).

@@ -212,7 +212,8 @@ FetchResponse RaftNode::answer_valid_fetch(const FetchRequest& request) {
     progress.end_offset = fetch_offset;
     maybe_advance_high_watermark();
     response.high_watermark = commit_;
-    response.records = log_.slice(fetch_offset, options_.fetch_max_entries);
+    response.records =
+        log_.slice(fetch_offset, options_.fetch_max_entries, options_.fetch_max_bytes);
     return response;
 }
 

@@ -1,5 +1,5 @@
-// A Controller with its log: each command's records are appended at the next offsets and
-// replayed into the controller and into a follower's image, as the quorum would once they are
+// A Controller with its log: each command's records are appended as one entry at the next
+// offset (as ActiveController does) and replayed into the controller and into a follower's image, as the quorum would once they are
 // committed. For the controller's unit and property tests.
 //
 //   ControllerHarness cluster;
@@ -21,17 +21,17 @@ public:
         commit(controller.bootstrap());
     }
 
-    // Appends and replays the records; false (and `problem` says why) if one did not apply.
+    // Appends the command's records as one entry, at next_offset, and replays them; false (and
+    // `problem` says why) if they did not apply.
     bool commit(const std::vector<MetadataRecord>& records) {
-        for (const MetadataRecord& record : records) {
-            log.push_back(record);
-            auto replayed = controller.replay(record, next_offset);
-            auto followed = follower.apply(record, next_offset);
-            next_offset = next_offset + 1;
-            if (!replayed.ok() || !followed.ok()) {
-                problem = (replayed.ok() ? followed : replayed).error().describe();
-                return false;
-            }
+        if (records.empty()) return true;
+        log.insert(log.end(), records.begin(), records.end());
+        auto replayed = controller.replay(records, next_offset);
+        auto followed = follower.apply_command(records, next_offset);
+        next_offset = next_offset + 1;
+        if (!replayed.ok() || !followed.ok()) {
+            problem = (replayed.ok() ? followed : replayed).error().describe();
+            return false;
         }
         return true;
     }

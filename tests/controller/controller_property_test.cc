@@ -176,7 +176,7 @@ TEST_CASE("controller properties: a controller rebuilt from the log is the same 
     REQUIRE(from_snapshot.image() == cluster.controller.image());
     Controller rebuilt(ControllerOptions{});
     for (const MetadataRecord& record : cluster.controller.image().to_records()) {
-        REQUIRE(rebuilt.replay(record, rebuilt.image().applied_offset() + 1).ok());
+        REQUIRE(rebuilt.replay({record}, rebuilt.image().applied_offset() + 1).ok());
     }
     REQUIRE(rebuilt.image().topics() == cluster.controller.image().topics());
     REQUIRE(rebuilt.image().brokers() == cluster.controller.image().brokers());

@@ -266,7 +266,7 @@ TEST_CASE("controller: a controller rebuilt from the log has the same image and 
     // The follower saw the same records at the same offsets.
     REQUIRE(cluster.follower == cluster.controller.image());
     for (const MetadataRecord& record : cluster.controller.image().to_records()) {
-        REQUIRE(rebuilt.replay(record, rebuilt.image().applied_offset() + 1).ok());
+        REQUIRE(rebuilt.replay({record}, rebuilt.image().applied_offset() + 1).ok());
     }
     REQUIRE(rebuilt.image().topics() == cluster.controller.image().topics());
     REQUIRE(rebuilt.image().brokers() == cluster.controller.image().brokers());

@@ -118,6 +118,31 @@ TEST_CASE("metadata image: contradictions are errors and leave the image as it w
     REQUIRE_FALSE(log.image.apply(NoOpRecord{}, Offset(3)).ok());
 }
 
+TEST_CASE("metadata image: a command's records apply at one offset, all or none") {
+    Log log = cluster_with_topic();
+    const MetadataImage before = log.image;
+    // A CreateTopics whose last partition contradicts the image (a replica twice): none of it.
+    std::vector<MetadataRecord> torn{TopicRecord{"payments", topic_id(2)}, partition(2, 0, {1, 2}),
+                                     partition(2, 1, {1, 1})};
+    Offset offset = log.next;
+    auto refused = log.image.apply_command(torn, offset);
+    REQUIRE_FALSE(refused.ok());
+    REQUIRE(log.image.topic("payments") == nullptr);
+    REQUIRE(log.image.topics() == before.topics());
+    REQUIRE(log.image.applied_offset() == offset);  // the offset is consumed all the same
+    // The whole command at the next offset: every record, all reporting that offset.
+    std::vector<MetadataRecord> command{TopicRecord{"payments", topic_id(2)},
+                                        partition(2, 0, {1, 2}), partition(2, 1, {2, 3}),
+                                        RegisterBrokerRecord{NodeId(4), topic_id(104),
+                                                             BrokerEpoch(offset.value() + 1)}};
+    REQUIRE(log.image.apply_command(command, offset + 1).ok());
+    REQUIRE(log.image.applied_offset() == offset + 1);
+    REQUIRE(log.image.topic("payments")->partitions.size() == 2);
+    REQUIRE(log.image.broker(NodeId(4))->epoch == BrokerEpoch(offset.value() + 1));
+    // Not above the last offset: refused before anything is looked at.
+    REQUIRE_FALSE(log.image.apply_command({NoOpRecord{}, NoOpRecord{}}, offset + 1).ok());
+}
+
 TEST_CASE("metadata image: removing a topic removes its partitions and configs") {
     Log log = cluster_with_topic();
     log.require(RemoveTopicRecord{topic_id(1)});

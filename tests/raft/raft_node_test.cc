@@ -364,5 +364,15 @@ TEST_CASE("raft log: end offsets for epochs answer the diverging-epoch question"
     CHECK(!log.end_offset_for_epoch(LeaderEpoch(0)));
 }
 
+TEST_CASE("raft log: a slice stays within its bytes but for its first entry") {
+    RaftLog log(SnapshotId{}, {entry(0, 1, std::string(10, 'a')), entry(1, 1, std::string(10, 'b')),
+                               entry(2, 1, std::string(30, 'c')), entry(3, 1, "d")});
+    CHECK(log.slice(Offset(0), 10, 20).size() == 2);
+    CHECK(log.slice(Offset(0), 10, 19).size() == 1);
+    CHECK(log.slice(Offset(2), 10, 5).size() == 1);  // a large first entry still comes
+    CHECK(log.slice(Offset(0), 3).size() == 3);
+    CHECK(log.slice(Offset(4), 10, 5).empty());
+}
+
 }  // namespace
 }  // namespace brook::raft
