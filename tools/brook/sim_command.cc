@@ -14,6 +14,7 @@
 #include "tools/brook/commands.h"
 #include "tools/brook/seed_runner.h"
 #include "tools/brook/shrink.h"
+#include "tools/brook/stopwatch.h"
 
 namespace brook::tools {
 namespace {
@@ -167,14 +168,13 @@ int run_command(Arguments& args) {
     uint64_t passed = 0, failed = 0, done = 0, events = 0;
     int worst = 0;
     bool terminal = ::isatty(STDERR_FILENO) != 0;
-    auto started = std::chrono::steady_clock::now();
+    auto started = Stopwatch::now();
     // A terminal line is redrawn at most 4 times a second; without a terminal (--progress into a
     // log) a new line at most once a second.
     auto progress_every = terminal ? std::chrono::milliseconds(250) : std::chrono::seconds(1);
     auto last_progress = started - progress_every;
     auto progress = [&] {
-        double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                             .count();
+        double elapsed = seconds_since(started);
         double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
         return fmt::format("{}: {}/{} seeds, {} failed, {:.1f} seeds/s", scenario->name, done,
                            total, failed, rate);
@@ -198,7 +198,7 @@ int run_command(Arguments& args) {
                        replay_command(*scenario, result.seed));
             std::fflush(stdout);
         }
-        auto now = std::chrono::steady_clock::now();
+        auto now = Stopwatch::now();
         if (show_progress && (now - last_progress >= progress_every || done == total)) {
             last_progress = now;
             if (terminal) {
@@ -209,8 +209,7 @@ int run_command(Arguments& args) {
         }
     });
     if (show_progress && terminal) fmt::print(stderr, "\n");
-    double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    double elapsed = seconds_since(started);
     fmt::print("{} seeds in {:.1f}s wall, {} simulated events\n", total, elapsed, events);
     fmt::print("{} passed, {} failed\n", passed, failed);
     return worst;
