@@ -10,7 +10,7 @@
 
 namespace brook::protocol {
 
-inline constexpr std::array<ApiSchema, 35> kApiSchemas = {{
+inline constexpr std::array<ApiSchema, 37> kApiSchemas = {{
     {ApiKey::produce, 0, 11, 9},
     {ApiKey::fetch, 0, 17, 12},
     {ApiKey::list_offsets, 0, 10, 6},
@@ -29,6 +29,7 @@ inline constexpr std::array<ApiSchema, 35> kApiSchemas = {{
     {ApiKey::create_topics, 0, 7, 5},
     {ApiKey::delete_topics, 0, 6, 4},
     {ApiKey::init_producer_id, 0, 5, 2},
+    {ApiKey::offset_for_leader_epoch, 0, 4, 4},
     {ApiKey::describe_configs, 0, 4, 4},
     {ApiKey::alter_configs, 0, 2, 2},
     {ApiKey::sasl_authenticate, 0, 2, 2},
@@ -40,6 +41,7 @@ inline constexpr std::array<ApiSchema, 35> kApiSchemas = {{
     {ApiKey::begin_quorum_epoch, 0, 1, 1},
     {ApiKey::end_quorum_epoch, 0, 1, 1},
     {ApiKey::describe_quorum, 0, 2, 0},
+    {ApiKey::alter_partition, 0, 3, 0},
     {ApiKey::fetch_snapshot, 0, 1, 0},
     {ApiKey::describe_cluster, 0, 1, 0},
     {ApiKey::broker_registration, 0, 4, 0},

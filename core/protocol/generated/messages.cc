@@ -74,6 +74,8 @@ Result<AnyRequest> decode_request(ApiKey api_key, int16_t version, std::span<con
             return decode_as<DeleteTopicsRequest, AnyRequest, true>(version, body);
         case ApiKey::init_producer_id:
             return decode_as<InitProducerIdRequest, AnyRequest, true>(version, body);
+        case ApiKey::offset_for_leader_epoch:
+            return decode_as<OffsetForLeaderEpochRequest, AnyRequest, true>(version, body);
         case ApiKey::describe_configs:
             return decode_as<DescribeConfigsRequest, AnyRequest, true>(version, body);
         case ApiKey::alter_configs:
@@ -96,6 +98,8 @@ Result<AnyRequest> decode_request(ApiKey api_key, int16_t version, std::span<con
             return decode_as<EndQuorumEpochRequest, AnyRequest, true>(version, body);
         case ApiKey::describe_quorum:
             return decode_as<DescribeQuorumRequest, AnyRequest, true>(version, body);
+        case ApiKey::alter_partition:
+            return decode_as<AlterPartitionRequest, AnyRequest, true>(version, body);
         case ApiKey::fetch_snapshot:
             return decode_as<FetchSnapshotRequest, AnyRequest, true>(version, body);
         case ApiKey::describe_cluster:
@@ -169,6 +173,8 @@ Result<AnyResponse> decode_response(ApiKey api_key, int16_t version,
             return decode_as<DeleteTopicsResponse, AnyResponse, false>(version, body);
         case ApiKey::init_producer_id:
             return decode_as<InitProducerIdResponse, AnyResponse, false>(version, body);
+        case ApiKey::offset_for_leader_epoch:
+            return decode_as<OffsetForLeaderEpochResponse, AnyResponse, false>(version, body);
         case ApiKey::describe_configs:
             return decode_as<DescribeConfigsResponse, AnyResponse, false>(version, body);
         case ApiKey::alter_configs:
@@ -191,6 +197,8 @@ Result<AnyResponse> decode_response(ApiKey api_key, int16_t version,
             return decode_as<EndQuorumEpochResponse, AnyResponse, false>(version, body);
         case ApiKey::describe_quorum:
             return decode_as<DescribeQuorumResponse, AnyResponse, false>(version, body);
+        case ApiKey::alter_partition:
+            return decode_as<AlterPartitionResponse, AnyResponse, false>(version, body);
         case ApiKey::fetch_snapshot:
             return decode_as<FetchSnapshotResponse, AnyResponse, false>(version, body);
         case ApiKey::describe_cluster:

@@ -31,6 +31,7 @@
 #include "core/protocol/generated/create_topics.h"
 #include "core/protocol/generated/delete_topics.h"
 #include "core/protocol/generated/init_producer_id.h"
+#include "core/protocol/generated/offset_for_leader_epoch.h"
 #include "core/protocol/generated/describe_configs.h"
 #include "core/protocol/generated/alter_configs.h"
 #include "core/protocol/generated/sasl_authenticate.h"
@@ -42,6 +43,7 @@
 #include "core/protocol/generated/begin_quorum_epoch.h"
 #include "core/protocol/generated/end_quorum_epoch.h"
 #include "core/protocol/generated/describe_quorum.h"
+#include "core/protocol/generated/alter_partition.h"
 #include "core/protocol/generated/fetch_snapshot.h"
 #include "core/protocol/generated/describe_cluster.h"
 #include "core/protocol/generated/broker_registration.h"
@@ -70,6 +72,7 @@ using AnyRequest = std::variant<
     CreateTopicsRequest,
     DeleteTopicsRequest,
     InitProducerIdRequest,
+    OffsetForLeaderEpochRequest,
     DescribeConfigsRequest,
     AlterConfigsRequest,
     SaslAuthenticateRequest,
@@ -81,6 +84,7 @@ using AnyRequest = std::variant<
     BeginQuorumEpochRequest,
     EndQuorumEpochRequest,
     DescribeQuorumRequest,
+    AlterPartitionRequest,
     FetchSnapshotRequest,
     DescribeClusterRequest,
     BrokerRegistrationRequest,
@@ -107,6 +111,7 @@ using AnyResponse = std::variant<
     CreateTopicsResponse,
     DeleteTopicsResponse,
     InitProducerIdResponse,
+    OffsetForLeaderEpochResponse,
     DescribeConfigsResponse,
     AlterConfigsResponse,
     SaslAuthenticateResponse,
@@ -118,6 +123,7 @@ using AnyResponse = std::variant<
     BeginQuorumEpochResponse,
     EndQuorumEpochResponse,
     DescribeQuorumResponse,
+    AlterPartitionResponse,
     FetchSnapshotResponse,
     DescribeClusterResponse,
     BrokerRegistrationResponse,
