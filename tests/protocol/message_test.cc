@@ -138,7 +138,7 @@ TEST_CASE("protocol: the version tables come from the schemas", "[protocol]") {
     REQUIRE(is_supported_version(ApiKey::fetch, 17));
     REQUIRE_FALSE(is_supported_version(ApiKey::fetch, 18));
     REQUIRE(find_api_schema(ApiKey::leader_and_isr) == nullptr);
-    REQUIRE(kApiSchemas.size() == 35);
+    REQUIRE(kApiSchemas.size() == 37);
     REQUIRE(FetchRequest::flexible_from == 12);
     REQUIRE(api_key_name(ApiKey::api_versions) == "ApiVersions");
     REQUIRE(kafka_error_name(KafkaError::unknown_topic_or_partition) ==
