@@ -130,7 +130,7 @@ void PartitionReplicas::on_metadata(const PartitionMetadata& metadata, int64_t n
     check_invariants();
 }
 
-void PartitionReplicas::on_proposal_reply(const ProposalReply& reply, int64_t now_ms) {
+void PartitionReplicas::on_proposal_reply(const ProposalReply& reply) {
     if (!pending_ || pending_->proposal.id != reply.proposal_id ||
         pending_->state != PendingState::in_flight) {
         return;  // superseded, rolled back, or a duplicate
@@ -161,7 +161,6 @@ void PartitionReplicas::on_proposal_reply(const ProposalReply& reply, int64_t no
                 break;
         }
     }
-    (void)now_ms;
     advance_high_watermark();
     check_invariants();
 }

@@ -8,7 +8,7 @@
 //   replicas.on_durable(durable_end);               // after the leader's own fsync
 //   replicas.on_fetch(fetch, now_ms);               // a follower's Fetch, after its epoch checks
 //   if (auto proposal = replicas.propose_isr_change(now_ms)) send_alter_partition(*proposal);
-//   replicas.on_proposal_reply(reply, now_ms);      // the controller's answer, or a timeout
+//   replicas.on_proposal_reply(reply);              // the controller's answer, or a timeout
 //   replicas.on_metadata(metadata, now_ms);         // a committed change of the partition
 //   answer_acks_all_up_to(replicas.high_watermark());
 //
@@ -77,7 +77,7 @@ public:
     // again, unchanged, after a retriable error.
     std::optional<IsrProposal> propose_isr_change(int64_t now_ms);
     // The controller's answer to the proposal with reply.proposal_id.
-    void on_proposal_reply(const ProposalReply& reply, int64_t now_ms);
+    void on_proposal_reply(const ProposalReply& reply);
 
     // Below it, every record is durable on every member of the maximal ISR (C4).
     Offset high_watermark() const { return high_watermark_; }

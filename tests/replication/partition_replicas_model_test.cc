@@ -237,7 +237,7 @@ void ReplicationBed::deliver_reply() {
     ProposalReply reply = replies_.front();
     replies_.pop_front();
     if (reply.error == KafkaError::none) learn(reply.partition_epoch, reply.isr);
-    replicas_->on_proposal_reply(reply, now_ms_);
+    replicas_->on_proposal_reply(reply);
 }
 
 void ReplicationBed::publish_metadata() { metadata_.push_back(controller_metadata()); }

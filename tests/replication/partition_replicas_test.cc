@@ -124,7 +124,7 @@ TEST_CASE("partition replicas: a lagging member is shrunk out only once the shri
     // E1: still counted until committed.
     CHECK(replicas.maximal_isr() == kAll);
     CHECK(replicas.high_watermark() == Offset(100));
-    replicas.on_proposal_reply(accepted(*shrink), 1200);
+    replicas.on_proposal_reply(accepted(*shrink));
     CHECK(replicas.committed_isr() == std::vector<NodeId>{NodeId(1), NodeId(2)});
     CHECK(replicas.partition_epoch() == PartitionEpoch(11));
     CHECK(replicas.high_watermark() == Offset(200));
@@ -171,7 +171,7 @@ TEST_CASE("partition replicas: a refused expansion rolls back") {
     replicas.on_fetch(fetch(3, 100), 1);
     auto expand = replicas.propose_isr_change(1);
     REQUIRE(expand);
-    replicas.on_proposal_reply(failed(*expand, KafkaError::ineligible_replica), 2);
+    replicas.on_proposal_reply(failed(*expand, KafkaError::ineligible_replica));
     CHECK_FALSE(replicas.pending_proposal());
     CHECK(replicas.maximal_isr() == std::vector<NodeId>{NodeId(1), NodeId(2)});
 }
@@ -182,7 +182,7 @@ TEST_CASE("partition replicas: a stale proposal waits for the metadata, then end
     replicas.on_fetch(fetch(3, 100), 1);
     auto expand = replicas.propose_isr_change(1);
     REQUIRE(expand);
-    replicas.on_proposal_reply(failed(*expand, KafkaError::invalid_update_version), 2);
+    replicas.on_proposal_reply(failed(*expand, KafkaError::invalid_update_version));
     CHECK(replicas.maximal_isr() == kAll);  // an earlier send may have been applied
     CHECK_FALSE(replicas.propose_isr_change(3));
     replicas.on_metadata(metadata(kAll, PartitionEpoch(11)), 4);
@@ -196,13 +196,13 @@ TEST_CASE("partition replicas: a timed-out proposal is sent again, unchanged") {
     replicas.on_fetch(fetch(3, 100), 1);
     auto first = replicas.propose_isr_change(1);
     REQUIRE(first);
-    replicas.on_proposal_reply(failed(*first, KafkaError::request_timed_out), 2);
+    replicas.on_proposal_reply(failed(*first, KafkaError::request_timed_out));
     auto again = replicas.propose_isr_change(3);
     REQUIRE(again);
     CHECK(*again == *first);
-    replicas.on_proposal_reply(accepted(*again), 4);
+    replicas.on_proposal_reply(accepted(*again));
     CHECK(replicas.committed_isr() == kAll);
-    replicas.on_proposal_reply(accepted(*again), 5);  // a duplicate: ignored
+    replicas.on_proposal_reply(accepted(*again));  // a duplicate: ignored
     CHECK(replicas.partition_epoch() == PartitionEpoch(11));
 }
 
@@ -211,7 +211,7 @@ TEST_CASE("partition replicas: metadata older than an accepted reply changes no 
     replicas.on_fetch(fetch(2, 100), 1);
     auto shrink = replicas.propose_isr_change(2000);
     REQUIRE(shrink);
-    replicas.on_proposal_reply(accepted(*shrink), 2001);
+    replicas.on_proposal_reply(accepted(*shrink));
     replicas.on_metadata(metadata(kAll, PartitionEpoch(10)), 2002);  // the broker lags
     CHECK(replicas.committed_isr() == std::vector<NodeId>{NodeId(1), NodeId(2)});
     CHECK(replicas.partition_epoch() == PartitionEpoch(11));
