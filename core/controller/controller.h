@@ -81,6 +81,14 @@ public:
     ControllerResult<AllocateProducerIdsReply> allocate_producer_ids(
         const AllocateProducerIdsCommand& command);
 
+    // A partition leader's new ISRs (controller_partitions.cc), validated as Kafka's
+    // ReplicationControlManager.alterPartition does: the requester at its broker epoch
+    // (STALE_BROKER_EPOCH), then per partition its leader in its leader and partition epochs,
+    // the new ISR within the replicas, holding the leader, every member eligible at its epoch.
+    // A change is one PartitionChangeRecord with the new ISR (the image bumps the partition
+    // epoch as it applies it); each result carries the partition's state after its change.
+    ControllerResult<AlterPartitionReply> alter_partition(const AlterPartitionCommand& command);
+
 private:
     PendingRecords begin() const;
     // Checks the command's records against the image (the promises above) and queues them
@@ -99,6 +107,12 @@ private:
     CreateTopicResult create_topic(PendingRecords& pending, const CreateTopicCommand& topic,
                                    Offset next_offset) const;
     Uuid draw_topic_id(const PendingRecords& pending, const std::string& name, Offset offset) const;
+
+    // Why `change` of `partition` (nullptr: unknown) may not be applied for `requester`, or
+    // none.
+    KafkaError check_alter_partition(const PendingRecords& pending, NodeId requester,
+                                     const metadata::PartitionState* partition,
+                                     const AlterPartitionChange& change) const;
 
     ControllerOptions options_;
     metadata::MetadataImage image_;

@@ -136,6 +136,61 @@ struct AlterConfigsReply {
     std::string error_message;
 };
 
+// ---- partitions ----
+
+// A member of the ISR an AlterPartition asks for, at the broker epoch the leader saw it at
+// (AlterPartition v3's NewIsrWithEpochs); -1 (v0-2's NewIsr) skips the epoch check.
+struct AlterPartitionMember {
+    NodeId id;
+    BrokerEpoch broker_epoch = BrokerEpoch(-1);
+};
+
+struct AlterPartitionChange {
+    PartitionId partition;
+    LeaderEpoch leader_epoch;
+    metadata::PartitionEpoch partition_epoch;  // the epoch the change is based on
+    std::vector<AlterPartitionMember> new_isr;
+};
+
+// A topic by id (AlterPartition v2+) or, when the id is all zero, by name (v0-1).
+struct AlterPartitionTopic {
+    Uuid topic_id{};
+    std::string topic_name;
+    std::vector<AlterPartitionChange> partitions;
+};
+
+// A partition leader's ISR changes (Kafka's AlterPartition, KIP-497).
+struct AlterPartitionCommand {
+    NodeId broker_id;
+    BrokerEpoch broker_epoch;
+    std::vector<AlterPartitionTopic> topics;
+};
+
+// One partition's answer: an error, or its state once the change is applied.
+struct AlterPartitionResult {
+    PartitionId partition;
+    KafkaError error = KafkaError::none;
+    NodeId leader = metadata::kNoLeader;
+    LeaderEpoch leader_epoch = LeaderEpoch(-1);
+    metadata::PartitionEpoch partition_epoch = metadata::PartitionEpoch(-1);
+    std::vector<NodeId> isr;
+    bool operator==(const AlterPartitionResult&) const = default;
+};
+
+struct AlterPartitionTopicResult {
+    Uuid topic_id{};
+    std::string topic_name;
+    std::vector<AlterPartitionResult> partitions;
+};
+
+// The error is the whole request's (STALE_BROKER_EPOCH); the topics then are empty. The
+// controller answers with Kafka's newest codes (UNKNOWN_TOPIC_ID, INELIGIBLE_REPLICA); the
+// request handler maps them to what an older version knows.
+struct AlterPartitionReply {
+    KafkaError error = KafkaError::none;
+    std::vector<AlterPartitionTopicResult> topics;
+};
+
 // ---- producer ids ----
 
 struct AllocateProducerIdsCommand {

@@ -123,6 +123,8 @@ std::optional<protocol::AnyResponse> ControllerApis::dispatch(const protocol::Re
                 return incremental_alter_configs(typed);
             } else if constexpr (std::is_same_v<Request, protocol::AlterConfigsRequest>) {
                 return alter_configs(typed);
+            } else if constexpr (std::is_same_v<Request, protocol::AlterPartitionRequest>) {
+                return alter_partition(typed, version);
             } else {
                 return std::nullopt;  // find_spec() let through only the APIs above
             }

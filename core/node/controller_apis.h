@@ -12,8 +12,8 @@
 //
 // Served (kControllerApis): ApiVersions (answered here, listing exactly these and the quorum's
 // own RPCs), BrokerRegistration, BrokerHeartbeat, UnregisterBroker, CreateTopics, DeleteTopics
-// (by name and by topic id), CreatePartitions, AlterConfigs, IncrementalAlterConfigs and
-// AllocateProducerIds. While this node is not the active controller every answer carries
+// (by name and by topic id), CreatePartitions, AlterConfigs, IncrementalAlterConfigs,
+// AllocateProducerIds and AlterPartition. While this node is not the active controller every answer carries
 // NOT_CONTROLLER where Kafka puts it: the top-level error code, or each topic's or resource's.
 // Anything else is nullopt: the channel closes the connection with a log line.
 #pragma once
@@ -40,7 +40,7 @@ struct ControllerApiSpec {
 // The versions served of each controller API: all the generated codec has (a static_assert in
 // controller_apis.cc keeps them within it), so an ApiVersions the codec reads is one served, and
 // a newer one, which the channel hands over undecoded, is answered UNSUPPORTED_VERSION at v0.
-inline constexpr std::array<ControllerApiSpec, 10> kControllerApis = {{
+inline constexpr std::array<ControllerApiSpec, 11> kControllerApis = {{
     {protocol::ApiKey::api_versions, 0, 4},
     {protocol::ApiKey::create_topics, 0, 7},
     {protocol::ApiKey::delete_topics, 0, 6},
@@ -51,6 +51,7 @@ inline constexpr std::array<ControllerApiSpec, 10> kControllerApis = {{
     {protocol::ApiKey::broker_heartbeat, 0, 1},
     {protocol::ApiKey::unregister_broker, 0, 0},
     {protocol::ApiKey::allocate_producer_ids, 0, 0},
+    {protocol::ApiKey::alter_partition, 0, 3},
 }};
 
 class ControllerApis {
@@ -97,6 +98,10 @@ private:
     protocol::IncrementalAlterConfigsResponse incremental_alter_configs(
         const protocol::IncrementalAlterConfigsRequest& request);
     protocol::AlterConfigsResponse alter_configs(const protocol::AlterConfigsRequest& request);
+
+    // Partitions (controller_apis_partitions.cc).
+    protocol::AlterPartitionResponse alter_partition(const protocol::AlterPartitionRequest& request,
+                                                     int16_t version);
 
     ActiveController& active_;
     std::string cluster_id_;

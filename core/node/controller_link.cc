@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/base/check.h"
 #include "core/client/broker_link.h"
 #include "core/protocol/api_key.h"
 #include "core/protocol/error_code.h"
@@ -84,6 +85,18 @@ Result<AnyResponse> ControllerLink::forward(AnyRequest request, int16_t version,
         allocate->broker_epoch = broker_epoch_ ? broker_epoch_().value() : -1;
     }
     return send(request, version, deadline, Version::exact);
+}
+
+Result<protocol::AlterPartitionResponse> ControllerLink::alter_partition(
+    protocol::AlterPartitionRequest request, Instant deadline) {
+    request.broker_id = options_.self.value();
+    request.broker_epoch = broker_epoch_ ? broker_epoch_().value() : -1;
+    TRY_ASSIGN(AnyResponse answer,
+               send(AnyRequest(std::move(request)), kAlterPartitionVersion, deadline));
+    // The connection decodes an answer as the response of the request's API.
+    auto* response = std::get_if<protocol::AlterPartitionResponse>(&answer);
+    ASSERT(response != nullptr, "AlterPartition answered as another API");
+    return std::move(*response);
 }
 
 Result<AnyResponse> ControllerLink::send(const AnyRequest& request, int16_t version,

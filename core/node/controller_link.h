@@ -1,7 +1,8 @@
 // How a broker reaches the active controller: requests over the CONTROLLER listener of the
 // quorum leader, with core/client's KafkaConnection (Kafka's NodeToControllerChannelManager).
 // The broker's request handlers forward metadata changes through it (it is their
-// broker::ControllerForwarder), and BrokerLifecycle registers and heartbeats through another.
+// broker::ControllerForwarder), BrokerLifecycle registers and heartbeats through another, and a
+// partition leader proposes its ISR changes through alter_partition().
 //
 //   ControllerLink link(env, {.self = NodeId(2), .voters = voters}, [&] { return quorum.leader(); });
 //   TRY_ASSIGN(AnyResponse answer, link.send(AnyRequest(heartbeat), 1, deadline,
@@ -44,6 +45,10 @@ inline constexpr Duration kControllerBackoffMin = milliseconds(50);
 inline constexpr Duration kControllerBackoffMax = seconds(1);
 static_assert(kControllerBackoffMin <= kControllerBackoffMax);
 
+// AlterPartition v3 carries each ISR member's broker epoch (KIP-903), which E4 needs; every
+// KRaft controller serves it.
+inline constexpr int16_t kAlterPartitionVersion = 3;
+
 struct ControllerLinkOptions {
     NodeId self;                          // this broker: the client id and AllocateProducerIds
     std::map<NodeId, Address> voters;     // controller.quorum.voters
@@ -77,6 +82,12 @@ public:
     Result<protocol::AnyResponse> forward(protocol::AnyRequest request, int16_t version,
                                           Instant deadline) override;
     void set_broker_epoch_source(BrokerEpochSource source) { broker_epoch_ = std::move(source); }
+
+    // A partition leader's AlterPartition at kAlterPartitionVersion (the ISR with broker
+    // epochs), with this broker's id and epoch filled in. Its answer once the controller
+    // committed the change (per-partition errors inside); errors as send(). May suspend.
+    Result<protocol::AlterPartitionResponse> alter_partition(
+        protocol::AlterPartitionRequest request, Instant deadline);
 
     // Ends every send() in progress and refuses new ones. Never suspends.
     void close();

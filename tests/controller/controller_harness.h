@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ public:
     bool commit(const std::vector<MetadataRecord>& records) {
         if (records.empty()) return true;
         log.insert(log.end(), records.begin(), records.end());
+        entries.push_back({next_offset, records});
         auto replayed = controller.replay(records, next_offset);
         auto followed = follower.apply_command(records, next_offset);
         next_offset = next_offset + 1;
@@ -91,6 +93,8 @@ public:
     int64_t now_ms = 0;
     std::string problem;
     std::vector<MetadataRecord> log;  // every record committed, in offset order
+    // The same records as the log's entries: each command's records at their offset.
+    std::vector<std::pair<Offset, std::vector<MetadataRecord>>> entries;
 };
 
 }  // namespace brook::controller::testing
