@@ -123,8 +123,10 @@ class Broker:
     server.properties, also used by tools/bench/).
     """
 
-    def __init__(self, binary, workdir, overrides=None, start_timeout_s=20):
+    def __init__(self, binary, workdir, overrides=None, start_timeout_s=20, arguments=()):
         self.binary = binary
+        # Options of `brook serve` beside the overrides (--unsafe-lose-unsynced-writes).
+        self.arguments = list(arguments)
         self.is_mock = "mock_broker" in os.path.basename(binary)
         self.persistent = not self.is_mock
         self.data_dir = os.path.join(workdir, "data")
@@ -151,7 +153,7 @@ class Broker:
             "log.dirs": self.data_dir,
             **self.overrides,
         }
-        command = [self.binary, "serve"]
+        command = [self.binary, "serve", *self.arguments]
         for key, value in settings.items():
             command += ["--override", f"{key}={value}"]
         return command
@@ -253,11 +255,12 @@ class Test:
         self.log(f"SKIP: {what}: {reason}")
 
     # --- processes -----------------------------------------------------------------------
-    def broker(self, overrides=None):
-        """A started broker with its own port and data directory under the test's temp dir."""
+    def broker(self, overrides=None, arguments=()):
+        """A started broker with its own port and data directory under the test's temp dir;
+        arguments are further options of `brook serve`."""
         workdir = os.path.join(self.workdir, f"broker{len(self.brokers)}")
         os.makedirs(workdir)
-        broker = Broker(self.binary, workdir, overrides)
+        broker = Broker(self.binary, workdir, overrides, arguments=arguments)
         self.brokers.append(broker)
         broker.start()
         self.log(f"broker up at {broker.bootstrap}"

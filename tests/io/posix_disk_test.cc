@@ -3,7 +3,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,31 +12,13 @@
 #include "core/base/check.h"
 #include "os/epoll_reactor.h"
 #include "tests/io/disk_contract.h"
+#include "tests/io/posix_disk_sync_worker_fixture.h"
+#include "tests/io/temporary_directory.h"
 
 namespace brook {
 namespace {
 
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-class TemporaryDirectory {
-public:
-    TemporaryDirectory() {
-        char pattern[] = "/tmp/brook-disk-XXXXXX";
-        char* path = ::mkdtemp(pattern);
-        ASSERT(path != nullptr, "mkdtemp failed");
-        path_ = path;
-    }
-    ~TemporaryDirectory() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TemporaryDirectory(const TemporaryDirectory&) = delete;
-    TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
-
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using testing::TemporaryDirectory;
 
 // PosixDisk never suspends, but the contract runs its checks in fibers; the reactor only
 // provides time here.
@@ -59,32 +40,10 @@ private:
     PosixDisk disk_;
 };
 
-// The same disk with its syncs on the helper thread, as `brook serve` runs it.
-class PosixDiskSyncWorkerFixture final : public contract::DiskFixture {
-public:
-    PosixDiskSyncWorkerFixture()
-        : reactor_(std::move(EpollReactor::create()).value()),
-          scheduler_(*reactor_),
-          worker_(std::move(SyncWorker::create(scheduler_, *reactor_)).value()),
-          disk_(directory_.path()) {
-        disk_.use_sync_worker(worker_.get());
-    }
-
-    Scheduler& scheduler() override { return scheduler_; }
-    Disk& disk() override { return disk_; }
-
-private:
-    TemporaryDirectory directory_;
-    std::unique_ptr<EpollReactor> reactor_;
-    Scheduler scheduler_;
-    std::unique_ptr<SyncWorker> worker_;
-    PosixDisk disk_;
-};
-
 }  // namespace
 
 BROOK_DISK_CONTRACT_TESTS("posix disk", PosixDiskFixture)
-BROOK_DISK_CONTRACT_TESTS("posix disk with sync worker", PosixDiskSyncWorkerFixture)
+BROOK_DISK_CONTRACT_TESTS("posix disk with sync worker", testing::PosixDiskSyncWorkerFixture)
 
 TEST_CASE("sync worker: other fibers run while syncs are in flight; every sync completes") {
     TemporaryDirectory directory;

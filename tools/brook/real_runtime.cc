@@ -44,10 +44,11 @@ void StderrLogSink::write(LogLevel level, std::string_view component, std::strin
 }
 
 Result<std::unique_ptr<RealRuntime>> RealRuntime::create(const std::string& data_directory,
-                                                         LogLevel threshold) {
+                                                         LogLevel threshold,
+                                                         DiskMode disk_mode) {
     TRY_ASSIGN(std::unique_ptr<EpollReactor> reactor, EpollReactor::create());
     std::unique_ptr<RealRuntime> runtime(
-        new RealRuntime(std::move(reactor), data_directory, threshold));
+        new RealRuntime(std::move(reactor), data_directory, threshold, disk_mode));
     TRY_ASSIGN(runtime->sync_worker_,
                SyncWorker::create(*runtime->scheduler_, *runtime->reactor_));
     runtime->disk_->use_sync_worker(runtime->sync_worker_.get());
@@ -56,15 +57,20 @@ Result<std::unique_ptr<RealRuntime>> RealRuntime::create(const std::string& data
 }
 
 RealRuntime::RealRuntime(std::unique_ptr<EpollReactor> reactor, std::string data_directory,
-                         LogLevel threshold)
+                         LogLevel threshold, DiskMode disk_mode)
     : log_sink_(threshold), reactor_(std::move(reactor)) {
     scheduler_ = std::make_unique<Scheduler>(*reactor_);
     network_ = std::make_unique<EpollNetwork>(*scheduler_, *reactor_, log_sink_);
     clock_ = std::make_unique<SystemClock>(*scheduler_);
     disk_ = std::make_unique<PosixDisk>(std::move(data_directory));
+    Disk* node_disk = disk_.get();
+    if (disk_mode == DiskMode::lose_unsynced_writes) {
+        lose_unsynced_disk_ = std::make_unique<LoseUnsyncedDisk>(*disk_);
+        node_disk = lose_unsynced_disk_.get();
+    }
     random_ = std::make_unique<Random>(seed_from_os());
     environment_ = std::make_unique<Environment>(
-        Environment{*scheduler_, *clock_, *network_, *disk_, *random_, log_sink_});
+        Environment{*scheduler_, *clock_, *network_, *node_disk, *random_, log_sink_});
 
     g_signal_reactor = reactor_.get();
     g_shutdown_requested = 0;
@@ -92,6 +98,7 @@ RealRuntime::~RealRuntime() {
     // Fibers borrow the backends below; unwind them while those still exist (a fiber parked in
     // a sync waits for the sync worker there). Then the disk's files go before the worker.
     scheduler_.reset();
+    lose_unsynced_disk_.reset();
     disk_.reset();
     sync_worker_.reset();
 }

@@ -15,6 +15,7 @@
 
 #include "core/base/logger.h"
 #include "core/runtime/environment.h"
+#include "disk/lose_unsynced_disk.h"
 #include "disk/posix_disk.h"
 #include "disk/sync_worker.h"
 #include "net/epoll_network.h"
@@ -37,11 +38,18 @@ private:
 // A seed from the OS's random source (getrandom), for a production Random.
 uint64_t seed_from_os();
 
+// How the node's disk treats writes that no sync has covered yet.
+enum class DiskMode {
+    durable,               // PosixDisk: they are in the page cache and survive the process
+    lose_unsynced_writes,  // LoseUnsyncedDisk over it, a test mode: they die with the process
+};
+
 class RealRuntime {
 public:
     // `data_directory` is created when missing.
     static Result<std::unique_ptr<RealRuntime>> create(const std::string& data_directory,
-                                                       LogLevel threshold = LogLevel::info);
+                                                       LogLevel threshold = LogLevel::info,
+                                                       DiskMode disk_mode = DiskMode::durable);
     ~RealRuntime();
 
     Environment& environment() { return *environment_; }
@@ -56,7 +64,7 @@ public:
 
 private:
     RealRuntime(std::unique_ptr<EpollReactor> reactor, std::string data_directory,
-                LogLevel threshold);
+                LogLevel threshold, DiskMode disk_mode);
 
     StderrLogSink log_sink_;
     std::unique_ptr<EpollReactor> reactor_;
@@ -65,6 +73,8 @@ private:
     std::unique_ptr<SystemClock> clock_;
     std::unique_ptr<SyncWorker> sync_worker_;
     std::unique_ptr<PosixDisk> disk_;
+    // Set in DiskMode::lose_unsynced_writes: the node's disk, wrapping disk_.
+    std::unique_ptr<LoseUnsyncedDisk> lose_unsynced_disk_;
     std::unique_ptr<Random> random_;
     std::unique_ptr<Environment> environment_;
     std::function<void()> shutdown_handler_;

@@ -19,6 +19,7 @@ namespace {
 
 constexpr const char* kServeUsage = R"(usage:
   brook serve [--config server.properties] [--override key=value]...
+              [--unsafe-lose-unsynced-writes]
       runs a Kafka-compatible broker. The configuration uses Kafka's server.properties
       format and key names (listeners, advertised.listeners, log.dirs, node.id,
       num.partitions, log.retention.hours, log.segment.bytes, auto.create.topics.enable,
@@ -33,6 +34,11 @@ constexpr const char* kServeUsage = R"(usage:
       (tools/cluster/README.md starts three on one machine).
       SIGTERM or SIGINT: stop accepting, hand leaderships over (controlled shutdown, in a
       cluster), answer what is in flight, flush, exit 0.
+  --unsafe-lose-unsynced-writes
+      A TEST MODE that loses data: writes not yet covered by an fsync are held in the
+      process's memory and reach the files only when synced, so kill -9 loses exactly what
+      a power loss would (directory entries excepted: disk/lose_unsynced_disk.h). For
+      durability tests with real processes on one machine; never for data that matters.
 )";
 
 int fail(const std::string& message) {
@@ -88,6 +94,8 @@ int serve_command(int argc, char** argv) {
     }
     std::optional<std::string> config_path = args.value("--config");
     std::vector<std::string> overrides = args.values("--override");
+    DiskMode disk_mode = args.flag("--unsafe-lose-unsynced-writes") ? DiskMode::lose_unsynced_writes
+                                                                    : DiskMode::durable;
     if (auto problem = args.problem()) {
         fmt::print(stderr, "brook serve: {}\n\n{}", *problem, kServeUsage);
         return 2;
@@ -99,9 +107,15 @@ int serve_command(int argc, char** argv) {
     Result<std::optional<std::string>> cluster_id = check_metadata_directory(config, random);
     if (!cluster_id) return fail(cluster_id.error().describe());
 
-    Result<std::unique_ptr<RealRuntime>> runtime = RealRuntime::create(config.log_dir);
+    Result<std::unique_ptr<RealRuntime>> runtime =
+        RealRuntime::create(config.log_dir, LogLevel::info, disk_mode);
     if (!runtime) return fail(runtime.error().describe());
     Logger log((*runtime)->log_sink(), "serve");
+    if (disk_mode == DiskMode::lose_unsynced_writes) {
+        log.warn("UNSAFE TEST MODE --unsafe-lose-unsynced-writes: writes not yet fsynced live "
+                 "only in this process and die with it (kill -9 = power loss); never use it for "
+                 "data that matters");
+    }
     for (const std::string& key : config.ignored_keys()) {
         log.warn("ignoring {}: Brook has no use for it", key);
     }
