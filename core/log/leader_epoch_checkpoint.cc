@@ -26,10 +26,12 @@ public:
         std::size_t end = text_.find(separator, at_);
         if (end == std::string_view::npos || end == at_ || end - at_ > 19) return std::nullopt;
         std::string_view digits = text_.substr(at_, end - at_);
+        // Digits only (from_chars alone would take "-0"), and no leading zero.
+        if (digits.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
         if (digits.size() > 1 && digits[0] == '0') return std::nullopt;
         int64_t value = 0;
         auto [stop, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-        if (error != std::errc() || stop != digits.data() + digits.size() || value < 0) {
+        if (error != std::errc() || stop != digits.data() + digits.size()) {
             return std::nullopt;
         }
         at_ = end + 1;

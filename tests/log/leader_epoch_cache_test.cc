@@ -94,8 +94,9 @@ TEST_CASE("leader epoch checkpoint: Kafka's text format, strictly parsed") {
     REQUIRE(parse_leader_epoch_checkpoint("0\n2\n0 0\n3 40\n").value() == entries);
     REQUIRE(parse_leader_epoch_checkpoint("0\n0\n").value().empty());
     for (std::string_view bad :
-         {"", "0\n", "1\n0\n", "0\n1\n", "0\n1\n0 0", "0\n1\n0 0\n\n", "0\n2\n0 0\n", "0\n1\n-1 0\n",
-          "0\n1\n0 -5\n", "0\n1\n00 5\n", "0\n1\n 0 5\n", "0\n1\n0  5\n", "0\n1\n2147483648 0\n",
+         {"", "0\n", "1\n0\n", "0\n1\n", "0\n1\n0 0", "0\n1\n0 0\n\n", "0\n2\n0 0\n",
+          "0\n1\n-1 0\n", "0\n1\n0 -5\n", "0\n-0\n", "0\n1\n+1 2\n", "0\n1\n00 5\n",
+          "0\n1\n 0 5\n", "0\n1\n0  5\n", "0\n1\n2147483648 0\n",
           "0\n1\n0 99999999999999999999\n", "0\n2\n3 0\n2 5\n", "0\n2\n2 5\n3 5\n",
           "0\n100001\n"}) {
         INFO(bad);

@@ -161,10 +161,11 @@ TEST_CASE("partition log epochs: the cache matches a model through truncations a
         uint64_t seed = *rc::gen::inRange<uint64_t>(1, 1'000'000);
         auto steps = *rc::gen::container<std::vector<EpochStep>>(rc::gen::apply(
             [](int kind, int a) {
-                static constexpr EpochOp kOps[] = {EpochOp::append,   EpochOp::append,   EpochOp::append,
-                                              EpochOp::replicate, EpochOp::new_epoch, EpochOp::new_epoch,
-                                              EpochOp::truncate, EpochOp::truncate_fully, EpochOp::roll,
-                                              EpochOp::crash,    EpochOp::crash};
+                static constexpr EpochOp kOps[] = {
+                    EpochOp::append,    EpochOp::append,         EpochOp::append,
+                    EpochOp::replicate, EpochOp::new_epoch,      EpochOp::new_epoch,
+                    EpochOp::truncate,  EpochOp::truncate_fully, EpochOp::roll,
+                    EpochOp::crash,     EpochOp::crash};
                 return EpochStep{kOps[kind], a};
             },
             rc::gen::inRange(0, 11), rc::gen::inRange(0, 1001)));

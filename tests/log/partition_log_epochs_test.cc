@@ -21,7 +21,7 @@ std::vector<EpochEntry> entries_of(std::initializer_list<std::pair<int32_t, int6
     return entries;
 }
 
-std::string epoch_file() { return std::string(kDirectory) + "/leader-epoch-checkpoint"; }
+std::string epoch_file() { return fmt::format("{}/{}", kDirectory, kLeaderEpochCheckpointName); }
 
 // Appends 4 batches of 3 records in each of epochs 0, 2 and 5 (offsets 0-11, 12-23, 24-35),
 // rolling segments on the way, and flushes.
@@ -87,17 +87,22 @@ TEST_CASE("partition log epochs: end_offset_for_epoch answers as Kafka's leader 
     rig.run([&] {
         auto log = rig.open(small_segments());
         // An empty log in epoch 0 (a single node): the current epoch ends at the log end.
-        REQUIRE(log->end_offset_for_epoch(LeaderEpoch(0)) == EpochEndOffset{LeaderEpoch(0), Offset(0)});
+        REQUIRE(log->end_offset_for_epoch(LeaderEpoch(0)) ==
+                EpochEndOffset{LeaderEpoch(0), Offset(0)});
         REQUIRE(log->end_offset_for_epoch(LeaderEpoch(1)) == EpochEndOffset{});
         append_in_three_epochs(*log);
-        REQUIRE(log->end_offset_for_epoch(LeaderEpoch(2)) == EpochEndOffset{LeaderEpoch(2), Offset(24)});
-        REQUIRE(log->end_offset_for_epoch(LeaderEpoch(5)) == EpochEndOffset{LeaderEpoch(5), Offset(36)});
+        REQUIRE(log->end_offset_for_epoch(LeaderEpoch(2)) ==
+                EpochEndOffset{LeaderEpoch(2), Offset(24)});
+        REQUIRE(log->end_offset_for_epoch(LeaderEpoch(5)) ==
+                EpochEndOffset{LeaderEpoch(5), Offset(36)});
         REQUIRE(log->end_offset_for_epoch(kUndefinedEpoch) == EpochEndOffset{});
         // A new leader epoch that wrote nothing yet: it, and the epochs before it, end at the
         // log end, as if Kafka's leader had recorded its epoch there.
         log->set_leader_epoch(LeaderEpoch(8));
-        REQUIRE(log->end_offset_for_epoch(LeaderEpoch(8)) == EpochEndOffset{LeaderEpoch(8), Offset(36)});
-        REQUIRE(log->end_offset_for_epoch(LeaderEpoch(6)) == EpochEndOffset{LeaderEpoch(5), Offset(36)});
+        REQUIRE(log->end_offset_for_epoch(LeaderEpoch(8)) ==
+                EpochEndOffset{LeaderEpoch(8), Offset(36)});
+        REQUIRE(log->end_offset_for_epoch(LeaderEpoch(6)) ==
+                EpochEndOffset{LeaderEpoch(5), Offset(36)});
         REQUIRE(log->end_offset_for_epoch(LeaderEpoch(9)) == EpochEndOffset{});
     });
 }

@@ -42,7 +42,8 @@ TEST_CASE("partition log epochs: a crash during truncation recovers to a prefix 
                     log = rig.open(small_segments());
                     for (int32_t epoch : {0, 2, 5}) {
                         log->set_leader_epoch(LeaderEpoch(epoch));
-                        for (int i = 0; i < 4; ++i) REQUIRE(log->append(make_batch(3, 100, i)).ok());
+                        for (int i = 0; i < 4; ++i)
+                            REQUIRE(log->append(make_batch(3, 100, i)).ok());
                     }
                     REQUIRE(log->durable_end_offset() == Offset(36));
                     for (Offset at(0); at < Offset(36);) {
