@@ -35,7 +35,7 @@ void append_in_three_epochs(PartitionLog& log) {
 
 const std::vector<EpochEntry> kThreeEpochs = entries_of({{0, 0}, {2, 12}, {5, 24}});
 
-TEST_CASE("partition log epochs: appends build the cache; reopen restores it from its file") {
+TEST_CASE("partition log epochs: appends build the cache and a reopen restores it from its file") {
     LogRig rig;
     rig.run([&] {
         auto log = rig.open(small_segments());
