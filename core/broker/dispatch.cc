@@ -24,6 +24,9 @@ constexpr std::array kHandlers = {
     HandlerSpec{ApiKey::produce, 0, 9},
     HandlerSpec{ApiKey::fetch, 4, 12},
     HandlerSpec{ApiKey::list_offsets, 0, 6},
+    // v2-3 only (../shared/research/replication.md §5b): v2 is what librdkafka >= 2.1 sends,
+    // v3 turns on the Java consumer's truncation check; v0-1 are deprecated, v4 is flexible.
+    HandlerSpec{ApiKey::offset_for_leader_epoch, 2, 3},
     HandlerSpec{ApiKey::metadata, 0, 9},
     HandlerSpec{ApiKey::api_versions, 0, 3},
     HandlerSpec{ApiKey::create_topics, 0, 5},
@@ -156,6 +159,9 @@ std::optional<protocol::AnyResponse> dispatch(BrokerServices& services,
             },
             [&](const protocol::ListOffsetsRequest& r) -> std::optional<AnyResponse> {
                 return handle_list_offsets(s, c, r);
+            },
+            [&](const protocol::OffsetForLeaderEpochRequest& r) -> std::optional<AnyResponse> {
+                return handle_offset_for_leader_epoch(s, c, r);
             },
             [&](const protocol::CreateTopicsRequest& r) -> std::optional<AnyResponse> {
                 return handle_create_topics(s, c, r);

@@ -20,7 +20,8 @@ struct Found {
     KafkaError error = KafkaError::none;
     int64_t offset = -1;
     int64_t timestamp = -1;
-    LeaderEpoch leader_epoch{0};  // the partition's, reported with an offset from v4
+    // Reported with an offset from v4: the epoch that wrote it, or the partition's for latest.
+    LeaderEpoch leader_epoch{-1};
 };
 
 // The timestamp of the record at `offset`: exact for uncompressed batches, the batch's
@@ -51,16 +52,21 @@ Found lookup(BrokerServices& services, const std::string& topic, int32_t index,
     std::shared_ptr<log::PartitionLog> log = partition->log();
     if (!log || log->offline()) return {KafkaError::kafka_storage_error};
     Offset visible = partition->high_watermark();
-    auto answer = [&](int64_t offset, int64_t at) {
-        return Found{KafkaError::none, offset, at, partition->leader_epoch()};
+    // The epoch of the batch holding a stored offset, from the log's epoch cache (-1 if none).
+    auto answer = [&](Offset offset, int64_t at) {
+        std::optional<LeaderEpoch> epoch = log->epoch_for_offset(offset);
+        return Found{KafkaError::none, offset.value(), at, epoch.value_or(log::kUndefinedEpoch)};
     };
-    if (timestamp == kLatest) return answer(visible.value(), -1);
-    if (timestamp == kEarliest) return answer(log->log_start_offset().value(), -1);
+    // The latest offset is not a stored record's: Kafka reports the partition's leader epoch.
+    if (timestamp == kLatest) {
+        return Found{KafkaError::none, visible.value(), -1, partition->leader_epoch()};
+    }
+    if (timestamp == kEarliest) return answer(log->log_start_offset(), -1);
     if (timestamp < 0) return {KafkaError::invalid_request};
     Result<std::optional<Offset>> found = log->offset_for_timestamp(timestamp);
     if (!found) return {storage_error_code(found.error())};
-    if (!*found || **found >= visible) return answer(-1, -1);
-    return answer((*found)->value(), timestamp_at(*log, **found, visible));
+    if (!*found || **found >= visible) return Found{KafkaError::none, -1, -1};
+    return answer(**found, timestamp_at(*log, **found, visible));
 }
 
 }  // namespace

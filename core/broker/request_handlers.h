@@ -119,6 +119,8 @@ protocol::FetchResponse handle_fetch(BrokerServices&, const RequestContext&,
                                      const protocol::FetchRequest&);
 protocol::ListOffsetsResponse handle_list_offsets(BrokerServices&, const RequestContext&,
                                                   const protocol::ListOffsetsRequest&);
+protocol::OffsetForLeaderEpochResponse handle_offset_for_leader_epoch(
+    BrokerServices&, const RequestContext&, const protocol::OffsetForLeaderEpochRequest&);
 protocol::CreateTopicsResponse handle_create_topics(BrokerServices&, const RequestContext&,
                                                     const protocol::CreateTopicsRequest&);
 protocol::DeleteTopicsResponse handle_delete_topics(BrokerServices&, const RequestContext&,

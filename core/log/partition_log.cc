@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "core/log/checkpoint.h"
+#include "core/log/leader_epoch_checkpoint.h"
 
 namespace brook::log {
 
@@ -109,13 +109,22 @@ Result<bool> PartitionLog::flush_if_due(Offset end) {
     return durable_end_ >= end;
 }
 
-Result<AppendResult> PartitionLog::write(std::span<const uint8_t> record_set) {
+Result<void> PartitionLog::check_writable(std::size_t record_set_bytes) const {
     TRY(check_online());
-    if (record_set.size() > config_.max_message_bytes) {
+    if (truncating_) {
+        return Error(ErrorCode::invalid_argument,
+                     fmt::format("partition {} is being truncated", directory_));
+    }
+    if (record_set_bytes > config_.max_message_bytes) {
         return Error(ErrorCode::too_large,
                      fmt::format("record set of {} bytes exceeds max.message.bytes {}",
-                                 record_set.size(), config_.max_message_bytes));
+                                 record_set_bytes, config_.max_message_bytes));
     }
+    return {};
+}
+
+Result<AppendResult> PartitionLog::write(std::span<const uint8_t> record_set) {
+    TRY(check_writable(record_set.size()));
     TRY_ASSIGN(std::vector<RecordBatchView> views, parse_record_set(record_set));
     std::vector<uint8_t> bytes(record_set.begin(), record_set.end());
     AppendResult result;
@@ -141,6 +150,63 @@ Result<AppendResult> PartitionLog::write(std::span<const uint8_t> record_set) {
         next = stored.next_offset();
         position += view.size();
     }
+    result.base_offset = log_end_;
+    result.last_offset = next - 1;
+    TRY(write_batches(bytes, infos, records));
+    if (!views.empty()) assign_epoch(leader_epoch_, result.base_offset);
+    return result;
+}
+
+Result<AppendResult> PartitionLog::append_replicated(std::span<const uint8_t> record_set) {
+    TRY_ASSIGN(AppendResult result, write_replicated(record_set));
+    TRY_ASSIGN(result.durable, flush_if_due(result.last_offset + 1));
+    return result;
+}
+
+Result<AppendResult> PartitionLog::write_replicated(std::span<const uint8_t> record_set) {
+    TRY(check_writable(record_set.size()));
+    TRY_ASSIGN(std::vector<RecordBatchView> views, parse_record_set(record_set));
+    if (views.empty()) return Error(ErrorCode::invalid_argument, "replicated record set is empty");
+    std::vector<BatchInfo> infos;
+    Offset next = log_end_;
+    LeaderEpoch floor = epochs_.empty() ? LeaderEpoch(0) : epochs_.latest()->epoch;
+    int64_t records = 0;
+    for (const RecordBatchView& view : views) {
+        LeaderEpoch epoch = view.partition_leader_epoch();
+        if (view.base_offset() != next) {
+            return Error(ErrorCode::invalid_argument,
+                         fmt::format("{}: replicated batch at offset {} where the log expects {}",
+                                     directory_, view.base_offset(), next));
+        }
+        if (epoch < floor || epoch > leader_epoch_) {
+            return Error(ErrorCode::invalid_argument,
+                         fmt::format("{}: replicated batch at {} has leader epoch {} outside "
+                                     "[{}, {}]",
+                                     directory_, view.base_offset(), epoch, floor, leader_epoch_));
+        }
+        infos.push_back(BatchInfo{next, view.next_offset(), view.max_timestamp(),
+                                  static_cast<uint32_t>(view.size())});
+        records += view.records_count();
+        floor = epoch;
+        next = view.next_offset();
+    }
+    AppendResult result{.base_offset = log_end_, .last_offset = next - 1};
+    TRY(write_batches(record_set, infos, records));
+    for (const RecordBatchView& view : views) {
+        assign_epoch(view.partition_leader_epoch(), view.base_offset());
+    }
+    return result;
+}
+
+void PartitionLog::assign_epoch(LeaderEpoch epoch, Offset start) {
+    std::size_t entries = epochs_.entries().size();
+    epochs_.assign(epoch, start);
+    if (epochs_.entries().size() != entries) epochs_dirty_ = true;
+}
+
+Result<void> PartitionLog::write_batches(std::span<const uint8_t> bytes,
+                                         const std::vector<BatchInfo>& infos, int64_t records) {
+    Offset next = infos.empty() ? log_end_ : infos.back().next;
     TRY(maybe_roll(bytes.size(), next - 1));
     Result<void> written = active_->append(bytes, infos);
     if (!written) {
@@ -150,13 +216,11 @@ Result<AppendResult> PartitionLog::write(std::span<const uint8_t> record_set) {
         if (!cut) return fail(cut.error().wrap("truncate after no_space"));
         return written.error();
     }
-    result.base_offset = log_end_;
-    result.last_offset = next - 1;
     if (durable_end_ == log_end_) oldest_unflushed_at_ = clock_.now();
     log_end_ = next;
     unflushed_records_ += records;
     end_changed_.notify_all();
-    return result;
+    return {};
 }
 
 bool PartitionLog::flush_due(Offset end) const {
@@ -166,12 +230,23 @@ bool PartitionLog::flush_due(Offset end) const {
 }
 
 Result<void> PartitionLog::flush_until(Offset end) {
+    uint64_t truncations = truncations_;
     while (durable_end_ < end) {
         TRY(check_online());
         Mutex::Lock lock = flush_mutex_.acquire();  // May suspend.
         // Re-check: the fiber that held the mutex may have synced our batch, or failed.
         TRY(check_online());
         if (durable_end_ >= end) break;
+        // What we wait for may have been cut (and other batches written in its place). Exact
+        // for one truncation meanwhile; after more, any counts, as they are rare.
+        bool cut = truncations_ != truncations &&
+                   (truncations_ != truncations + 1 || last_cut_ < end);
+        if (cut || end > log_end_) {
+            return Error(ErrorCode::out_of_range,
+                         fmt::format("{}: offsets below {} were truncated before an fsync "
+                                     "covered them (the log now ends at {})",
+                                     directory_, end, log_end_));
+        }
         // Let appenders that are ready write their batches, so this one sync covers them.
         scheduler_.yield();
         TRY(flush_locked());
@@ -245,8 +320,16 @@ Result<void> PartitionLog::seal_locked() {
     return {};
 }
 
+Result<void> PartitionLog::write_checkpoints(const Checkpoint& checkpoint) {
+    if (epochs_dirty_) {
+        TRY(write_leader_epoch_checkpoint(disk_, directory_, epochs_.entries()));  // May suspend.
+        epochs_dirty_ = false;
+    }
+    return write_checkpoint(disk_, directory_, checkpoint);  // May suspend.
+}
+
 Result<void> PartitionLog::write_checkpoint_locked() {
-    Result<void> written = write_checkpoint(disk_, directory_, Checkpoint{recovery_point_, log_start_});
+    Result<void> written = write_checkpoints(Checkpoint{recovery_point_, log_start_});
     if (!written) {
         if (written.error().code() == ErrorCode::no_space) return {};  // retried by the next flush
         return go_offline(written.error().wrap("checkpoint"));
@@ -274,10 +357,27 @@ Result<LogRead> PartitionLog::read(Offset offset, std::size_t max_bytes,
 }
 
 bool PartitionLog::wait_for_data(Offset offset, Instant deadline, bool durable) {
+    uint64_t truncations = truncations_;
     while ((durable ? durable_end_ : log_end_) <= offset && !offline_) {
         if (!end_changed_.wait(deadline)) return false;  // May suspend.
+        // A truncation cut the log below the position waited for: it will not come as it was.
+        if (truncations_ != truncations && offset > log_end_) return false;
     }
     return !offline_;
+}
+
+EpochEndOffset PartitionLog::end_offset_for_epoch(LeaderEpoch requested) const {
+    std::optional<EpochEntry> latest = epochs_.latest();
+    bool unwritten = requested >= LeaderEpoch(0) && requested <= leader_epoch_ &&
+                     (!latest || requested > latest->epoch);
+    if (!unwritten) return epochs_.end_offset_for(requested, log_end_);
+    // Kafka's leader would have assigned leader_epoch_ at the log end on taking leadership.
+    LeaderEpoch found = (!latest || requested == leader_epoch_) ? requested : latest->epoch;
+    return EpochEndOffset{found, log_end_};
+}
+
+std::optional<LeaderEpoch> PartitionLog::epoch_for_offset(Offset offset) const {
+    return epochs_.epoch_for_offset(offset);
 }
 
 Result<std::optional<Offset>> PartitionLog::offset_for_timestamp(int64_t timestamp_ms) {

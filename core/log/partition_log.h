@@ -6,6 +6,9 @@
 //   TRY_ASSIGN(LogRead fetched, log->read(Offset(0), 1 << 20));    // whole stored batches
 //   log->wait_for_data(fetched.next_offset, deadline);             // long-poll; May suspend
 //   TRY(log->tick());                           // every ~100 ms: flush.ms, segment.ms, retention
+//   log->append_replicated(leader_batches);       // a follower: the leader's offsets and epochs
+//   log->truncate_to(Offset(40));                 // a follower whose log diverged from 40 on
+//   log->end_offset_for_epoch(LeaderEpoch(2));    // OffsetForLeaderEpoch
 //
 // Design (docs/design/log.md has the long version):
 // - The log assigns offsets. Appends write synchronously (no suspension between assigning an
@@ -16,12 +19,20 @@
 //   everything written so far; appenders that arrive meanwhile queue on the mutex, and when
 //   one gets it, it first checks whether the previous sync already covered it. The holder
 //   yields once before syncing so that appenders ready to run can join the group. Durability
-//   is a prefix: durable_end_offset() only grows, and every batch below it survives a crash.
+//   is a prefix: durable_end_offset() only grows (truncate_to aside), and every batch below it
+//   survives a crash.
 // - Faults are values: io_error on a write or sync takes the log OFFLINE (every later call
 //   fails with io_error until it is reopened; nothing acknowledged is lost, because recovery
 //   keeps every synced batch). no_space on a write truncates the partial batch away and fails
 //   only that append. A batch failing validation on read is reported as corruption, never
 //   returned.
+// - Leader epochs: every batch carries the epoch of the leader that wrote it; the log keeps the
+//   leader-epoch cache (leader_epoch_cache.h) of where each epoch starts, persists it as
+//   `leader-epoch-checkpoint` before any partition checkpoint that moves the recovery point up,
+//   and on recovery trusts that file only below the recovery point and only where the batches
+//   it names agree; otherwise it rebuilds the cache from the batch headers.
+// - Truncation (a follower cutting a diverging tail): durable before it returns; a crash
+//   during it recovers to a prefix of the old log (docs/design/log.md, "Truncation").
 // - The owner must keep fibers out of the log before destroying it (the simulator kills a
 //   node's fibers first); close() flushes and seals.
 #pragma once
@@ -39,6 +50,8 @@
 #include "core/base/time.h"
 #include "core/io/clock.h"
 #include "core/io/disk.h"
+#include "core/log/checkpoint.h"
+#include "core/log/leader_epoch_cache.h"
 #include "core/log/log_config.h"
 #include "core/log/segment.h"
 #include "core/runtime/mutex.h"
@@ -72,6 +85,9 @@ struct RecoveryReport {
     // acknowledged batches lost this way as detected loss.
     std::optional<Offset> corruption_at;
     BatchProblem stop_problem = BatchProblem::none;
+    // The leader-epoch cache was rebuilt from batch headers: its file was missing, did not
+    // parse, or disagreed with the batches below the recovery point.
+    bool leader_epochs_rebuilt = false;
 };
 
 class PartitionLog {
@@ -101,6 +117,45 @@ public:
     // whether it did. May suspend.
     Result<AppendResult> write(std::span<const uint8_t> record_set);
     Result<bool> flush_if_due(Offset end);
+
+    // A follower's append: batches exactly as the leader stored them, their base offsets and
+    // partition leader epochs kept (only framing and CRC are checked, by parse_record_set).
+    // invalid_argument, and nothing written, when the first batch does not start at
+    // log_end_offset(), a batch does not start where the previous ended, or an epoch goes back
+    // (below the previous batch's or the log's latest) or above leader_epoch(). Otherwise as
+    // append(): the same size limit, errors, durability and group commit, so that
+    // durable_end_offset() stays exact (a follower reports a position only below it).
+    // May suspend.
+    Result<AppendResult> append_replicated(std::span<const uint8_t> record_set);
+
+    // Cuts the log so that it ends at or before `end` (>= 0): every batch holding an offset at
+    // or after `end` goes (a batch straddling `end` goes whole), later segments are deleted, the
+    // cut segment's file and indexes are cut, the epoch cache drops epochs starting at or after
+    // the new end. Returns the new log end (<= end; the log end when `end` is not below it).
+    // An `end` below the log start truncates fully (truncate_fully_and_start_at(end)), as
+    // Kafka does. The durable end falls with the log end; nothing below the high watermark is
+    // protected here (a follower may legitimately cut below it; the caller decides). Appends
+    // fail while it runs. An append() waiting for an fsync of what was cut gets out_of_range
+    // (a caller of write() + flush_if_due() must not let a truncation come between them);
+    // wait_for_data returns false to a waiter whose offset lies past the new end. Durable when
+    // it returns; a crash during it recovers to a prefix of the old log at least as long as
+    // min(new end, durable end before). May suspend.
+    Result<Offset> truncate_to(Offset end);
+    // Deletes every segment and restarts the empty log at `start` (log start = log end =
+    // `start`), the epoch cache emptied: a follower whose log lies wholly below the leader's
+    // log start, or diverges before it. Durable when it returns; a crash during it recovers to
+    // a prefix (possibly empty) of the old log or to the empty log at `start`. May suspend.
+    Result<void> truncate_fully_and_start_at(Offset start);
+
+    // OffsetForLeaderEpoch: the cache's end_offset_for(requested, log end), answered as Kafka's
+    // leader does, which records its epoch at the log end when it takes leadership: an epoch
+    // above the cache's latest but at most leader_epoch() has written nothing yet, so the
+    // latest epoch (or, for leader_epoch() itself or an empty log, the one asked for) ends at
+    // the log end.
+    EpochEndOffset end_offset_for_epoch(LeaderEpoch requested) const;
+    // The leader epoch of the batch holding `offset` (nullopt below the first epoch entry).
+    std::optional<LeaderEpoch> epoch_for_offset(Offset offset) const;
+    const LeaderEpochCache& leader_epochs() const { return epochs_; }
 
     // Whole batches from the one containing `offset`: at least one, then more while the total
     // stays within max_bytes; only batches starting below `upper_bound` (default: the log end;
@@ -161,6 +216,14 @@ private:
                  LogConfig config, LeaderEpoch leader_epoch);
 
     Result<void> check_online() const;
+    // Online, not truncating, and the record set within max.message.bytes.
+    Result<void> check_writable(std::size_t record_set_bytes) const;
+    // Writes batches already validated and stamped, from the log end, with no suspension.
+    Result<void> write_batches(std::span<const uint8_t> bytes, const std::vector<BatchInfo>& infos,
+                               int64_t records);
+    Result<AppendResult> write_replicated(std::span<const uint8_t> record_set);
+    // Assigns a written batch's epoch to the cache; a new entry makes the epoch file stale.
+    void assign_epoch(LeaderEpoch epoch, Offset start);
     // Records the first fatal error and wakes every waiter; returns the error to report.
     Error go_offline(const Error& error);
     // A write or sync error: io_error takes the log offline, others pass through.
@@ -170,12 +233,30 @@ private:
     Result<void> flush_locked();
     Result<void> seal_locked();
     Result<void> write_checkpoint_locked();
+    // The epoch file if the cache changed, then `checkpoint`: in that order, so that the epoch
+    // file on disk covers everything below the recovery point on disk. May suspend.
+    Result<void> write_checkpoints(const Checkpoint& checkpoint);
     bool flush_due(Offset end) const;
     Segment& segment_for(Offset offset);
 
     // Recovery (partition_log_recovery.cc).
     Result<void> recover();
     Result<void> recover_unsealed(std::vector<Offset>& bases, std::size_t first);
+    // The epoch cache below `sealed_end` (the first unsealed segment's base): from the epoch
+    // file where the batches agree with it, else from the sealed segments' batch headers.
+    Result<void> recover_sealed_epochs(Offset log_start, Offset sealed_end);
+    Result<bool> sealed_epochs_agree(const LeaderEpochCache& cached, Offset log_start,
+                                     Offset sealed_end);
+    // The leader epoch of the stored batch holding `offset`, and whether it starts there.
+    Result<EpochEntry> stored_batch_epoch(Offset offset);
+    void check_epoch_invariants() const;
+
+    // Truncation (partition_log_truncation.cc); flush_mutex_ held.
+    Result<Offset> truncate_locked(Offset end);
+    Result<void> truncate_fully_locked(Offset start);
+    // Lowers the recovery point on disk to `base` before anything at or after it is cut, so
+    // that a recovery after a crash mid-cut scans (and continuity-checks) what is left.
+    Result<void> unseal_from(Offset base);
     Result<void> delete_segment_files(Offset base);
     // Advances the log start past `victims` (oldest first, contiguous from the start) durably,
     // then removes their files. Holds flush_mutex_. May suspend.
@@ -196,6 +277,14 @@ private:
     Offset durable_end_;
     // Base of the oldest segment whose index files are not yet durable (or the active one).
     Offset recovery_point_;
+    LeaderEpochCache epochs_;
+    // The cache changed since the epoch file was last written.
+    bool epochs_dirty_ = false;
+    bool truncating_ = false;
+    // Counts truncations, so that a waiter can tell its position may have been cut away, and
+    // the end the last one left.
+    uint64_t truncations_ = 0;
+    Offset last_cut_;
     bool directory_dirty_ = false;
     bool checkpoint_dirty_ = false;
     int64_t unflushed_records_ = 0;

@@ -9,13 +9,19 @@
 // 4. Segments from the recovery point on are SCANNED: every batch is validated (framing,
 //    CRC32C, offset continuity, epoch). The first invalid batch ends the log: the segment is
 //    truncated there and every later segment deleted, since offsets must stay dense.
-// 5. What was kept is fsynced (it may have been only in the page cache) and becomes the
+//    Each batch scanned also feeds the leader-epoch cache; a batch whose epoch goes back ends
+//    the log like an invalid one (the epoch field lies outside the CRC).
+// 5. The leader-epoch cache below the recovery point comes from `leader-epoch-checkpoint`
+//    when every entry agrees with the batch it names (see recover_sealed_epochs), else from
+//    the sealed segments' batch headers; it is then cut to [log start, log end).
+// 6. What was kept is fsynced (it may have been only in the page cache) and becomes the
 //    durable end; rolled-but-unsealed segments are sealed and the checkpoint rewritten.
 #include <algorithm>
 
 #include <fmt/format.h>
 
 #include "core/log/checkpoint.h"
+#include "core/log/leader_epoch_checkpoint.h"
 #include "core/log/partition_log.h"
 
 namespace brook::log {
@@ -89,6 +95,7 @@ Result<void> PartitionLog::recover() {
         if (!loaded) ++report_.indexes_rebuilt;
         ++report_.segments_loaded;
     }
+    TRY(recover_sealed_epochs(bases.front(), bases[sealed]));
     TRY(recover_unsealed(bases, sealed));
 
     active_ = std::prev(segments_.end())->second.get();
@@ -98,6 +105,11 @@ Result<void> PartitionLog::recover() {
     log_end_ = active_->next_offset();
     durable_end_ = log_end_;
     recovery_point_ = bases[sealed];
+    std::vector<EpochEntry> before_cut = epochs_.entries();
+    epochs_.truncate_from_start(log_start_);
+    epochs_.truncate_from_end(log_end_);
+    if (epochs_.entries() != before_cut) epochs_dirty_ = true;
+    check_epoch_invariants();
     checkpoint_dirty_ = true;
     if (directory_dirty_) TRY(disk_.sync_directory(directory_));
     directory_dirty_ = false;
@@ -124,7 +136,9 @@ Result<void> PartitionLog::recover_unsealed(std::vector<Offset>& bases, std::siz
         }
         Segment& segment = *segments_.at(bases[i]);
         uint64_t size_before = segment.size();
-        TRY_ASSIGN(ScanEnd end, segment.recover(leader_epoch_));
+        std::size_t epochs_before = epochs_.entries().size();
+        TRY_ASSIGN(ScanEnd end, segment.recover(leader_epoch_, &epochs_));
+        if (epochs_.entries().size() != epochs_before) epochs_dirty_ = true;
         ++report_.segments_scanned;
         report_.truncated_bytes += size_before - end.valid_bytes;
         expected = end.next_offset;
@@ -139,6 +153,73 @@ Result<void> PartitionLog::recover_unsealed(std::vector<Offset>& bases, std::siz
         }
     }
     return {};
+}
+
+Result<void> PartitionLog::recover_sealed_epochs(Offset log_start, Offset sealed_end) {
+    if (sealed_end == log_start) return {};  // nothing sealed: the scan supplies every entry
+    Result<std::optional<std::vector<EpochEntry>>> file =
+        read_leader_epoch_checkpoint(disk_, directory_);  // May suspend.
+    if (file && *file) {
+        // Entries at or above the recovery point may describe batches a crash took: the
+        // scan of the unsealed segments supplies those.
+        std::vector<EpochEntry> below;
+        for (const EpochEntry& entry : **file) {
+            if (entry.start_offset < sealed_end) below.push_back(entry);
+        }
+        LeaderEpochCache cached(std::move(below));
+        cached.truncate_from_start(log_start);
+        TRY_ASSIGN(bool agrees, sealed_epochs_agree(cached, log_start, sealed_end));
+        if (agrees) {
+            epochs_ = std::move(cached);
+            return {};
+        }
+    }
+    report_.leader_epochs_rebuilt = true;
+    epochs_dirty_ = true;
+    epochs_.clear();
+    for (auto& [base, segment] : segments_) {
+        if (base >= sealed_end) break;
+        TRY(segment->collect_epochs(epochs_, leader_epoch_));
+    }
+    return {};
+}
+
+Result<bool> PartitionLog::sealed_epochs_agree(const LeaderEpochCache& cached, Offset log_start,
+                                               Offset sealed_end) {
+    const std::vector<EpochEntry>& entries = cached.entries();
+    if (entries.empty() || entries.front().start_offset != log_start) return false;
+    // Each entry names a batch that starts there in that epoch, after a batch of the previous
+    // entry's epoch; the last sealed batch is in the last entry's epoch. A damaged number is
+    // caught so; a whole line lost with its count adjusted is not (the file has no checksum,
+    // in Kafka's format).
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        Result<EpochEntry> at = stored_batch_epoch(entries[i].start_offset);
+        if (!at || *at != entries[i]) return false;
+        if (i == 0) continue;
+        Result<EpochEntry> before = stored_batch_epoch(entries[i].start_offset - 1);
+        if (!before || before->epoch != entries[i - 1].epoch) return false;
+    }
+    Result<EpochEntry> last = stored_batch_epoch(sealed_end - 1);
+    return last && last->epoch == entries.back().epoch;
+}
+
+Result<EpochEntry> PartitionLog::stored_batch_epoch(Offset offset) {
+    TRY_ASSIGN(SegmentRead slice,
+               segment_for(offset).read(offset, 1, Offset(INT64_MAX), leader_epoch_));
+    RecordBatchView batch(slice.bytes);
+    return EpochEntry{batch.partition_leader_epoch(), batch.base_offset()};
+}
+
+void PartitionLog::check_epoch_invariants() const {
+    // Ordering is the cache's own invariant. The first entry starts at the log start unless a
+    // damaged sealed header hid it (collect_epochs), so that is not asserted.
+    const std::vector<EpochEntry>& entries = epochs_.entries();
+    if (entries.empty()) return;
+    ASSERT(entries.front().start_offset >= log_start_ && entries.back().start_offset < log_end_,
+           "{}: leader epochs from {} to {} outside the log [{}, {})", directory_,
+           entries.front().start_offset, entries.back().start_offset, log_start_, log_end_);
+    ASSERT(entries.back().epoch <= leader_epoch_, "{}: epoch {} above the log's {}", directory_,
+           entries.back().epoch, leader_epoch_);
 }
 
 Result<void> PartitionLog::close() {
@@ -211,11 +292,16 @@ Result<void> PartitionLog::drop_segments_locked(const std::vector<Offset>& victi
     Offset new_recovery_point = std::max(recovery_point_, new_start);
     // The new start is durable before any file goes: a crash in between leaves files that the
     // next open deletes, never a log with a hole.
+    // The epoch file goes first with the whole cache, so that it covers the new recovery point;
+    // the cache is cut to the new start only after (a file cut first would disagree with the
+    // old checkpoint's start, and only cost a rebuild).
     Result<void> written =
-        write_checkpoint(disk_, directory_, Checkpoint{new_recovery_point, new_start});
+        write_checkpoints(Checkpoint{new_recovery_point, new_start});  // May suspend.
     if (!written) return fail(written.error().wrap(fmt::format("{} checkpoint", why)));
     log_start_ = new_start;
     recovery_point_ = new_recovery_point;
+    epochs_.truncate_from_start(new_start);
+    epochs_dirty_ = true;
     for (Offset base : victims) {
         Result<void> removed = segments_.at(base)->remove_files();
         segments_.erase(base);

@@ -1,6 +1,7 @@
 #include "core/log/segment.h"
 
 #include <algorithm>
+#include <array>
 
 #include <fmt/format.h>
 
@@ -157,12 +158,14 @@ Result<void> Segment::truncate_unwritten() { return file_->truncate(size_); }
 
 Result<void> Segment::sync() {
     uint64_t covered = size_;
+    bool cut = size_unsynced_;
     TRY(file_->sync());
-    synced_size_ = std::max(synced_size_, covered);
+    synced_size_ = cut ? covered : std::max(synced_size_, covered);
+    if (cut) size_unsynced_ = false;  // the cut came before this sync began
     return {};
 }
 
-Result<ScanEnd> Segment::scan(LeaderEpoch epoch_max) {
+Result<ScanEnd> Segment::scan(LeaderEpoch epoch_max, LeaderEpochCache* epochs) {
     reset_indexes();
     TRY_ASSIGN(uint64_t file_size, file_->size());
     ChunkReader reader(*file_, file_size);
@@ -175,9 +178,16 @@ Result<ScanEnd> Segment::scan(LeaderEpoch epoch_max) {
             TRY_ASSIGN(std::span<const uint8_t> whole, reader.view(position, check.size));
             check = check_stored_batch(whole, next_, epoch_max, end.unexpected_offset);
             if (check.problem == BatchProblem::none && !end.unexpected_offset) {
-                index_batch(info_of(RecordBatchView(whole.first(check.size))), position);
-                position += check.size;
-                continue;
+                RecordBatchView view(whole.first(check.size));
+                LeaderEpoch epoch = view.partition_leader_epoch();
+                if (epochs != nullptr && !epochs->empty() && epoch < epochs->latest()->epoch) {
+                    check.problem = BatchProblem::bad_fields;  // the epoch field is not CRC'd
+                } else {
+                    index_batch(info_of(view), position);
+                    if (epochs != nullptr) epochs->assign(epoch, view.base_offset());
+                    position += check.size;
+                    continue;
+                }
             }
         }
         end.problem = check.problem;
@@ -188,8 +198,8 @@ Result<ScanEnd> Segment::scan(LeaderEpoch epoch_max) {
     return end;
 }
 
-Result<ScanEnd> Segment::recover(LeaderEpoch epoch_max) {
-    TRY_ASSIGN(ScanEnd end, scan(epoch_max));
+Result<ScanEnd> Segment::recover(LeaderEpoch epoch_max, LeaderEpochCache* epochs) {
+    TRY_ASSIGN(ScanEnd end, scan(epoch_max, epochs));
     TRY_ASSIGN(uint64_t file_size, file_->size());
     size_ = end.valid_bytes;
     if (planted(PlantedBug::skip_tail_truncation)) {
@@ -201,7 +211,45 @@ Result<ScanEnd> Segment::recover(LeaderEpoch epoch_max) {
     // anyone is told it exists.
     TRY(file_->sync());
     synced_size_ = size_;
+    size_unsynced_ = false;
     return end;
+}
+
+Result<Offset> Segment::truncate_to(Offset end, LeaderEpoch epoch_max) {
+    ASSERT(end >= base_ && end < next_, "cut at {} of segment [{}, {})", end, base_, next_);
+    TRY_ASSIGN(uint64_t position, locate(end));
+    TRY(file_->truncate(position));
+    // The indexes are rebuilt by a scan of what stays: simple, and truncation is rare (a
+    // follower whose log diverged). The scan also proves the kept prefix whole.
+    TRY_ASSIGN(ScanEnd kept, scan(epoch_max));
+    if (!kept.complete() || kept.valid_bytes != position) {
+        return Error(ErrorCode::corruption,
+                     fmt::format("{}: the batches before byte {} do not scan", path(".log"),
+                                 position));
+    }
+    size_ = position;
+    synced_size_ = std::min(synced_size_, size_);
+    size_unsynced_ = true;
+    return next_;
+}
+
+Result<void> Segment::collect_epochs(LeaderEpochCache& epochs, LeaderEpoch epoch_max) {
+    std::array<uint8_t, kBatchHeaderBytes> header{};
+    uint64_t position = 0;
+    Offset expected = base_;
+    while (position < size_) {
+        TRY_ASSIGN(std::size_t got, read_fully(*file_, position, header));
+        if (got < header.size()) break;
+        RecordBatchView view(header);
+        if (!header_continues(view, expected)) break;
+        LeaderEpoch epoch = view.partition_leader_epoch();
+        bool out_of_order = epoch < LeaderEpoch(0) || epoch > epoch_max ||
+                            (!epochs.empty() && epoch < epochs.latest()->epoch);
+        if (!out_of_order) epochs.assign(epoch, view.base_offset());
+        position += kLogOverheadBytes + static_cast<uint64_t>(view.batch_length());
+        expected = view.next_offset();
+    }
+    return {};
 }
 
 Result<bool> Segment::load_indexes(Offset next_offset, LeaderEpoch epoch_max) {

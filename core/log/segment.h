@@ -24,6 +24,7 @@
 #include "core/base/result.h"
 #include "core/base/strong_type.h"
 #include "core/io/disk.h"
+#include "core/log/leader_epoch_cache.h"
 #include "core/log/offset_index.h"
 #include "core/log/record_batch.h"
 #include "core/log/time_index.h"
@@ -80,7 +81,7 @@ public:
     uint64_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
     int64_t max_timestamp_ms() const { return max_timestamp_ms_; }
-    bool dirty() const { return synced_size_ < size_; }
+    bool dirty() const { return synced_size_ < size_ || size_unsynced_; }
 
     // Writes batches already validated and rewritten, contiguous from next_offset(), with one
     // write. On error the in-memory state is unchanged but the file may hold any part of the
@@ -93,9 +94,20 @@ public:
 
     // Recovery of an unsealed segment: validates every batch from the start, rebuilds the
     // in-memory indexes, and truncates the file (durably) after the last valid batch. The first
-    // batch must start at the base offset, each next one where the previous ended.
+    // batch must start at the base offset, each next one where the previous ended. With
+    // `epochs`, a batch whose leader epoch is below the cache's latest also ends the segment
+    // (epochs never go back in a log), and every valid batch is assigned to the cache.
     // May suspend.
-    Result<ScanEnd> recover(LeaderEpoch epoch_max);
+    Result<ScanEnd> recover(LeaderEpoch epoch_max, LeaderEpochCache* epochs = nullptr);
+    // A sealed segment's leader epochs, from its batch headers only (no CRC check), assigned to
+    // `epochs`. A sealed segment is never cut: the walk stops at the first header that does not
+    // continue the sequence, and skips a header whose epoch goes back or passes `epoch_max`
+    // (reads of such batches report corruption or serve them as they are, as before).
+    Result<void> collect_epochs(LeaderEpochCache& epochs, LeaderEpoch epoch_max);
+    // Cuts the segment before the batch holding `end` (base_offset() <= end < next_offset()),
+    // so the whole batch goes even if `end` lies inside it, and rebuilds the in-memory indexes.
+    // The cut is durable only after sync(). Returns the new next_offset().
+    Result<Offset> truncate_to(Offset end, LeaderEpoch epoch_max);
     // A sealed segment followed by one at `next_offset`: loads its index files, or rebuilds and
     // rewrites them when missing or invalid. Never truncates. Returns true when the files were
     // usable. May suspend.
@@ -135,10 +147,13 @@ private:
     void reset_indexes();
     // Walks batches from the start, validating and indexing them, until the end of the file
     // or the first problem.
-    Result<ScanEnd> scan(LeaderEpoch epoch_max);
+    Result<ScanEnd> scan(LeaderEpoch epoch_max, LeaderEpochCache* epochs = nullptr);
     // The position of the batch that contains `offset`.
     Result<uint64_t> locate(Offset offset);
     Result<uint64_t> walk(OffsetIndex::Entry from, Offset offset);
+    // Whether a batch header (not yet CRC-checked) plausibly continues the sequence at
+    // `expected`: the base offset and a sane length and offset delta.
+    static bool header_continues(const RecordBatchView& header, Offset expected);
     Result<void> write_file(std::string_view extension, std::span<const uint8_t> bytes);
 
     Disk& disk_;
@@ -149,6 +164,8 @@ private:
     std::unique_ptr<File> file_;
     uint64_t size_ = 0;
     uint64_t synced_size_ = 0;
+    // The file was cut below synced_size_ and that is not yet durable.
+    bool size_unsynced_ = false;
     int64_t max_timestamp_ms_ = -1;
     uint64_t bytes_since_index_entry_ = 0;
     OffsetIndex offset_index_;

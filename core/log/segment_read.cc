@@ -19,6 +19,13 @@ Result<std::size_t> read_fully(File& file, uint64_t position, std::span<uint8_t>
     return filled;
 }
 
+bool Segment::header_continues(const RecordBatchView& header, Offset expected) {
+    int64_t length = header.batch_length();
+    return header.base_offset() == expected && header.last_offset_delta() >= 0 &&
+           length >= static_cast<int64_t>(kBatchHeaderBytes - kLogOverheadBytes) &&
+           length <= static_cast<int64_t>(kBatchBytesMax);
+}
+
 Result<uint64_t> Segment::walk(OffsetIndex::Entry from, Offset offset) {
     uint64_t position = from.position;
     Offset expected = base_ + from.relative_offset;
@@ -29,14 +36,9 @@ Result<uint64_t> Segment::walk(OffsetIndex::Entry from, Offset offset) {
         TRY_ASSIGN(std::size_t got, read_fully(*file_, position, header));
         if (got < header.size()) break;
         RecordBatchView view(header);
-        int64_t length = view.batch_length();
-        if (view.base_offset() != expected || view.last_offset_delta() < 0 ||
-            length < static_cast<int64_t>(kBatchHeaderBytes - kLogOverheadBytes) ||
-            length > static_cast<int64_t>(kBatchBytesMax)) {
-            break;
-        }
+        if (!header_continues(view, expected)) break;
         if (offset < view.next_offset()) return position;
-        position += kLogOverheadBytes + static_cast<uint64_t>(length);
+        position += kLogOverheadBytes + static_cast<uint64_t>(view.batch_length());
         expected = view.next_offset();
     }
     return Error(ErrorCode::corruption,

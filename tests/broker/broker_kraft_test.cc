@@ -176,6 +176,135 @@ TEST_CASE("broker kraft: a client's leader epoch older is fenced, newer is unkno
     });
 }
 
+// OffsetForLeaderEpoch for one partition; the response's only partition.
+protocol::OffsetForLeaderEpochResponse::EpochEndOffset epoch_end(
+    client::KafkaConnection& kafka, const std::string& topic, int32_t partition,
+    int32_t current_leader_epoch, int32_t leader_epoch, Instant deadline, int16_t version = 3,
+    int32_t replica_id = -1) {
+    protocol::OffsetForLeaderEpochRequest request;
+    request.replica_id = replica_id;
+    auto& t = request.topics.emplace_back();
+    t.topic = topic;
+    auto& p = t.partitions.emplace_back();
+    p.partition = partition;
+    p.current_leader_epoch = current_leader_epoch;
+    p.leader_epoch = leader_epoch;
+    auto response = kafka.call<protocol::OffsetForLeaderEpochResponse>(request, version, deadline);
+    REQUIRE(response.ok());
+    REQUIRE(response->topics.size() == 1);
+    REQUIRE(response->topics[0].partitions.size() == 1);
+    return response->topics[0].partitions[0];
+}
+
+protocol::ListOffsetsResponse::ListOffsetsPartitionResponse list_at_epoch(
+    client::KafkaConnection& kafka, int32_t partition, int64_t timestamp,
+    int32_t current_leader_epoch, Instant deadline) {
+    protocol::ListOffsetsRequest request;
+    request.replica_id = -1;
+    auto& t = request.topics.emplace_back();
+    t.name = "orders";
+    auto& p = t.partitions.emplace_back();
+    p.partition_index = partition;
+    p.timestamp = timestamp;
+    p.current_leader_epoch = current_leader_epoch;
+    auto response = kafka.call<protocol::ListOffsetsResponse>(request, 4, deadline);
+    REQUIRE(response.ok());
+    return response->topics.at(0).partitions.at(0);
+}
+
+void produce_to_orders_0(BrokerRig& rig, client::KafkaConnection& kafka, const std::string& prefix,
+                         int count) {
+    auto produced = client::produce(kafka, "orders", PartitionId(0), text_batch(prefix, count), -1,
+                                    rig.deadline());
+    REQUIRE(produced.ok());
+    REQUIRE(produced->error == KafkaError::none);
+}
+
+// orders-0 stays led here, in leader epoch 6 (from 3).
+void new_epoch_for_orders_0(BrokerRig& rig) {
+    cluster::ClusterView next = orders_view(11);
+    next.topics.at("orders").partitions[0] = placed(0, {1, 2}, 1, 6, {1, 2});
+    REQUIRE(rig.broker->apply_cluster_view(next).ok());
+}
+
+TEST_CASE("broker kraft: OffsetForLeaderEpoch answers from the leader's epoch cache") {
+    FakeController controller;
+    BrokerRig rig(kraft_config(), 1, &controller);
+    rig.run([&] {
+        REQUIRE(rig.broker->apply_cluster_view(orders_view(10)).ok());
+        auto kafka = rig.connect();
+        produce_to_orders_0(rig, *kafka, "a", 3);
+        for (int16_t version : {2, 3}) {
+            // orders-0 is led here in epoch 3, which wrote offsets 0-2.
+            auto current = epoch_end(*kafka, "orders", 0, 3, 3, rig.deadline(), version);
+            REQUIRE(current.error_code == 0);
+            REQUIRE(current.leader_epoch == 3);
+            REQUIRE(current.end_offset == 3);
+            // An epoch before the first the log has: it ends where the first starts (Kafka).
+            auto older = epoch_end(*kafka, "orders", 0, -1, 1, rig.deadline(), version);
+            REQUIRE(older.leader_epoch == 1);
+            REQUIRE(older.end_offset == 0);
+            // Above the leader's epoch: undefined.
+            auto newer = epoch_end(*kafka, "orders", 0, -1, 4, rig.deadline(), version);
+            REQUIRE(newer.error_code == 0);
+            REQUIRE(newer.leader_epoch == -1);
+            REQUIRE(newer.end_offset == -1);
+            // The epoch checks, and partitions not led here.
+            REQUIRE(epoch_end(*kafka, "orders", 0, 2, 3, rig.deadline(), version).error_code ==
+                    to_wire(KafkaError::fenced_leader_epoch));
+            REQUIRE(epoch_end(*kafka, "orders", 0, 4, 3, rig.deadline(), version).error_code ==
+                    to_wire(KafkaError::unknown_leader_epoch));
+            REQUIRE(epoch_end(*kafka, "orders", 1, 5, 5, rig.deadline(), version).error_code ==
+                    to_wire(KafkaError::not_leader_or_follower));
+            REQUIRE(epoch_end(*kafka, "orders", 2, -1, 2, rig.deadline(), version).error_code ==
+                    to_wire(KafkaError::not_leader_or_follower));
+            REQUIRE(epoch_end(*kafka, "nope", 0, -1, 0, rig.deadline(), version).error_code ==
+                    to_wire(KafkaError::unknown_topic_or_partition));
+        }
+        // A follower's request (v3, its replica id) is answered by the leader too.
+        auto follower = epoch_end(*kafka, "orders", 0, 3, 3, rig.deadline(), 3, 2);
+        REQUIRE(follower.error_code == 0);
+        REQUIRE(follower.end_offset == 3);
+
+        // A new leader epoch here that has written nothing yet: the old epoch ends at the log end.
+        new_epoch_for_orders_0(rig);
+        auto moved = epoch_end(*kafka, "orders", 0, 6, 5, rig.deadline());
+        REQUIRE(moved.leader_epoch == 3);
+        REQUIRE(moved.end_offset == 3);
+        produce_to_orders_0(rig, *kafka, "b", 2);
+        auto after = epoch_end(*kafka, "orders", 0, 6, 3, rig.deadline());
+        REQUIRE(after.leader_epoch == 3);
+        REQUIRE(after.end_offset == 3);
+        REQUIRE(epoch_end(*kafka, "orders", 0, 6, 6, rig.deadline()).end_offset == 5);
+    });
+}
+
+TEST_CASE("broker kraft: ListOffsets v4 checks the leader epoch and reports the offset's") {
+    FakeController controller;
+    BrokerRig rig(kraft_config(), 1, &controller);
+    rig.run([&] {
+        REQUIRE(rig.broker->apply_cluster_view(orders_view(10)).ok());
+        auto kafka = rig.connect();
+        produce_to_orders_0(rig, *kafka, "a", 3);
+        new_epoch_for_orders_0(rig);
+        produce_to_orders_0(rig, *kafka, "b", 2);
+        // Earliest: offset 0, written in epoch 3; latest: the partition's epoch.
+        auto earliest = list_at_epoch(*kafka, 0, -2, 6, rig.deadline());
+        REQUIRE(earliest.error_code == 0);
+        REQUIRE(earliest.offset == 0);
+        REQUIRE(earliest.leader_epoch == 3);
+        auto latest = list_at_epoch(*kafka, 0, -1, -1, rig.deadline());
+        REQUIRE(latest.offset == 5);
+        REQUIRE(latest.leader_epoch == 6);
+        REQUIRE(list_at_epoch(*kafka, 0, -1, 5, rig.deadline()).error_code ==
+                to_wire(KafkaError::fenced_leader_epoch));
+        REQUIRE(list_at_epoch(*kafka, 0, -1, 7, rig.deadline()).error_code ==
+                to_wire(KafkaError::unknown_leader_epoch));
+        REQUIRE(list_at_epoch(*kafka, 1, -1, 5, rig.deadline()).error_code ==
+                to_wire(KafkaError::not_leader_or_follower));
+    });
+}
+
 TEST_CASE("broker kraft: logs open once caught up; a gone topic's directories go only then") {
     FakeController controller;
     BrokerRig rig(kraft_config(), 1, &controller);

@@ -232,6 +232,54 @@ TEST_CASE("broker: list offsets earliest, latest, by timestamp, and in v0") {
     });
 }
 
+TEST_CASE("broker: a single node answers OffsetForLeaderEpoch v2-3 in epoch 0") {
+    BrokerRig rig;
+    rig.run([&] {
+        auto kafka = rig.connect();
+        auto versions = kafka->call<protocol::ApiVersionsResponse>(protocol::ApiVersionsRequest{},
+                                                                   3, rig.deadline());
+        REQUIRE(versions.ok());
+        bool offered = false;
+        for (const auto& key : versions->api_keys) {
+            if (key.api_key != static_cast<int16_t>(protocol::ApiKey::offset_for_leader_epoch)) {
+                continue;
+            }
+            offered = key.min_version == 2 && key.max_version == 3;
+        }
+        REQUIRE(offered);
+        create(rig, *kafka, "epochs");
+        REQUIRE(client::produce(*kafka, "epochs", PartitionId(0), text_batch("e", 4), -1,
+                                rig.deadline())->error == KafkaError::none);
+        for (int16_t version : {2, 3}) {
+            protocol::OffsetForLeaderEpochRequest request;
+            request.replica_id = -1;
+            auto& topic = request.topics.emplace_back();
+            topic.topic = "epochs";
+            for (auto [partition, current, asked] :
+                 {std::tuple{0, 0, 0}, {0, -1, 1}, {0, 1, 0}, {7, -1, 0}}) {
+                auto& p = topic.partitions.emplace_back();
+                p.partition = partition;
+                p.current_leader_epoch = current;
+                p.leader_epoch = asked;
+            }
+            auto response =
+                kafka->call<protocol::OffsetForLeaderEpochResponse>(request, version, rig.deadline());
+            REQUIRE(response.ok());
+            const auto& partitions = response->topics.at(0).partitions;
+            REQUIRE(partitions.size() == 4);
+            REQUIRE(partitions[0].error_code == 0);
+            REQUIRE(partitions[0].leader_epoch == 0);
+            REQUIRE(partitions[0].end_offset == 4);
+            REQUIRE(partitions[1].error_code == 0);
+            REQUIRE(partitions[1].leader_epoch == -1);
+            REQUIRE(partitions[1].end_offset == -1);
+            REQUIRE(partitions[2].error_code == to_wire(protocol::KafkaError::unknown_leader_epoch));
+            REQUIRE(partitions[3].error_code ==
+                    to_wire(protocol::KafkaError::unknown_topic_or_partition));
+        }
+    });
+}
+
 TEST_CASE("broker: pipelined produces append in request order") {
     BrokerRig rig;
     rig.run([&] {

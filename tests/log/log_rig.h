@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,33 @@ inline Bytes stored_form(Bytes batch, Offset base) {
     return batch;
 }
 
+// Small segments (a few batches each) with sparse indexes, and no time retention.
+inline LogConfig small_segments(uint64_t segment_bytes = 1024,
+                                uint32_t index_interval_bytes = 256) {
+    LogConfig config;
+    config.segment_bytes = segment_bytes;
+    config.index_interval_bytes = index_interval_bytes;
+    config.retention_ms = -1;
+    return config;
+}
+
+// Fails a property from inside a fiber: FiberRunner carries a std::exception out of the fiber
+// and rethrows it from run(), where RapidCheck sees it (RC_ASSERT's own exception type must not
+// cross a fiber boundary).
+#define MODEL_CHECK(condition)                                                                 \
+    do {                                                                                      \
+        if (!(condition)) {                                                                   \
+            throw std::logic_error(fmt::format("{}:{}: {}", __FILE__, __LINE__, #condition)); \
+        }                                                                                     \
+    } while (false)
+
+// A batch as a leader stored it: `records` records at `base`, written in `epoch`.
+inline Bytes leader_batch(Offset base, LeaderEpoch epoch, int records = 2, uint32_t tag = 0) {
+    Bytes batch = stored_form(make_batch(records, 40, tag), base);
+    set_partition_leader_epoch(batch, epoch);
+    return batch;
+}
+
 struct LogRig {
     explicit LogRig(uint64_t seed = 1, const sim::SimDiskFaults& faults = {})
         : disk(scheduler, Random(seed), trace, "n1"), clock(scheduler, WallTime(milliseconds(kEpochMs))) {
@@ -62,8 +90,10 @@ struct LogRig {
     }
 
     // Opens the log; call from a fiber.
-    std::unique_ptr<PartitionLog> open(const LogConfig& config) {
-        auto log = PartitionLog::open(disk, clock, scheduler, std::string(kDirectory), config);
+    std::unique_ptr<PartitionLog> open(const LogConfig& config,
+                                       LeaderEpoch leader_epoch = LeaderEpoch(0)) {
+        auto log = PartitionLog::open(disk, clock, scheduler, std::string(kDirectory), config,
+                                      leader_epoch);
         REQUIRE(log.ok());
         return std::move(log).value();
     }

@@ -10,21 +10,14 @@ namespace {
 
 using testing::kEpochMs;
 using testing::LogRig;
+using testing::small_segments;
 using testing::make_batch;
 using testing::stored_form;
-
-LogConfig small_indexed_segments() {
-    LogConfig config;
-    config.segment_bytes = 2048;
-    config.index_interval_bytes = 256;
-    config.retention_ms = -1;
-    return config;
-}
 
 TEST_CASE("partition log: no_space refuses the append, leaves nothing, and passes") {
     LogRig rig;
     rig.run([&] {
-        auto log = rig.open(small_indexed_segments());
+        auto log = rig.open(small_segments(2048));
         REQUIRE(log->append(make_batch(1, 100, 1)).ok());
         uint64_t used = rig.disk.used_bytes();
         sim::SimDiskFaults faults;
@@ -81,7 +74,7 @@ TEST_CASE("partition log: io_error on write or fsync takes it offline; acknowled
 TEST_CASE("partition log: a flipped bit in stored data is reported, never served") {
     LogRig rig;
     rig.run([&] {
-        auto log = rig.open(small_indexed_segments());
+        auto log = rig.open(small_segments(2048));
         for (uint32_t i = 0; i < 20; ++i) REQUIRE(log->append(make_batch(1, 200, i)).ok());
         Offset first = log->segment_bases().front();
         // Flip a bit inside the second batch's records of the first (sealed) segment.
@@ -100,7 +93,7 @@ TEST_CASE("partition log: a flipped bit in stored data is reported, never served
 
 TEST_CASE("partition log: retention by bytes and by time advances the log start durably") {
     LogRig rig;
-    LogConfig config = small_indexed_segments();
+    LogConfig config = small_segments(2048);
     rig.run([&] {
         auto log = rig.open(config);
         for (uint32_t i = 0; i < 30; ++i) REQUIRE(log->append(make_batch(1, 200, i)).ok());
@@ -167,7 +160,7 @@ TEST_CASE("partition log: a crash during a checkpoint write leaves the old or th
 
 TEST_CASE("partition log: LogAppendTime, timestamp lookups and waiting for data") {
     LogRig rig;
-    LogConfig config = small_indexed_segments();
+    LogConfig config = small_segments(2048);
     config.message_timestamp_type = TimestampType::log_append_time;
     std::unique_ptr<PartitionLog> log;
     rig.run([&] { log = rig.open(config); });
@@ -208,7 +201,7 @@ TEST_CASE("partition log: LogAppendTime, timestamp lookups and waiting for data"
 TEST_CASE("partition log: CreateTime lookups find the first record at or after the time") {
     LogRig rig;
     rig.run([&] {
-        auto log = rig.open(small_indexed_segments());
+        auto log = rig.open(small_segments(2048));
         for (uint32_t i = 0; i < 20; ++i) {
             REQUIRE(log->append(make_batch(3, 100, i, 1000 + 10 * i)).ok());  // records t, t+1, t+2
         }

@@ -25,16 +25,6 @@ using testing::LogRig;
 using testing::make_batch;
 using testing::stored_form;
 
-// Fails the property from inside a fiber: FiberRunner carries a std::exception out of the
-// fiber and rethrows it from run(), where RapidCheck sees it (RC_ASSERT's own exception type
-// must not cross a fiber boundary).
-#define MODEL_CHECK(condition)                                                        \
-    do {                                                                             \
-        if (!(condition)) {                                                          \
-            throw std::logic_error(fmt::format("{}:{}: {}", __FILE__, __LINE__, #condition)); \
-        }                                                                            \
-    } while (false)
-
 enum class Op { append, read, roll, retention, crash, flush };
 
 struct Step {

@@ -9,16 +9,9 @@ namespace brook::log {
 namespace {
 
 using testing::LogRig;
+using testing::small_segments;
 using testing::make_batch;
 using testing::stored_form;
-
-LogConfig small_segments(uint64_t segment_bytes = 4096) {
-    LogConfig config;
-    config.segment_bytes = segment_bytes;
-    config.index_interval_bytes = 512;
-    config.retention_ms = -1;
-    return config;
-}
 
 // Reads the whole log from the start, batch by batch.
 std::vector<Bytes> read_all(PartitionLog& log) {
@@ -102,7 +95,7 @@ TEST_CASE("partition log: segments roll by size; sealed segments get index files
     LogRig rig;
     std::vector<Bytes> written;
     rig.run([&] {
-        auto log = rig.open(small_segments());
+        auto log = rig.open(small_segments(4096, 512));
         for (uint32_t i = 0; i < 40; ++i) {
             Bytes batch = make_batch(2, 200, i);
             auto appended = log->append(batch);
@@ -119,7 +112,7 @@ TEST_CASE("partition log: segments roll by size; sealed segments get index files
         REQUIRE(log->close().ok());
     });
     rig.run([&] {
-        auto log = rig.open(small_segments());
+        auto log = rig.open(small_segments(4096, 512));
         REQUIRE(log->recovery_report().checkpoint_used);
         REQUIRE(log->recovery_report().segments_scanned == 1);  // only the active one
         REQUIRE(log->recovery_report().indexes_rebuilt == 0);
@@ -133,7 +126,7 @@ TEST_CASE("partition log: recovery truncates a torn tail and rebuilds a corrupt 
     std::vector<Bytes> written;
     Offset sealed_base;
     rig.run([&] {
-        auto log = rig.open(small_segments());
+        auto log = rig.open(small_segments(4096, 512));
         for (uint32_t i = 0; i < 20; ++i) {
             Bytes batch = make_batch(1, 300, i);
             auto appended = log->append(batch);
@@ -155,7 +148,7 @@ TEST_CASE("partition log: recovery truncates a torn tail and rebuilds a corrupt 
         REQUIRE(index.value()->sync().ok());
     });
     rig.run([&] {
-        auto log = rig.open(small_segments());
+        auto log = rig.open(small_segments(4096, 512));
         const RecoveryReport& report = log->recovery_report();
         REQUIRE(report.truncated_bytes > 0);
         REQUIRE(report.stop_problem == BatchProblem::truncated);
@@ -172,7 +165,7 @@ TEST_CASE("partition log: after a crash every acknowledged batch survives, byte-
     LogRig rig(3, faults);
     std::vector<Bytes> acknowledged;
     rig.run([&] {
-        auto log = rig.open(small_segments(2048));
+        auto log = rig.open(small_segments(2048, 512));
         for (uint32_t i = 0; i < 30; ++i) {
             Bytes batch = make_batch(1 + i % 3, 100 + i * 7, i);
             auto appended = log->append(batch);
@@ -182,7 +175,7 @@ TEST_CASE("partition log: after a crash every acknowledged batch survives, byte-
     });
     rig.disk.crash();
     rig.run([&] {
-        auto log = rig.open(small_segments(2048));
+        auto log = rig.open(small_segments(2048, 512));
         REQUIRE(read_all(*log) == acknowledged);
     });
 }
@@ -191,7 +184,7 @@ TEST_CASE("partition log: flush.messages relaxes durability; a crash loses only 
     sim::SimDiskFaults faults;
     faults.crash_keep_none_ppm = kPartsPerMillion;  // everything unsynced is lost
     LogRig rig(4, faults);
-    LogConfig config = small_segments(1 << 20);
+    LogConfig config = small_segments(1 << 20, 512);
     config.flush_messages = 5;
     std::vector<Bytes> written;
     Offset durable;
